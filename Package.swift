@@ -1,0 +1,49 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+import class Foundation.ProcessInfo
+
+// `make fuzz` sets SOTTO_FUZZ=1 to add the libFuzzer executables. They only link with
+// `-sanitize=fuzzer`, so an ordinary `swift build` must not see them.
+let fuzzing = ProcessInfo.processInfo.environment["SOTTO_FUZZ"] == "1"
+
+var targets: [Target] = [
+    // C libraries from Debian's packages, found through pkg-config.
+    .systemLibrary(name: "CSRTP", pkgConfig: "libsrtp2", providers: [.apt(["libsrtp2-dev"])]),
+    .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+    .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
+    // What Swift cannot import or must run in C: the OpenSSL-backed cipher and auth types that
+    // are registered into libsrtp2 (called per packet from inside libsrtp2).
+    .target(
+        name: "CSottoShims",
+        dependencies: ["CSRTP", "COpenSSL"],
+        cSettings: [.unsafeFlags(["-O2"])]
+    ),
+
+    // Wire formats: pure Swift.
+    .target(name: "RTPWire"),
+
+    // Crypto wrappers.
+    .target(name: "SRTP", dependencies: ["CSRTP", "COpenSSL", "CSottoShims"]),
+
+    // A helper process for the cross-check tests: libsrtp2's type replacement is process-wide,
+    // so the stock side of a comparison runs in a child process.
+    .executableTarget(name: "srtp-crosscheck", dependencies: ["SRTP"], path: "Tests/SRTPCrossCheck"),
+
+    .testTarget(name: "RTPWireTests", dependencies: ["RTPWire"]),
+    .testTarget(name: "SRTPTests", dependencies: ["SRTP", "CSRTP", "CSottoShims", "srtp-crosscheck"]),
+]
+
+if fuzzing {
+    targets.append(.executableTarget(name: "RTPWireFuzz", dependencies: ["RTPWire"], path: "Fuzz/RTPWireFuzz"))
+}
+
+let package = Package(
+    name: "Sotto",
+    products: [
+        .library(name: "RTPWire", targets: ["RTPWire"]),
+        .library(name: "SRTP", targets: ["SRTP"]),
+    ],
+    targets: targets,
+    swiftLanguageModes: [.v6]
+)
