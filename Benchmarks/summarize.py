@@ -25,7 +25,7 @@ def parse(text):
     rows, name, columns = {}, None, []
     for line in text.splitlines():
         line = line.rstrip()
-        if re.match(r"^(protect|unprotect|relay|limit|control) ", line):
+        if re.match(r"^(control |(AES|AEAD)_\S+ \d+B )", line):
             name = line.strip()
             rows[name] = {}
             continue
@@ -71,9 +71,9 @@ def main(path):
 
     print()
     for suite in SUITES:
-        sotto = rows.get(f"relay {suite} 160B sotto", {})
-        stock = rows.get(f"relay {suite} 160B stock", {})
-        limit = rows.get(f"limit {suite} 160B", {})
+        sotto = rows.get(f"{suite} 160B relay sotto", {})
+        stock = rows.get(f"{suite} 160B relay stock", {})
+        limit = rows.get(f"{suite} 160B limit", {})
         try:
             s, k, l2 = sotto["time"]["p50"], stock["time"]["p50"], 2 * limit["time"]["p50"]
             m = int(sotto["mallocs"]["p100"])
