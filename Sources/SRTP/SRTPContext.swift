@@ -57,7 +57,8 @@ public final class SRTPContext: @unchecked Sendable {
         policy.next = nil
 
         var keyBytes = key.keyAndSalt
-        // libsrtp2 reads key and salt with its own, larger, lengths for some suites: pad to its max.
+        // libsrtp2 takes the key's length from its own policy tables, not from us: padding to its
+        // maximum makes sure no table entry can ever read past this buffer.
         keyBytes.append(contentsOf: repeatElement(0, count: Int(SRTP_MAX_KEY_LEN) - keyBytes.count))
         var mkiBytes = key.mki?.bytes ?? []
         defer {
