@@ -26,11 +26,15 @@ var targets: [Target] = [
     // Crypto wrappers.
     .target(name: "SRTP", dependencies: ["CSRTP", "COpenSSL", "CSottoShims"]),
 
+    // Engines.
+    .target(name: "Media", dependencies: ["RTPWire", "SRTP"]),
+
     // A helper process for the cross-check tests: libsrtp2's type replacement is process-wide,
     // so the stock side of a comparison runs in a child process.
     .executableTarget(name: "srtp-crosscheck", dependencies: ["SRTP"], path: "Tests/SRTPCrossCheck"),
 
     .testTarget(name: "RTPWireTests", dependencies: ["RTPWire"]),
+    .testTarget(name: "MediaTests", dependencies: ["Media"]),
     .testTarget(name: "SRTPTests", dependencies: ["SRTP", "CSRTP", "CSottoShims", "srtp-crosscheck"]),
 ]
 
