@@ -25,21 +25,29 @@ var targets: [Target] = [
 
     // Crypto wrappers.
     .target(name: "SRTP", dependencies: ["CSRTP", "COpenSSL", "CSottoShims"]),
+    .target(name: "TLS", dependencies: ["COpenSSL", "CSottoShims"]),
+
+    // I/O.
+    .target(name: "Transport", dependencies: ["TLS", "CSottoShims"]),
 
     // Engines.
-    .target(name: "Media", dependencies: ["RTPWire", "SRTP"]),
+    .target(name: "Media", dependencies: ["RTPWire", "SRTP", "Transport"]),
 
     // A helper process for the cross-check tests: libsrtp2's type replacement is process-wide,
     // so the stock side of a comparison runs in a child process.
     .executableTarget(name: "srtp-crosscheck", dependencies: ["SRTP"], path: "Tests/SRTPCrossCheck"),
 
     .testTarget(name: "RTPWireTests", dependencies: ["RTPWire"]),
-    .testTarget(name: "MediaTests", dependencies: ["Media"]),
+    .testTarget(name: "MediaTests", dependencies: ["Media", "Transport", "SRTP"]),
+    .testTarget(name: "TLSTests", dependencies: ["TLS"]),
+    .testTarget(name: "TransportTests", dependencies: ["Transport", "TLS"]),
     .testTarget(name: "SRTPTests", dependencies: ["SRTP", "CSRTP", "CSottoShims", "srtp-crosscheck"]),
 ]
 
 if fuzzing {
-    targets.append(.executableTarget(name: "RTPWireFuzz", dependencies: ["RTPWire"], path: "Fuzz/RTPWireFuzz"))
+    targets += [
+        .executableTarget(name: "RTPWireFuzz", dependencies: ["RTPWire"], path: "Fuzz/RTPWireFuzz"),
+    ]
 }
 
 let package = Package(
@@ -47,6 +55,8 @@ let package = Package(
     products: [
         .library(name: "RTPWire", targets: ["RTPWire"]),
         .library(name: "SRTP", targets: ["SRTP"]),
+        .library(name: "Transport", targets: ["Transport"]),
+        .library(name: "Media", targets: ["Media"]),
     ],
     targets: targets,
     swiftLanguageModes: [.v6]

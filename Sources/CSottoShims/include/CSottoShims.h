@@ -14,6 +14,8 @@
 #include <srtp2/srtp.h>
 #include <srtp2/cipher.h>
 #include <srtp2/auth.h>
+#include "CSottoShims_OpenSSL.h"
+#include "CSottoShims_Net.h"
 
 #ifdef __cplusplus
 extern "C" {

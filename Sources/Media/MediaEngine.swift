@@ -1,0 +1,297 @@
+import Glibc
+public import SRTP
+import Synchronization
+public import Transport
+
+/// The media relay: loops, the port pool, and the sessions on them. The proxy creates, updates and
+/// ends sessions through this small API; the admin socket reads snapshots. Neither touches a loop's
+/// state directly: every change is carried out on the session's loop queue.
+///
+/// Call it from any thread except a media loop's own queue (it waits on that queue).
+public final class MediaEngine: @unchecked Sendable {
+    /// How the engine is set up.
+    public struct Configuration: Sendable {
+        /// The local address media sockets bind to (and that Sotto writes into SDP).
+        public var bindIP: String
+        /// The UDP port range for media; RTP takes even ports, RTCP the next odd one.
+        public var ports: ClosedRange<UInt16>
+        /// Media loops (one per core is the intent).
+        public var loops: Int
+        /// A session with no authenticated packet on any leg for this long ends with `mediaTimeout`.
+        public var idleTimeoutNanoseconds: UInt64
+        /// Replay window of inbound contexts.
+        public var replayWindow: Int
+        /// Datagrams per recvmmsg/sendmmsg batch.
+        public var batchSize: Int
+        /// Serve the loops from Dispatch (the product). False only for the relay benchmark's reference,
+        /// which drives a loop from its own thread with `serveOnCurrentThread`.
+        public var dispatchDriven = true
+
+        /// Defaults: loopback, 30000-39999, 2 loops, 60 s idle, window 1024, batches of 32.
+        public init(
+            bindIP: String = "127.0.0.1", ports: ClosedRange<UInt16> = 30000...39999, loops: Int = 2,
+            idleTimeoutNanoseconds: UInt64 = 60_000_000_000, replayWindow: Int = 1024, batchSize: Int = 32
+        ) {
+            self.bindIP = bindIP
+            self.ports = ports
+            self.loops = loops
+            self.idleTimeoutNanoseconds = idleTimeoutNanoseconds
+            self.replayWindow = replayWindow
+            self.batchSize = batchSize
+        }
+    }
+
+    private let configuration: Configuration
+    private let clock: any MediaClock
+    private let loops: [MediaLoop]
+    /// One batch per loop, shared by that loop's sockets (used only on the loop's queue).
+    private let batches: [DatagramBatch]
+    private let pool: Mutex<PortPool>
+    private let sessions = Mutex<[UInt64: MediaSession]>([:])
+    private let nextID = Atomic<UInt64>(1)
+
+    /// Starts the loops.
+    public init(configuration: Configuration, clock: any MediaClock = SystemMediaClock()) throws(MediaError) {
+        guard configuration.loops >= 1, configuration.batchSize >= 1,
+            UDPAddress(ip: configuration.bindIP, port: 0) != nil
+        else {
+            throw MediaError(.invalidConfiguration, "media needs at least one loop, a batch size and a numeric bind IP")
+        }
+        self.configuration = configuration
+        self.clock = clock
+        var loops: [MediaLoop] = []
+        for index in 0..<configuration.loops {
+            do {
+                loops.append(try MediaLoop(label: "sotto.media.\(index)"))
+            } catch {
+                throw MediaError(.socketFailed, error.reason)
+            }
+        }
+        self.loops = loops
+        batches = loops.map { _ in
+            DatagramBatch(capacity: configuration.batchSize, tailroom: SRTPContext.maximumTrailerLength)
+        }
+        pool = Mutex(PortPool(range: configuration.ports))
+        if configuration.dispatchDriven {
+            for loop in loops { loop.start() }
+        }
+    }
+
+    /// The relay benchmark's reference: runs loop `index` on the calling thread with blocking
+    /// `epoll_wait` and no Dispatch, until `running` returns false. Only with `dispatchDriven == false`;
+    /// take snapshots after it returns.
+    public func serveOnCurrentThread(loop index: Int, while running: () -> Bool) {
+        precondition(!configuration.dispatchDriven, "the reference mode needs dispatchDriven == false")
+        loops[index].serveBlocking(while: running)
+    }
+
+    deinit {
+        if configuration.dispatchDriven {
+            for loop in loops { loop.stop() }
+        }
+    }
+
+    /// Allocates ports and sockets for a call. Nothing flows until both legs have keys and a peer.
+    public func createSession(callID: String, streams specs: [MediaStreamSpec]) throws(MediaError) -> (
+        id: UInt64, ports: [MediaStreamPorts]
+    ) {
+        let id = nextID.add(1, ordering: .relaxed).oldValue
+        let loopIndex = Int(id % UInt64(loops.count))
+        let loop = loops[loopIndex]
+        let now = clock.now()
+        var streams: [(a: MediaLeg, b: MediaLeg)] = []
+        var ports: [MediaStreamPorts] = []
+        do throws(MediaError) {
+            for spec in specs {
+                let a = try makeLeg(.a, spec: spec, now: now)
+                let b: MediaLeg
+                do throws(MediaError) {
+                    b = try makeLeg(.b, spec: spec, now: now)
+                } catch {
+                    release(a)
+                    throw error
+                }
+                a.other = b
+                b.other = a
+                streams.append((a, b))
+                ports.append(
+                    MediaStreamPorts(
+                        rtpA: a.rtpSocket.localAddress.port, rtpB: b.rtpSocket.localAddress.port,
+                        rtcpA: a.rtcpSocket?.localAddress.port, rtcpB: b.rtcpSocket?.localAddress.port))
+            }
+        } catch {
+            for stream in streams {
+                release(stream.a)
+                release(stream.b)
+            }
+            throw error
+        }
+        let session = MediaSession(id: id, callID: callID, loop: loop, created: now, streams: streams)
+        let batch = batches[loopIndex]
+        let failure: MediaError? = loop.queue.sync {
+            var token = id << 16
+            for stream in streams {
+                for leg in [stream.a, stream.b] {
+                    for (socket, isRTCP) in [(leg.rtpSocket, false)] + (leg.rtcpSocket.map { [($0, true)] } ?? []) {
+                        let port = MediaPort(leg: leg, isRTCPPort: isRTCP, batch: batch, clock: clock)
+                        do {
+                            try loop.register(fd: socket.fd, token: token, handler: port)
+                        } catch {
+                            return MediaError(.socketFailed, "\(error)")
+                        }
+                        session.ports.append((socket.fd, token, port))
+                        token += 1
+                    }
+                }
+            }
+            return nil
+        }
+        if let failure {
+            teardown(session, reason: .error)
+            throw failure
+        }
+        sessions.withLock { $0[id] = session }
+        return (id, ports)
+    }
+
+    /// Sets what one leg of one stream knows about its peer: the address its SDP declared and the keys.
+    /// New keys replace the old contexts at once (re-INVITE); nil leaves a value as it is.
+    public func updateLeg(
+        session id: UInt64, stream: Int, side: LegSide, declaredRTP: UDPAddress? = nil,
+        declaredRTCP: UDPAddress? = nil, peerKey: SRTPKeyMaterial? = nil, sottoKey: SRTPKeyMaterial? = nil
+    ) throws(MediaError) {
+        guard let session = sessions.withLock({ $0[id] }) else {
+            throw MediaError(.unknownSession, "no media session \(id)")
+        }
+        // Contexts are made here, off the loop: creating one allocates and derives keys.
+        let inbound: SRTPContext?
+        let outbound: SRTPContext?
+        do {
+            inbound = try peerKey.map {
+                try SRTPContext(key: $0, direction: .inbound, replayWindow: configuration.replayWindow)
+            }
+            outbound = try sottoKey.map { try SRTPContext(key: $0, direction: .outbound) }
+        } catch {
+            throw MediaError(.keyRejected, "\(error)")
+        }
+        let found: Bool = session.loop.queue.sync {
+            guard let leg = session.leg(stream: stream, side: side) else { return false }
+            if let declaredRTP { leg.declaredRTP = declaredRTP }
+            if let declaredRTCP { leg.declaredRTCP = declaredRTCP }
+            if let inbound { leg.inbound = inbound }
+            if let outbound { leg.outbound = outbound }
+            return true
+        }
+        guard found else { throw MediaError(.unknownStream, "session \(id) has no stream \(stream)") }
+    }
+
+    /// Ends a session: its sockets close, its ports return to the pool, its contexts are freed.
+    /// Returns its final snapshot, or nil when it was not (or no longer) there.
+    @discardableResult
+    public func endSession(_ id: UInt64, reason: MediaEndReason) -> MediaSessionSnapshot? {
+        guard let session = sessions.withLock({ $0.removeValue(forKey: id) }) else { return nil }
+        return teardown(session, reason: reason)
+    }
+
+    /// Ends every session whose legs have been silent for longer than the idle timeout. A timer calls
+    /// this in service; tests call it after moving their clock.
+    @discardableResult
+    public func endIdleSessions() -> [MediaSessionSnapshot] {
+        let now = clock.now()
+        let all = sessions.withLock { Array($0.values) }
+        var ended: [MediaSessionSnapshot] = []
+        for session in all {
+            let idle = session.loop.queue.sync { now &- session.lastActivity }
+            if idle > configuration.idleTimeoutNanoseconds, let snapshot = endSession(session.id, reason: .mediaTimeout)
+            {
+                ended.append(snapshot)
+            }
+        }
+        return ended
+    }
+
+    /// Consistent copies of every live session, each taken on its own loop.
+    public func snapshot() -> [MediaSessionSnapshot] {
+        let now = clock.now()
+        let all = sessions.withLock { Array($0.values) }
+        return all.map { session in session.loop.queue.sync { Self.snapshot(session, now: now) } }
+            .sorted { $0.id < $1.id }
+    }
+
+    /// Port pairs in use and free.
+    public var portUsage: (inUse: Int, free: Int) { pool.withLock { ($0.allocated, $0.available) } }
+
+    private func makeLeg(_ side: LegSide, spec: MediaStreamSpec, now: UInt64) throws(MediaError) -> MediaLeg {
+        // A pair whose port another process holds (the range may overlap the kernel's ephemeral ports)
+        // goes back to the end of the queue, and the next pair is tried, a bounded number of times.
+        var lastError = ""
+        for _ in 0..<16 {
+            let rtpPort: UInt16
+            do {
+                rtpPort = try pool.withLock { pool throws(PortPool.Failure) in try pool.allocate() }
+            } catch {
+                throw MediaError(.portsExhausted, "no free media port pair in \(configuration.ports)")
+            }
+            do {
+                let rtp = try UDPSocket(binding: UDPAddress(ip: configuration.bindIP, port: rtpPort)!)
+                let rtcp =
+                    spec.rtcpMux
+                    ? nil : try UDPSocket(binding: UDPAddress(ip: configuration.bindIP, port: rtpPort + 1)!)
+                return MediaLeg(
+                    side: side, rtpSocket: rtp, rtcpSocket: rtcp, portPair: rtpPort, clockRate: spec.clockRate, now: now
+                )
+            } catch {
+                _ = try? pool.withLock { pool throws(PortPool.Failure) in try pool.release(rtpPort) }
+                lastError = error.description
+                guard error.code == .addressInUse else { break }
+            }
+        }
+        throw MediaError(.socketFailed, lastError)
+    }
+
+    private func release(_ leg: MediaLeg) {
+        leg.rtpSocket.close()
+        leg.rtcpSocket?.close()
+        _ = try? pool.withLock { pool throws(PortPool.Failure) in try pool.release(leg.portPair) }
+    }
+
+    @discardableResult
+    private func teardown(_ session: MediaSession, reason: MediaEndReason) -> MediaSessionSnapshot {
+        let now = clock.now()
+        let snapshot: MediaSessionSnapshot = session.loop.queue.sync {
+            session.endReason = reason
+            // Out of the epoll set first, then closed (RECIPES.md §10).
+            for entry in session.ports { session.loop.deregister(fd: entry.fd, token: entry.token) }
+            session.ports.removeAll()
+            for stream in session.streams {
+                for leg in [stream.a, stream.b] {
+                    leg.rtpSocket.close()
+                    leg.rtcpSocket?.close()
+                    leg.inbound = nil
+                    leg.outbound = nil
+                }
+            }
+            return Self.snapshot(session, now: now)
+        }
+        for stream in session.streams {
+            for leg in [stream.a, stream.b] {
+                _ = try? pool.withLock { pool throws(PortPool.Failure) in try pool.release(leg.portPair) }
+            }
+        }
+        return snapshot
+    }
+
+    private static func snapshot(_ session: MediaSession, now: UInt64) -> MediaSessionSnapshot {
+        MediaSessionSnapshot(
+            id: session.id, callID: session.callID, ageNanoseconds: now &- session.created,
+            endReason: session.endReason,
+            streams: session.streams.map { stream in
+                [stream.a, stream.b].map { leg in
+                    MediaLegSnapshot(
+                        side: leg.side, localRTPPort: leg.portPair, declaredPeer: leg.declaredRTP?.description,
+                        latchedPeer: leg.latchedRTP?.description, suite: leg.inbound?.profile.rawValue,
+                        counters: leg.counters, statistics: leg.statistics)
+                }
+            })
+    }
+}

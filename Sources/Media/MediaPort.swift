@@ -1,0 +1,127 @@
+internal import RTPWire
+internal import SRTP
+internal import Transport
+
+/// The loop handler for one media socket: receives a batch, authenticates and decrypts each packet
+/// with the receiving leg's inbound context, latches, re-encrypts in the same slot with the other
+/// leg's outbound context and sends the batch out of the other leg's socket (DESIGN.md §5).
+///
+/// Nothing here allocates, locks, throws or formats a string per packet; counters move once per batch.
+final class MediaPort: MediaLoopHandler, @unchecked Sendable {
+    unowned(unsafe) let leg: MediaLeg
+    /// True for the dedicated RTCP socket of a leg without rtcp-mux.
+    let isRTCPPort: Bool
+    let batch: DatagramBatch
+    let clock: any MediaClock
+
+    init(leg: MediaLeg, isRTCPPort: Bool, batch: DatagramBatch, clock: any MediaClock) {
+        self.leg = leg
+        self.isRTCPPort = isRTCPPort
+        self.batch = batch
+        self.clock = clock
+    }
+
+    func readable(fd: Int32, token: UInt64, loop: MediaLoop) -> Int {
+        let count = batch.receive(from: fd)
+        if count < 0 {
+            leg.socketErrors &+= 1
+            return 1
+        }
+        if count == 0 { return 0 }
+        let now = clock.now()
+        let other: MediaLeg = leg.other
+        var drops = LegCounters()  // this batch's drops and receive counts, added once at the end
+        var packetsIn: UInt64 = 0
+        var bytesIn: UInt64 = 0
+        var bytesOut: UInt64 = 0
+        var relatched: UInt64 = 0
+        var queued = 0
+
+        for index in 0..<count {
+            let length = batch.length(index)
+            let slot = batch.slot(index)
+            let source = batch.source(index)
+            let isRTCP =
+                isRTCPPort
+                || (length >= 2 && PacketKind.classify(UnsafeRawBufferPointer(rebasing: slot[..<length])) == .rtcp)
+            guard let inbound = leg.inbound else {
+                drops[.noPeerYet] &+= 1
+                continue
+            }
+            let opened =
+                isRTCP ? inbound.unprotectRTCP(slot, length: length) : inbound.unprotectRTP(slot, length: length)
+            guard case .ok(let plainLength) = opened else {
+                if case .dropped(let verdict) = opened {
+                    var reason = MediaDropReason(verdict)
+                    // Before any latch, a failure from an address the SDP did not declare is a stranger.
+                    if reason == .authFailed, leg.latchedRTP == nil, source != leg.declaredRTP,
+                        source != leg.declaredRTCP
+                    {
+                        reason = .unknownSource
+                    }
+                    drops[reason] &+= 1
+                }
+                continue
+            }
+            // DESIGN.md §2.3: only an authenticated packet may move the latch.
+            if isRTCP && leg.rtcpSocket != nil {
+                if leg.latchedRTCP != source {
+                    if leg.latchedRTCP != nil { relatched &+= 1 }
+                    leg.latchedRTCP = source
+                }
+            } else if leg.latchedRTP != source {
+                if leg.latchedRTP != nil { relatched &+= 1 }
+                leg.latchedRTP = source
+            }
+            packetsIn &+= 1
+            bytesIn &+= UInt64(length)
+            if !isRTCP && plainLength >= 12 { record(slot, now: now) }
+
+            guard let outbound = other.outbound, let destination = other.destination(rtcp: isRTCP) else {
+                drops[.noPeerYet] &+= 1
+                continue
+            }
+            let sealed =
+                isRTCP
+                ? outbound.protectRTCP(slot, length: plainLength) : outbound.protectRTP(slot, length: plainLength)
+            guard case .ok(let sealedLength) = sealed else {
+                drops[.malformed] &+= 1
+                continue
+            }
+            batch.queue(entry: queued, slot: index, length: sealedLength, to: destination)
+            queued += 1
+            bytesOut &+= UInt64(sealedLength)
+        }
+
+        if packetsIn > 0 { leg.lastAuthenticated = now }
+        if queued > 0 {
+            // One sendmmsg per batch, so one socket: a dedicated RTCP socket's packets leave by the other
+            // leg's RTCP socket (its RTP socket when that leg muxes); everything arriving on an RTP socket
+            // leaves by the other leg's RTP socket, muxed RTCP included, to that leg's RTCP address.
+            let out = isRTCPPort ? (other.rtcpSocket ?? other.rtpSocket) : other.rtpSocket
+            let sent = max(batch.send(count: queued, from: out.fd), 0)
+            other.counters.packetsOut &+= UInt64(sent)
+            other.counters.bytesOut &+= sent == queued ? bytesOut : 0
+            drops[.sendFailed] &+= UInt64(queued - sent)
+        }
+        drops.packetsIn = packetsIn
+        drops.bytesIn = bytesIn
+        drops.relatched = relatched
+        leg.counters.add(drops)
+        return count
+    }
+
+    /// RFC 3550 reception statistics from a decrypted RTP header.
+    @inline(__always)  // a few loads per packet; keep them in the loop
+    private func record(_ slot: UnsafeMutableRawBufferPointer, now: UInt64) {
+        let sequence = UInt16(slot[2]) << 8 | UInt16(slot[3])
+        let timestamp = UInt32(slot[4]) << 24 | UInt32(slot[5]) << 16 | UInt32(slot[6]) << 8 | UInt32(slot[7])
+        let ssrc = UInt32(slot[8]) << 24 | UInt32(slot[9]) << 16 | UInt32(slot[10]) << 8 | UInt32(slot[11])
+        if leg.statistics?.ssrc != ssrc {
+            leg.statistics = ReceptionStatistics(ssrc: ssrc, firstSequence: sequence, clockRate: leg.clockRate)
+        }
+        leg.statistics!.record(sequence: sequence)
+        let arrival = UInt32(truncatingIfNeeded: now / 1000 &* UInt64(leg.clockRate) / 1_000_000)
+        leg.statistics!.recordArrival(arrival: arrival, timestamp: timestamp)
+    }
+}

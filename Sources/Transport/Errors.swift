@@ -1,0 +1,69 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// An error from the Transport module: a socket that could not be set up. What happens to a
+/// connection once it exists is a ``TCPCloseReason``, not an error.
+///
+/// Modelled on `SRTPError`: a ``code`` to match on, a ``reason`` sentence for people (with the
+/// system's words for errno, never a bare number), and where it was raised. Equality compares the
+/// code only.
+public struct TransportError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What kind of failure this is.
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        enum Kind: Sendable, Hashable {
+            case invalidAddress
+            case socketFailed
+            case bindFailed
+            case addressInUse
+            case listenFailed
+            case connectFailed
+            case tlsSetupFailed
+        }
+
+        let kind: Kind
+
+        /// Text that is not an IPv4 or IPv6 literal, or a port out of range.
+        public static let invalidAddress = Code(kind: .invalidAddress)
+        /// `socket()` or a socket option failed.
+        public static let socketFailed = Code(kind: .socketFailed)
+        /// `bind()` failed: the address is in use or not local.
+        public static let bindFailed = Code(kind: .bindFailed)
+        /// The local port is taken by another socket (EADDRINUSE).
+        public static let addressInUse = Code(kind: .addressInUse)
+        /// `listen()` failed.
+        public static let listenFailed = Code(kind: .listenFailed)
+        /// An outbound `connect()` failed at once.
+        public static let connectFailed = Code(kind: .connectFailed)
+        /// The TLS connection for a socket could not be created.
+        public static let tlsSetupFailed = Code(kind: .tlsSetupFailed)
+
+        public var description: String { String(describing: kind) }
+    }
+
+    /// What kind of failure this is.
+    public let code: Code
+    /// One sentence saying what went wrong, for a person.
+    public let reason: String
+    /// Where the error was raised.
+    public let file: String
+    /// Where the error was raised.
+    public let line: UInt
+
+    package init(_ code: Code, _ reason: String, file: String = #fileID, line: UInt = #line) {
+        self.code = code
+        self.reason = reason
+        self.file = file
+        self.line = line
+    }
+
+    public static func == (lhs: TransportError, rhs: TransportError) -> Bool { lhs.code == rhs.code }
+
+    public var description: String { "TransportError.\(code): \(reason)" }
+}
+
+/// The system's words for an errno value, e.g. "Address already in use".
+func errnoSentence(_ value: Int32) -> String {
+    guard let text = strerror(value) else { return "error \(value)" }
+    return String(cString: text)
+}

@@ -1,0 +1,37 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The few socket calls Transport makes the same way everywhere.
+enum Socket {
+    /// A non-blocking, close-on-exec TCP socket with Nagle off (SIP messages are small and
+    /// latency-sensitive).
+    static func make(family: Int32) throws(TransportError) -> Int32 {
+        let fd = socket(
+            family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else {
+            throw TransportError(.socketFailed, "a TCP socket could not be created: \(errnoSentence(errno))")
+        }
+        setNoDelay(fd)
+        return fd
+    }
+
+    /// Makes an accepted socket non-blocking and close-on-exec.
+    static func prepareAccepted(_ fd: Int32) -> Bool {
+        let flags = fcntl(fd, F_GETFL)
+        guard flags >= 0, fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0 else { return false }
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        setNoDelay(fd)
+        return true
+    }
+
+    static func setNoDelay(_ fd: Int32) {
+        var on: Int32 = 1
+        _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
+    }
+
+    static func setOption(_ fd: Int32, _ level: Int32, _ name: Int32, _ value: Int32) -> Bool {
+        var value = value
+        return setsockopt(fd, level, name, &value, socklen_t(MemoryLayout<Int32>.size)) == 0
+    }
+}

@@ -1,0 +1,201 @@
+import Dispatch
+import TLS
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A non-blocking TCP listen socket (IPv4 or IPv6) whose accepted connections become
+/// ``TLSStream``s in the server role, on one ``EventLoop``.
+///
+/// Limits are enforced at accept: past ``TCPLimits/maxConnections`` open connections, or
+/// ``TCPLimits/maxConnectionsPerAddress`` from one IP, a new connection is accepted and closed at
+/// once (so it does not sit in the kernel's backlog) and counted. Every other limit is the
+/// stream's.
+public final class TCPListener: @unchecked Sendable {
+    /// The address actually bound (with the kernel's port when asked for port 0).
+    public let localAddress: SocketAddress
+    /// The loop the listener and its streams live on.
+    public let loop: EventLoop
+    /// The server-role context every accepted connection handshakes with.
+    public let context: TLSContext
+    /// The limits applied to every connection.
+    public let limits: TCPLimits
+    /// Accepts, refusals and closes by reason.
+    public let counters: TransportCounters
+
+    private let fd: Int32
+    private let logger: TransportLogger
+    private let makeHandlers: @Sendable (TLSStream) -> TLSStreamHandlers
+    private var source: DispatchSourceRead?
+    private var streams: [ObjectIdentifier: TLSStream] = [:]
+    private var perAddress: [String: Int] = [:]
+    private var stopped = false
+
+    /// Binds and listens; call ``start()`` to accept.
+    ///
+    /// - Parameters:
+    ///   - address: the address to bind; port 0 picks a free port. An IPv6 address listens on IPv6
+    ///     only, so an IPv4 listener can sit beside it.
+    ///   - context: a server-role context.
+    ///   - loop: the loop for the listener and its connections.
+    ///   - limits: the limits for every connection.
+    ///   - counters: where connections are counted.
+    ///   - logger: where refusals, handshake failures and closes are logged.
+    ///   - backlog: the kernel's accept queue length.
+    ///   - handlers: called on the loop for each accepted connection to get its handlers.
+    public init(
+        address: SocketAddress,
+        context: TLSContext,
+        loop: EventLoop,
+        limits: TCPLimits = TCPLimits(),
+        counters: TransportCounters = TransportCounters(),
+        logger: TransportLogger = .standardError,
+        backlog: Int32 = 511,
+        handlers: @escaping @Sendable (TLSStream) -> TLSStreamHandlers
+    ) throws(TransportError) {
+        guard context.configuration.role == .server else {
+            throw TransportError(.tlsSetupFailed, "a listener needs a server-role TLS context")
+        }
+        let fd = try Socket.make(family: address.protocolFamily)
+        var ok = Socket.setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1)
+        if address.family == .inet6 {
+            ok = ok && Socket.setOption(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, 1)
+        }
+        guard ok else {
+            let error = errno
+            Glibc.close(fd)
+            throw TransportError(.socketFailed, "the listen socket's options could not be set: \(errnoSentence(error))")
+        }
+        guard address.withSockAddr({ bind(fd, $0, $1) }) == 0 else {
+            let error = errno
+            Glibc.close(fd)
+            throw TransportError(.bindFailed, "binding \(address) failed: \(errnoSentence(error))")
+        }
+        guard listen(fd, backlog) == 0 else {
+            let error = errno
+            Glibc.close(fd)
+            throw TransportError(.listenFailed, "listening on \(address) failed: \(errnoSentence(error))")
+        }
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let named = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        self.localAddress = named == 0 ? SocketAddress(storage) ?? address : address
+        self.fd = fd
+        self.loop = loop
+        self.context = context
+        self.limits = limits
+        self.counters = counters
+        self.logger = logger
+        self.makeHandlers = handlers
+    }
+
+    deinit {
+        if source == nil {
+            Glibc.close(fd)
+        }
+    }
+
+    /// Starts accepting on the loop.
+    public func start() {
+        loop.execute { [self] in
+            guard source == nil, !stopped else { return }
+            let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: loop.queue)
+            source.setEventHandler { [self] in acceptReady() }
+            source.setCancelHandler { [fd] in Glibc.close(fd) }
+            self.source = source
+            source.activate()
+        }
+    }
+
+    /// Stops accepting, closes the listen socket and every open connection (close_notify first).
+    public func stop() {
+        loop.execute { [self] in
+            guard !stopped else { return }
+            stopped = true
+            source?.cancel()
+            for stream in Array(streams.values) {
+                stream.finish(.closedLocally, "the listener on \(localAddress) stopped")
+            }
+        }
+    }
+
+    /// Accepts what is queued, a bounded number per wakeup (the source fires again for the rest).
+    private func acceptReady() {
+        for _ in 0..<64 where !stopped {
+            var storage = sockaddr_storage()
+            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let client = withUnsafeMutablePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { accept(fd, $0, &length) }
+            }
+            if client < 0 {
+                let error = errno
+                switch error {
+                case EINTR, ECONNABORTED:
+                    continue
+                case EMFILE, ENFILE, ENOBUFS, ENOMEM:
+                    // The socket stays readable, so pause rather than spin until fds free up.
+                    logger.log(.warning, "accepting on \(localAddress) failed: \(errnoSentence(error)); pausing 100 ms")
+                    pauseAccepting()
+                    return
+                default:
+                    return  // EAGAIN: nothing left
+                }
+            }
+            guard let peer = SocketAddress(storage), Socket.prepareAccepted(client) else {
+                Glibc.close(client)
+                continue
+            }
+            admit(client, from: peer)
+        }
+    }
+
+    private func pauseAccepting() {
+        source?.suspend()
+        loop.queue.asyncAfter(deadline: .now() + .milliseconds(100)) { [self] in source?.resume() }
+    }
+
+    private func admit(_ client: Int32, from peer: SocketAddress) {
+        if streams.count >= limits.maxConnections {
+            // Counted and logged before the close that the peer can observe.
+            counters.recordRefusedTooMany()
+            logger.log(.warning, "refused \(peer): \(limits.maxConnections) connections are already open")
+            Glibc.close(client)
+            return
+        }
+        let fromAddress = perAddress[peer.host, default: 0]
+        if fromAddress >= limits.maxConnectionsPerAddress {
+            counters.recordRefusedPerAddress()
+            logger.log(
+                .warning, "refused \(peer): \(peer.host) already holds \(fromAddress) connections, the limit")
+            Glibc.close(client)
+            return
+        }
+        let tls: TLSConnection
+        do {
+            tls = try TLSConnection(context: context, peer: peer.description)
+        } catch {
+            Glibc.close(client)
+            logger.log(.warning, "refused \(peer): \(error.reason)")
+            return
+        }
+        let stream = TLSStream(
+            fd: client, peer: peer, tls: tls, loop: loop, limits: limits, counters: counters, logger: logger,
+            handlers: .discard, state: .handshaking)
+        stream.handlers = makeHandlers(stream)
+        stream.onFinish = { [weak self] stream in self?.forget(stream) }
+        streams[ObjectIdentifier(stream)] = stream
+        perAddress[peer.host] = fromAddress + 1
+        counters.recordOpened()
+        stream.start()
+    }
+
+    /// Runs on the loop when a stream closes.
+    private func forget(_ stream: TLSStream) {
+        guard streams.removeValue(forKey: ObjectIdentifier(stream)) != nil else { return }
+        let remaining = perAddress[stream.peer.host, default: 1] - 1
+        perAddress[stream.peer.host] = remaining > 0 ? remaining : nil
+    }
+}

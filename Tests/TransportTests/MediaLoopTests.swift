@@ -1,0 +1,92 @@
+import Dispatch
+import Glibc
+import Synchronization
+import Testing
+import Transport
+
+/// Forwards every datagram received on `a` out of `b` to `destination`, counting.
+final class Forwarder: MediaLoopHandler, @unchecked Sendable {
+    let batch = DatagramBatch(capacity: 32, tailroom: 148)
+    let out: UDPSocket
+    let destination: UDPAddress
+    let forwarded = Atomic<Int>(0)
+    var lastSource: UDPAddress?
+    init(out: UDPSocket, destination: UDPAddress) {
+        self.out = out
+        self.destination = destination
+    }
+    func readable(fd: Int32, token: UInt64, loop: MediaLoop) -> Int {
+        let count = batch.receive(from: fd)
+        guard count > 0 else { return 0 }
+        for index in 0..<count {
+            lastSource = batch.source(index)
+            batch.queue(entry: index, slot: index, length: batch.length(index), to: destination)
+        }
+        let sent = batch.send(count: count, from: out.fd)
+        forwarded.add(max(sent, 0), ordering: .relaxed)
+        return count
+    }
+}
+
+@Suite struct MediaLoopTests {
+    @Test func forwardsBatchesBetweenSockets() throws {
+        let loopback = UDPAddress(ip: "127.0.0.1", port: 0)!
+        let legA = try UDPSocket(binding: loopback)  // Sotto's socket facing the softphone
+        let legB = try UDPSocket(binding: loopback)  // Sotto's socket facing the PBX
+        let phone = try UDPSocket(binding: loopback)
+        let pbx = try UDPSocket(binding: loopback)
+        let loop = try MediaLoop(label: "test.media")
+        let forwarder = Forwarder(out: legB, destination: pbx.localAddress)
+        loop.queue.sync { try! loop.register(fd: legA.fd, token: 1, handler: forwarder) }
+        loop.start()
+        defer { loop.stop() }
+
+        var destination = legA.localAddress.storage
+        for i in 0..<200 {
+            var payload = [UInt8](repeating: UInt8(i & 0xFF), count: 172)
+            payload[0] = 0x80
+            let sent = withUnsafePointer(to: &destination) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    sendto(phone.fd, payload, payload.count, 0, $0, legA.localAddress.length)
+                }
+            }
+            #expect(sent == 172)
+        }
+        var received = 0
+        var buffer = [UInt8](repeating: 0, count: 2048)
+        let deadline = DispatchTime.now().uptimeNanoseconds + 5_000_000_000
+        while received < 200 && DispatchTime.now().uptimeNanoseconds < deadline {
+            let n = recv(pbx.fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+            if n == 172 {
+                #expect(buffer[1] == UInt8(received & 0xFF), "order kept within one socket")
+                received += 1
+            } else {
+                usleep(1000)
+            }
+        }
+        #expect(received == 200)
+        #expect(forwarder.forwarded.load(ordering: .relaxed) == 200)
+        loop.queue.sync {
+            #expect(forwarder.lastSource == phone.localAddress)
+            loop.deregister(fd: legA.fd, token: 1)
+        }
+    }
+
+    @Test func addressesParseAndPrint() {
+        #expect(UDPAddress(ip: "127.0.0.1", port: 30000)?.description == "127.0.0.1:30000")
+        #expect(UDPAddress(ip: "::1", port: 5061)?.description == "[::1]:5061")
+        #expect(UDPAddress(ip: "not-an-ip", port: 1) == nil)
+        #expect(UDPAddress(ip: "127.0.0.1", port: 1) != UDPAddress(ip: "127.0.0.1", port: 2))
+    }
+
+    @Test func bindConflictIsAClearError() throws {
+        let first = try UDPSocket(binding: UDPAddress(ip: "127.0.0.1", port: 0)!)
+        do {
+            _ = try UDPSocket(binding: first.localAddress)
+            Issue.record("a second bind to the same port succeeded")
+        } catch {
+            #expect(error.code == .addressInUse)
+            #expect(error.reason.contains("could not be bound: Address already in use"))
+        }
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import TLS
+import Testing
+import Transport
+
+/// Sotto's client against Sotto's server over real loopback sockets and real OpenSSL.
+@Suite struct TLSStreamTests {
+    let certificates = TestCertificates.shared
+
+    func clientContext(
+        serverName: String = "localhost",
+        withCertificate: Bool = false,
+        maximumVersion: TLSVersion = .v1_3
+    ) throws -> TLSContext {
+        try TLSContext(
+            .client(
+                serverName: serverName, caFile: certificates.caFile,
+                certificateChainFile: withCertificate ? certificates.client.chain : nil,
+                privateKeyFile: withCertificate ? certificates.client.key : nil, maximumVersion: maximumVersion))
+    }
+
+    func connect(
+        to server: TestServer,
+        host: String = "127.0.0.1",
+        context: TLSContext,
+        recorder: Recorder,
+        limits: TCPLimits = TCPLimits()
+    ) throws -> TLSStream {
+        try TLSStream.connect(
+            to: SocketAddress(ip: host, port: server.port), context: context, loop: EventLoop(label: "test.client"),
+            limits: limits, logger: recorder.logger, handlers: recorder.handlers())
+    }
+
+    @Test(arguments: TLSVersion.allCases)
+    func echoBetweenSottoClientAndServer(version: TLSVersion) async throws {
+        let server = try TestServer()
+        defer { server.listener.stop() }
+        let client = Recorder()
+        let stream = try connect(to: server, context: clientContext(maximumVersion: version), recorder: client)
+        #expect(await eventually { client.handshakes == 1 })
+        #expect(stream.tls.negotiatedVersion == version)
+        let message = Array("REGISTER sip:pbx.test SIP/2.0\r\nContent-Length: 0\r\n\r\n".utf8)
+        stream.send(message)
+        #expect(await eventually { client.received == message })
+        #expect(server.recorder.received == message)
+        stream.close()
+        #expect(await eventually { server.recorder.closes.map(\.kind) == [.closedByPeer] })
+        #expect(client.closes.map(\.kind) == [.closedLocally])
+        #expect(server.context.counters.handshakesCompleted == 1)
+        #expect(await eventually { server.counters.connectionsOpen == 0 })
+    }
+
+    @Test func echoOverIPv6WhenLoopbackHasIt() async throws {
+        guard let server = try? TestServer(host: "::1") else { return }  // no IPv6 on this host
+        defer { server.listener.stop() }
+        #expect(server.listener.localAddress.family == .inet6)
+        let client = Recorder()
+        let stream = try connect(to: server, host: "::1", context: clientContext(serverName: "::1"), recorder: client)
+        stream.send([0x0D, 0x0A, 0x0D, 0x0A])
+        #expect(await eventually { client.received == [0x0D, 0x0A, 0x0D, 0x0A] })
+        #expect(stream.peer.description == "[::1]:\(server.port)")
+    }
+
+    @Test func largeTransfersArriveWhole() async throws {
+        let server = try TestServer()
+        defer { server.listener.stop() }
+        let client = Recorder()
+        let stream = try connect(to: server, context: clientContext(), recorder: client)
+        let message = (0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        stream.send(message)
+        #expect(await eventually { client.received.count == message.count })
+        #expect(client.received == message)
+    }
+
+    @Test func wrongHostNameIsRefusedByTheClient() async throws {
+        let server = try TestServer()
+        defer { server.listener.stop() }
+        let client = Recorder()
+        let context = try clientContext(serverName: "pbx.example.org")
+        _ = try connect(to: server, context: context, recorder: client)
+        #expect(await eventually { !client.closes.isEmpty })
+        let reason = try #require(client.closes.first)
+        #expect(reason.kind == .handshakeFailed)
+        #expect(reason.detail.contains("certificate verification failed: hostname mismatch"), "\(reason.detail)")
+        #expect(reason.detail.contains("127.0.0.1:\(server.port)"))
+        #expect(client.handshakes == 0)
+        #expect(context.counters.handshakeFailures == 1)
+    }
+
+    @Test func mutualTLSRefusesAClientWithoutCertificate() async throws {
+        let server = try TestServer(requireClientCertificate: true)
+        defer { server.listener.stop() }
+        let client = Recorder()
+        _ = try connect(to: server, context: clientContext(), recorder: client)
+        #expect(await eventually { server.counters.closed(.handshakeFailed) == 1 })
+        #expect(server.context.counters.handshakeFailures == 1)
+        #expect(server.recorder.handshakes == 0)
+        // One sentence with the peer's address and OpenSSL's reason.
+        let line = try #require(server.recorder.logs.first { $0.contains("handshake") })
+        #expect(line.hasPrefix("the TLS handshake with 127.0.0.1:"), "\(line)")
+        #expect(line.contains("peer did not return a certificate"), "\(line)")
+        #expect(await eventually { !client.closes.isEmpty })
+        #expect(client.received.isEmpty)
+    }
+
+    @Test func mutualTLSAcceptsAClientWithCertificate() async throws {
+        let server = try TestServer(requireClientCertificate: true)
+        defer { server.listener.stop() }
+        let client = Recorder()
+        let stream = try connect(to: server, context: clientContext(withCertificate: true), recorder: client)
+        stream.send(Array("OPTIONS".utf8))
+        #expect(await eventually { client.received == Array("OPTIONS".utf8) })
+        #expect(server.context.counters.handshakeFailures == 0)
+    }
+
+    @Test func connectingToAClosedPortFailsWithTheSystemsWords() async throws {
+        // Bind a port, then close it, so nothing listens there.
+        let server = try TestServer()
+        let port = server.port
+        server.listener.stop()
+        try await Task.sleep(for: .milliseconds(20))
+        let client = Recorder()
+        _ = try TLSStream.connect(
+            to: SocketAddress(ip: "127.0.0.1", port: port), context: clientContext(),
+            loop: EventLoop(label: "test.client"), logger: client.logger, handlers: client.handlers())
+        #expect(await eventually { !client.closes.isEmpty })
+        #expect(client.closes.first?.kind == .connectFailed)
+        #expect(client.closes.first?.detail.contains("Connection refused") == true)
+    }
+
+    @Test func addressesParseAndPrint() throws {
+        #expect(try SocketAddress(ip: "127.0.0.1", port: 5061).description == "127.0.0.1:5061")
+        #expect(try SocketAddress(ip: "0:0::1", port: 5061).description == "[::1]:5061")
+        #expect(throws: TransportError.self) { try SocketAddress(ip: "pbx.test", port: 5061) }
+    }
+}
