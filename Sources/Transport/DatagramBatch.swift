@@ -63,7 +63,8 @@ public final class DatagramBatch: @unchecked Sendable {
     /// was waiting), or -errno.
     public func receive(from fd: Int32) -> Int {
         for index in 0..<capacity {
-            iovecs[index].iov_len = datagramSize
+            // Both fields: queue(entry:slot:...) may have pointed this iovec at another slot.
+            iovecs[index] = iovec(iov_base: memory.baseAddress! + index * slotSize, iov_len: datagramSize)
             headers[index].msg_hdr = msghdr(
                 msg_name: UnsafeMutableRawPointer(addresses + index),
                 msg_namelen: socklen_t(MemoryLayout<sockaddr_storage>.size),

@@ -72,6 +72,32 @@ final class Forwarder: MediaLoopHandler, @unchecked Sendable {
         }
     }
 
+    /// After a send list packed slot 1 into entry 0, the next receive must land datagram 0 in slot 0
+    /// again (a stale iovec once made the relay decrypt the previous batch's bytes).
+    @Test func receiveAfterSendUsesItsOwnSlots() throws {
+        let loopback = UDPAddress(ip: "127.0.0.1", port: 0)!
+        let receiver = try UDPSocket(binding: loopback)
+        let sender = try UDPSocket(binding: loopback)
+        let batch = DatagramBatch(capacity: 4, tailroom: 0)
+        func send(_ byte: UInt8) {
+            var storage = receiver.localAddress.storage
+            _ = withUnsafePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    sendto(sender.fd, [byte, byte], 2, 0, $0, receiver.localAddress.length)
+                }
+            }
+        }
+        send(1)
+        send(2)
+        #expect(batch.receive(from: receiver.fd) == 2)
+        batch.queue(entry: 0, slot: 1, length: 2, to: sender.localAddress)
+        #expect(batch.send(count: 1, from: receiver.fd) == 1)
+        send(3)
+        #expect(batch.receive(from: receiver.fd) == 1)
+        #expect(batch.slot(0)[0] == 3)
+        #expect(batch.slot(1)[0] == 2, "slot 1 keeps its own bytes")
+    }
+
     @Test func addressesParseAndPrint() {
         #expect(UDPAddress(ip: "127.0.0.1", port: 30000)?.description == "127.0.0.1:30000")
         #expect(UDPAddress(ip: "::1", port: 5061)?.description == "[::1]:5061")
