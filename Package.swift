@@ -22,6 +22,7 @@ var targets: [Target] = [
 
     // Wire formats: pure Swift.
     .target(name: "RTPWire"),
+    .target(name: "SDP"),
 
     // Crypto wrappers.
     .target(name: "SRTP", dependencies: ["CSRTP", "COpenSSL", "CSottoShims"]),
@@ -39,6 +40,7 @@ var targets: [Target] = [
 
     .testTarget(name: "RTPWireTests", dependencies: ["RTPWire"]),
     .testTarget(name: "MediaTests", dependencies: ["Media", "Transport", "SRTP"]),
+    .testTarget(name: "SDPTests", dependencies: ["SDP"]),
     .testTarget(name: "TLSTests", dependencies: ["TLS"]),
     .testTarget(name: "TransportTests", dependencies: ["Transport", "TLS"]),
     .testTarget(name: "SRTPTests", dependencies: ["SRTP", "CSRTP", "CSottoShims", "srtp-crosscheck"]),
@@ -47,6 +49,7 @@ var targets: [Target] = [
 if fuzzing {
     targets += [
         .executableTarget(name: "RTPWireFuzz", dependencies: ["RTPWire"], path: "Fuzz/RTPWireFuzz"),
+        .executableTarget(name: "SDPFuzz", dependencies: ["SDP"], path: "Fuzz/SDPFuzz"),
     ]
 }
 
@@ -55,6 +58,7 @@ let package = Package(
     products: [
         .library(name: "RTPWire", targets: ["RTPWire"]),
         .library(name: "SRTP", targets: ["SRTP"]),
+        .library(name: "SDP", targets: ["SDP"]),
         .library(name: "Transport", targets: ["Transport"]),
         .library(name: "Media", targets: ["Media"]),
     ],
