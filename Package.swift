@@ -23,6 +23,7 @@ var targets: [Target] = [
     // Wire formats: pure Swift.
     .target(name: "RTPWire"),
     .target(name: "SDP"),
+    .target(name: "SIP"),
 
     // Crypto wrappers.
     .target(name: "SRTP", dependencies: ["CSRTP", "COpenSSL", "CSottoShims"]),
@@ -41,6 +42,7 @@ var targets: [Target] = [
     .testTarget(name: "RTPWireTests", dependencies: ["RTPWire"]),
     .testTarget(name: "MediaTests", dependencies: ["Media", "Transport", "SRTP"]),
     .testTarget(name: "SDPTests", dependencies: ["SDP"]),
+    .testTarget(name: "SIPTests", dependencies: ["SIP"]),
     .testTarget(name: "TLSTests", dependencies: ["TLS"]),
     .testTarget(name: "TransportTests", dependencies: ["Transport", "TLS"]),
     .testTarget(name: "SRTPTests", dependencies: ["SRTP", "CSRTP", "CSottoShims", "srtp-crosscheck"]),
@@ -50,6 +52,8 @@ if fuzzing {
     targets += [
         .executableTarget(name: "RTPWireFuzz", dependencies: ["RTPWire"], path: "Fuzz/RTPWireFuzz"),
         .executableTarget(name: "SDPFuzz", dependencies: ["SDP"], path: "Fuzz/SDPFuzz"),
+        .executableTarget(name: "SIPMessageFuzz", dependencies: ["SIP"], path: "Fuzz/SIPMessageFuzz"),
+        .executableTarget(name: "SIPFramerFuzz", dependencies: ["SIP"], path: "Fuzz/SIPFramerFuzz"),
     ]
 }
 
@@ -59,6 +63,7 @@ let package = Package(
         .library(name: "RTPWire", targets: ["RTPWire"]),
         .library(name: "SRTP", targets: ["SRTP"]),
         .library(name: "SDP", targets: ["SDP"]),
+        .library(name: "SIP", targets: ["SIP"]),
         .library(name: "Transport", targets: ["Transport"]),
         .library(name: "Media", targets: ["Media"]),
     ],
