@@ -2,9 +2,10 @@
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 APT_PACKAGES := pkg-config libssl-dev libsrtp2-dev libopus-dev openssl
 FUZZ_SECONDS ?= 60
+RELAY_SECONDS ?= 5
 SHELL := /bin/bash
 
-.PHONY: deps build test lint fuzz bench-crypto clean
+.PHONY: deps build test lint fuzz bench-crypto bench-relay bench-signalling clean
 
 ## deps: install the Debian packages the build needs (only those missing).
 deps:
@@ -28,22 +29,42 @@ test: deps lint
 
 ## lint: swift-format with the committed .swift-format; any finding fails.
 lint:
-	$(SWIFT) format lint --strict --recursive Sources Tests Fuzz Benchmarks/CryptoBenchmarks
+	$(SWIFT) format lint --strict --recursive Sources Tests Fuzz Benchmarks/CryptoBenchmarks Benchmarks/SignallingBenchmarks Benchmarks/MediaBenchmarks Benchmarks/RelayBench
 
-## fuzz: libFuzzer + ASan over the RTPWire views for FUZZ_SECONDS.
+## fuzz: libFuzzer + ASan over each parser for FUZZ_SECONDS (default 60) each; findings go to Fuzz/crashes/.
+## FUZZ_TARGETS picks some: make fuzz FUZZ_TARGETS=SDPFuzz FUZZ_SECONDS=600
+FUZZ_TARGETS ?= RTPWireFuzz SDPFuzz SIPMessageFuzz SIPFramerFuzz
 fuzz: deps
-	SOTTO_FUZZ=1 $(SWIFT) build -c release --scratch-path .build-fuzz --product RTPWireFuzz \
-	  -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library 2>&1 | grep -v "Cannot export local symbol"
-	mkdir -p Fuzz/corpus-work Fuzz/crashes
-	# Swift's crash reporter would hold the output open after a finding: libFuzzer reports instead.
-	SWIFT_BACKTRACE=enable=no .build-fuzz/release/RTPWireFuzz -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=Fuzz/crashes/ \
-	  Fuzz/corpus-work Fuzz/corpus/rtpwire
+	@set -e; for target in $(FUZZ_TARGETS); do \
+	  case $$target in RTPWireFuzz) corpus=rtpwire;; SDPFuzz) corpus=sdp;; *) corpus=sip;; esac; \
+	  echo "== $$target ($(FUZZ_SECONDS) s, seeds Fuzz/corpus/$$corpus)"; \
+	  SOTTO_FUZZ=1 $(SWIFT) build -c release --scratch-path .build-fuzz --product $$target \
+	    -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library 2>&1 | grep -v "Cannot export local symbol" || true; \
+	  mkdir -p Fuzz/corpus-work/$$target Fuzz/crashes; \
+	  SWIFT_BACKTRACE=enable=no .build-fuzz/release/$$target -max_total_time=$(FUZZ_SECONDS) \
+	    -artifact_prefix=Fuzz/crashes/$$target- Fuzz/corpus-work/$$target Fuzz/corpus/$$corpus; \
+	done
+	@# Swift's crash reporter would hold the output open after a finding (SWIFT_BACKTRACE): libFuzzer reports instead.
 
 ## bench-crypto: the SRTP hot-path benchmarks (package-benchmark) and one summary line per suite.
 bench-crypto: deps
 	cd Benchmarks && set -o pipefail && $(SWIFT) package --allow-writing-to-package-directory benchmark \
 	  --target CryptoBenchmarks --no-progress 2>&1 | tee .build-bench-crypto.log
 	python3 Benchmarks/summarize.py Benchmarks/.build-bench-crypto.log
+
+## bench-relay: the relay loop under load (relay on core 0, generator on core 1, calls stepped up until
+## loss passes 0.1 %), the no-Dispatch reference, and the forward path's zero-malloc gate.
+bench-relay: deps
+	cd Benchmarks && set -o pipefail && $(SWIFT) package --allow-writing-to-package-directory benchmark \
+	  --target MediaBenchmarks --no-progress 2>&1 | tee .build-bench-media.log
+	python3 Benchmarks/summarize.py --zero-mallocs Benchmarks/.build-bench-media.log
+	cd Benchmarks && $(SWIFT) build -c release --product RelayBench && \
+	  "$$($(SWIFT) build -c release --show-bin-path)/RelayBench" step --seconds $(RELAY_SECONDS)
+
+## bench-signalling: SIP parse + serialise of an INVITE, SDP parse and rewrite (messages/s, mallocs).
+bench-signalling: deps
+	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark \
+	  --target SignallingBenchmarks --no-progress
 
 clean:
 	rm -rf .build .build-fuzz Benchmarks/.build

@@ -13,6 +13,7 @@ let package = Package(
     dependencies: [
         .package(path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.1"),
     ],
     targets: [
         // The "limit" rows: the bare OpenSSL calls one packet needs, with nothing of libsrtp2 around them.
@@ -31,6 +32,39 @@ let package = Package(
             ],
             path: "CryptoBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "SignallingBenchmarks",
+            dependencies: [
+                .product(name: "SIP", package: parent),
+                .product(name: "SDP", package: parent),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "SignallingBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "MediaBenchmarks",
+            dependencies: [
+                .product(name: "Media", package: parent),
+                .product(name: "Transport", package: parent),
+                .product(name: "SRTP", package: parent),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "MediaBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // The relay loop under load (make bench-relay): a relay process and a generator process,
+        // pinned to different cores. Not a package-benchmark target: it measures two processes.
+        .executableTarget(
+            name: "RelayBench",
+            dependencies: [
+                .product(name: "Media", package: parent),
+                .product(name: "Transport", package: parent),
+                .product(name: "SRTP", package: parent),
+                .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
+            ],
+            path: "RelayBench"
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -21,14 +21,16 @@ SUITES = [
 
 
 def parse(text):
-    """Benchmark name -> metric -> {percentile: value}."""
-    rows, name, columns = {}, None, []
+    """Benchmark name -> metric -> {percentile: value}. A name is the line just before a table."""
+    rows, name, columns, previous = {}, None, [], ""
     for line in text.splitlines():
         line = line.rstrip()
-        if re.match(r"^(control |(AES|AEAD)_\S+ \d+B )", line):
-            name = line.strip()
+        if line.startswith("╒"):
+            name = previous.strip()
             rows[name] = {}
             continue
+        if line.strip():
+            previous = line
         if name is None or not line.startswith("│"):
             continue
         cells = [c.strip() for c in line.strip("│").split("│")]
@@ -41,8 +43,6 @@ def parse(text):
         metric = "time" if label.startswith("Time (wall clock)") else "mallocs" if label.startswith("Malloc") else None
         if metric is None:
             continue
-        if label.startswith("Time") and "(ns)" not in label:
-            sys.exit(f"summarize: {name}: expected nanoseconds, got {label!r}")
         values = {}
         for column, cell in zip(columns, cells[1:]):
             try:
@@ -50,7 +50,26 @@ def parse(text):
             except ValueError:
                 pass
         rows[name][metric] = values
+        if metric == "time":
+            unit = re.search(r"\((ns|μs|us|ms|s)\)", label)
+            rows[name]["unit"] = unit.group(1) if unit else "?"
     return rows
+
+
+def zero_mallocs(path):
+    """Every row must have allocated nothing (the forward-path gate)."""
+    rows = parse(open(path, encoding="utf-8").read())
+    if not rows:
+        sys.exit(f"summarize: no benchmark results in {path}")
+    failed = False
+    for name, metrics in sorted(rows.items()):
+        mallocs = metrics.get("mallocs", {}).get("p100")
+        time = metrics.get("time", {}).get("p50")
+        print(f"{name}: p50 {time:.0f} {metrics.get('unit', '?')}, mallocs {mallocs:.0f}")
+        if mallocs != 0:
+            failed = True
+            print(f"bench: {name} allocated ({mallocs}); the gate is 0", file=sys.stderr)
+    sys.exit(1 if failed else 0)
 
 
 def main(path):
@@ -89,4 +108,7 @@ def main(path):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "Benchmarks/.build-results.log")
+    if len(sys.argv) > 2 and sys.argv[1] == "--zero-mallocs":
+        zero_mallocs(sys.argv[2])
+    else:
+        main(sys.argv[1] if len(sys.argv) > 1 else "Benchmarks/.build-bench-crypto.log")

@@ -76,10 +76,11 @@ public final class MediaLoop: @unchecked Sendable {
     }
 
     /// The benchmark's reference: serves the same epoll set from the calling thread with blocking
-    /// `epoll_wait`, no Dispatch at all, until `running` turns false. Never combine with `start()`.
-    public func serveBlocking(while running: () -> Bool) {
+    /// `epoll_wait` (waking at least every `timeoutMilliseconds` to ask `running`), no Dispatch at all,
+    /// until `running` turns false. Never combine with `start()`.
+    public func serveBlocking(timeoutMilliseconds: Int32 = 50, while running: () -> Bool) {
         while running() {
-            let ready = epoll_wait(epollFD, events, maxEvents, 50)
+            let ready = epoll_wait(epollFD, events, maxEvents, timeoutMilliseconds)
             if ready <= 0 { continue }
             for index in 0..<Int(ready) {
                 guard let entry = handlers[events[index].data.u64] else { continue }
