@@ -40,7 +40,7 @@ var targets: [Target] = [
     .executableTarget(name: "srtp-crosscheck", dependencies: ["SRTP"], path: "Tests/SRTPCrossCheck"),
 
     .testTarget(name: "RTPWireTests", dependencies: ["RTPWire"]),
-    .testTarget(name: "MediaTests", dependencies: ["Media", "Transport", "SRTP"]),
+    .testTarget(name: "MediaTests", dependencies: ["Media", "Transport", "SRTP", "CSottoShims"]),
     .testTarget(name: "SDPTests", dependencies: ["SDP"]),
     .testTarget(name: "SIPTests", dependencies: ["SIP"]),
     .testTarget(name: "TLSTests", dependencies: ["TLS"]),

@@ -1,3 +1,4 @@
+import Dispatch
 import Glibc
 public import SRTP
 import Synchronization
@@ -23,6 +24,8 @@ public final class MediaEngine: @unchecked Sendable {
         public var replayWindow: Int
         /// Datagrams per recvmmsg/sendmmsg batch.
         public var batchSize: Int
+        /// How often the engine looks for idle sessions by itself (Dispatch-driven engines only).
+        public var idleSweepIntervalNanoseconds: UInt64 = 1_000_000_000
         /// Serve the loops from Dispatch (the product). False only for the relay benchmark's reference,
         /// which drives a loop from its own thread with `serveOnCurrentThread`.
         public var dispatchDriven = true
@@ -49,9 +52,19 @@ public final class MediaEngine: @unchecked Sendable {
     private let pool: Mutex<PortPool>
     private let sessions = Mutex<[UInt64: MediaSession]>([:])
     private let nextID = Atomic<UInt64>(1)
+    private let onSessionEnded: @Sendable (MediaSessionSnapshot) -> Void
+    private let control = DispatchQueue(label: "sotto.media.control")
+    private var sweepTimer: DispatchSourceTimer?
 
-    /// Starts the loops.
-    public init(configuration: Configuration, clock: any MediaClock = SystemMediaClock()) throws(MediaError) {
+    /// Starts the loops, and (Dispatch-driven) a timer that ends idle sessions.
+    ///
+    /// - Parameter onSessionEnded: called with the final snapshot of every session the engine ends by
+    ///   itself (media timeout), so that the proxy can send BYE both ways. Not called for `endSession`.
+    public init(
+        configuration: Configuration, clock: any MediaClock = SystemMediaClock(),
+        onSessionEnded: @escaping @Sendable (MediaSessionSnapshot) -> Void = { _ in }
+    ) throws(MediaError) {
+        self.onSessionEnded = onSessionEnded
         guard configuration.loops >= 1, configuration.batchSize >= 1,
             UDPAddress(ip: configuration.bindIP, port: 0) != nil
         else {
@@ -74,6 +87,12 @@ public final class MediaEngine: @unchecked Sendable {
         pool = Mutex(PortPool(range: configuration.ports))
         if configuration.dispatchDriven {
             for loop in loops { loop.start() }
+            let timer = DispatchSource.makeTimerSource(queue: control)
+            let interval = DispatchTimeInterval.nanoseconds(Int(configuration.idleSweepIntervalNanoseconds))
+            timer.schedule(deadline: .now() + interval, repeating: interval)
+            timer.setEventHandler { [weak self] in self?.endIdleSessions() }
+            sweepTimer = timer
+            timer.resume()
         }
     }
 
@@ -86,6 +105,7 @@ public final class MediaEngine: @unchecked Sendable {
     }
 
     deinit {
+        sweepTimer?.cancel()
         if configuration.dispatchDriven {
             for loop in loops { loop.stop() }
         }
@@ -126,7 +146,8 @@ public final class MediaEngine: @unchecked Sendable {
             }
             throw error
         }
-        let session = MediaSession(id: id, callID: callID, loop: loop, created: now, streams: streams)
+        let session = MediaSession(
+            id: id, callID: callID, loop: loop, loopIndex: loopIndex, created: now, streams: streams)
         let batch = batches[loopIndex]
         let failure: MediaError? = loop.queue.sync {
             var token = id << 16
@@ -193,8 +214,9 @@ public final class MediaEngine: @unchecked Sendable {
         return teardown(session, reason: reason)
     }
 
-    /// Ends every session whose legs have been silent for longer than the idle timeout. A timer calls
-    /// this in service; tests call it after moving their clock.
+    /// Ends every session whose legs have been silent for longer than the idle timeout, telling
+    /// `onSessionEnded` about each. The engine's timer calls this in service; tests call it after
+    /// moving their clock.
     @discardableResult
     public func endIdleSessions() -> [MediaSessionSnapshot] {
         let now = clock.now()
@@ -205,6 +227,7 @@ public final class MediaEngine: @unchecked Sendable {
             if idle > configuration.idleTimeoutNanoseconds, let snapshot = endSession(session.id, reason: .mediaTimeout)
             {
                 ended.append(snapshot)
+                onSessionEnded(snapshot)
             }
         }
         return ended
@@ -283,7 +306,7 @@ public final class MediaEngine: @unchecked Sendable {
 
     private static func snapshot(_ session: MediaSession, now: UInt64) -> MediaSessionSnapshot {
         MediaSessionSnapshot(
-            id: session.id, callID: session.callID, ageNanoseconds: now &- session.created,
+            id: session.id, callID: session.callID, loop: session.loopIndex, ageNanoseconds: now &- session.created,
             endReason: session.endReason,
             streams: session.streams.map { stream in
                 [stream.a, stream.b].map { leg in

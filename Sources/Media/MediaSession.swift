@@ -35,6 +35,8 @@ final class MediaSession: @unchecked Sendable {
     let id: UInt64
     let callID: String
     let loop: MediaLoop
+    /// Which of the engine's loops (for snapshots and load figures).
+    let loopIndex: Int
     let created: UInt64
     /// Per stream: (leg A, leg B).
     let streams: [(a: MediaLeg, b: MediaLeg)]
@@ -42,10 +44,14 @@ final class MediaSession: @unchecked Sendable {
     var ports: [(fd: Int32, token: UInt64, port: MediaPort)] = []
     var endReason: MediaEndReason?
 
-    init(id: UInt64, callID: String, loop: MediaLoop, created: UInt64, streams: [(a: MediaLeg, b: MediaLeg)]) {
+    init(
+        id: UInt64, callID: String, loop: MediaLoop, loopIndex: Int, created: UInt64,
+        streams: [(a: MediaLeg, b: MediaLeg)]
+    ) {
         self.id = id
         self.callID = callID
         self.loop = loop
+        self.loopIndex = loopIndex
         self.created = created
         self.streams = streams
     }

@@ -13,6 +13,8 @@ public struct MediaLegSnapshot: Sendable, Hashable {
 public struct MediaSessionSnapshot: Sendable, Hashable {
     public var id: UInt64
     public var callID: String
+    /// The media loop the session lives on.
+    public var loop: Int
     public var ageNanoseconds: UInt64
     public var endReason: MediaEndReason?
     /// Per stream: legs A and B.

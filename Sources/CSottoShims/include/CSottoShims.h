@@ -16,6 +16,11 @@
 #include <srtp2/auth.h>
 #include "CSottoShims_OpenSSL.h"
 #include "CSottoShims_Net.h"
+#include <malloc.h>
+
+/// Bytes the allocator has handed out and not had back (glibc's mallinfo2, which Swift's Glibc module
+/// does not expose): for tests that check memory returns to where it was.
+static inline size_t CSottoShims_heap_in_use(void) { return mallinfo2().uordblks; }
 
 #ifdef __cplusplus
 extern "C" {
