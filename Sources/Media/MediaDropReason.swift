@@ -16,6 +16,8 @@ public enum MediaDropReason: Int, Sendable, CaseIterable, Hashable {
     case noPeerYet
     /// The kernel refused to send it.
     case sendFailed
+    /// It authenticated, but under an SSRC beyond the leg's limit for this key (see `MediaLeg`).
+    case ssrcLimit
 
     init(_ verdict: SRTPVerdict) {
         switch verdict {
@@ -49,6 +51,7 @@ public struct LegCounters: Sendable, Hashable {
     public var unknownSource: UInt64 = 0
     public var noPeerYet: UInt64 = 0
     public var sendFailed: UInt64 = 0
+    public var ssrcLimit: UInt64 = 0
 
     /// Drops for one reason.
     public subscript(reason: MediaDropReason) -> UInt64 {
@@ -61,6 +64,7 @@ public struct LegCounters: Sendable, Hashable {
             case .unknownSource: unknownSource
             case .noPeerYet: noPeerYet
             case .sendFailed: sendFailed
+            case .ssrcLimit: ssrcLimit
             }
         }
         set {
@@ -72,6 +76,7 @@ public struct LegCounters: Sendable, Hashable {
             case .unknownSource: unknownSource = newValue
             case .noPeerYet: noPeerYet = newValue
             case .sendFailed: sendFailed = newValue
+            case .ssrcLimit: ssrcLimit = newValue
             }
         }
     }
@@ -93,6 +98,7 @@ public struct LegCounters: Sendable, Hashable {
         unknownSource &+= other.unknownSource
         noPeerYet &+= other.noPeerYet
         sendFailed &+= other.sendFailed
+        ssrcLimit &+= other.ssrcLimit
     }
 
     /// A zeroed set of counters.

@@ -106,6 +106,8 @@ public final class MediaEngine: @unchecked Sendable {
 
     deinit {
         sweepTimer?.cancel()
+        // Sessions first, each on its loop, so no batch can be running on a leg that is being freed.
+        for session in sessions.withLock({ Array($0.values) }) { teardown(session, reason: .admin) }
         if configuration.dispatchDriven {
             for loop in loops { loop.stop() }
         }
@@ -184,14 +186,23 @@ public final class MediaEngine: @unchecked Sendable {
         guard let session = sessions.withLock({ $0[id] }) else {
             throw MediaError(.unknownSession, "no media session \(id)")
         }
+        // RFC 4568 §7.1.4: a re-offer that keeps a key keeps its crypto context (ROC, replay window,
+        // packet indexes). Only a changed key gets a new context: a fresh one for an unchanged key would
+        // accept replays of old packets, lose the ROC after a wrap, and reuse keystream outbound.
+        let current: (SRTPKeyMaterial?, SRTPKeyMaterial?)? = session.loop.queue.sync {
+            session.leg(stream: stream, side: side).map { ($0.inboundKey, $0.outboundKey) }
+        }
+        guard let current else { throw MediaError(.unknownStream, "session \(id) has no stream \(stream)") }
+        let newPeerKey = peerKey.flatMap { $0 == current.0 ? nil : $0 }
+        let newSottoKey = sottoKey.flatMap { $0 == current.1 ? nil : $0 }
         // Contexts are made here, off the loop: creating one allocates and derives keys.
         let inbound: SRTPContext?
         let outbound: SRTPContext?
         do {
-            inbound = try peerKey.map {
+            inbound = try newPeerKey.map {
                 try SRTPContext(key: $0, direction: .inbound, replayWindow: configuration.replayWindow)
             }
-            outbound = try sottoKey.map { try SRTPContext(key: $0, direction: .outbound) }
+            outbound = try newSottoKey.map { try SRTPContext(key: $0, direction: .outbound) }
         } catch {
             throw MediaError(.keyRejected, "\(error)")
         }
@@ -199,8 +210,15 @@ public final class MediaEngine: @unchecked Sendable {
             guard let leg = session.leg(stream: stream, side: side) else { return false }
             if let declaredRTP { leg.declaredRTP = declaredRTP }
             if let declaredRTCP { leg.declaredRTCP = declaredRTCP }
-            if let inbound { leg.inbound = inbound }
-            if let outbound { leg.outbound = outbound }
+            if let inbound {
+                leg.inbound = inbound
+                leg.inboundKey = newPeerKey
+                leg.inboundSSRCs.removeAll(keepingCapacity: true)
+            }
+            if let outbound {
+                leg.outbound = outbound
+                leg.outboundKey = newSottoKey
+            }
             return true
         }
         guard found else { throw MediaError(.unknownStream, "session \(id) has no stream \(stream)") }
@@ -219,11 +237,15 @@ public final class MediaEngine: @unchecked Sendable {
     /// moving their clock.
     @discardableResult
     public func endIdleSessions() -> [MediaSessionSnapshot] {
-        let now = clock.now()
         let all = sessions.withLock { Array($0.values) }
         var ended: [MediaSessionSnapshot] = []
         for session in all {
-            let idle = session.loop.queue.sync { now &- session.lastActivity }
+            // The clock is read on the loop, after its current batch: a packet handled while this
+            // sweep waited must not look like one from the future (which would wrap to "idle forever").
+            let idle = session.loop.queue.sync {
+                let now = clock.now()
+                return now > session.lastActivity ? now - session.lastActivity : 0
+            }
             if idle > configuration.idleTimeoutNanoseconds, let snapshot = endSession(session.id, reason: .mediaTimeout)
             {
                 ended.append(snapshot)
@@ -235,9 +257,8 @@ public final class MediaEngine: @unchecked Sendable {
 
     /// Consistent copies of every live session, each taken on its own loop.
     public func snapshot() -> [MediaSessionSnapshot] {
-        let now = clock.now()
         let all = sessions.withLock { Array($0.values) }
-        return all.map { session in session.loop.queue.sync { Self.snapshot(session, now: now) } }
+        return all.map { session in session.loop.queue.sync { Self.snapshot(session, now: clock.now()) } }
             .sorted { $0.id < $1.id }
     }
 
@@ -306,7 +327,8 @@ public final class MediaEngine: @unchecked Sendable {
 
     private static func snapshot(_ session: MediaSession, now: UInt64) -> MediaSessionSnapshot {
         MediaSessionSnapshot(
-            id: session.id, callID: session.callID, loop: session.loopIndex, ageNanoseconds: now &- session.created,
+            id: session.id, callID: session.callID, loop: session.loopIndex,
+            ageNanoseconds: now > session.created ? now - session.created : 0,
             endReason: session.endReason,
             streams: session.streams.map { stream in
                 [stream.a, stream.b].map { leg in

@@ -28,6 +28,18 @@ final class MediaLeg: @unchecked Sendable {
     var latchedRTCP: UDPAddress?
     var inbound: SRTPContext?
     var outbound: SRTPContext?
+    /// The keys behind `inbound` and `outbound`, to tell a re-offered key from a new one.
+    var inboundKey: SRTPKeyMaterial?
+    var outboundKey: SRTPKeyMaterial?
+    /// SSRCs the peer has authenticated with under the current key, at most `maximumSSRCs` (capacity
+    /// reserved up front, so appending on the packet path does not allocate).
+    var inboundSSRCs: [UInt32]
+    /// libsrtp2 keeps a stream per SSRC for as long as the context lives: an authenticated peer cycling
+    /// SSRCs would grow memory without bound (DESIGN.md §2.4). A leg accepts this many per key; a further
+    /// SSRC's packets are dropped (`ssrcLimit`) and the stream libsrtp2 just made for it is removed.
+    /// Evicting the oldest instead would reset that SSRC's replay window and reuse its keystream when
+    /// it came back, so existing streams are never evicted. A new key (re-INVITE) starts a new count.
+    static let maximumSSRCs = 4
     var counters = LegCounters()
     var statistics: ReceptionStatistics?
     var socketErrors: UInt64 = 0
@@ -43,6 +55,21 @@ final class MediaLeg: @unchecked Sendable {
         self.portPair = portPair
         self.clockRate = clockRate
         self.lastAuthenticated = now
+        self.inboundSSRCs = []
+        self.inboundSSRCs.reserveCapacity(Self.maximumSSRCs)
+    }
+
+    /// Notes an SSRC that just authenticated. False when it is one SSRC too many: the caller drops
+    /// the packet, and the stream libsrtp2 created for it is removed again.
+    @inline(__always)  // one compare per packet in the common case (the same SSRC as last time)
+    func admitAuthenticated(ssrc: UInt32) -> Bool {
+        if inboundSSRCs.last == ssrc || inboundSSRCs.contains(ssrc) { return true }
+        guard inboundSSRCs.count < Self.maximumSSRCs else {
+            inbound?.removeStream(ssrc: ssrc)
+            return false
+        }
+        inboundSSRCs.append(ssrc)
+        return true
     }
 
     /// Where RTP (or RTCP) for this peer goes: the latched address once a packet authenticated,
@@ -50,7 +77,8 @@ final class MediaLeg: @unchecked Sendable {
     func destination(rtcp: Bool) -> UDPAddress? {
         if rtcp {
             if rtcpSocket == nil { return latchedRTP ?? declaredRTP }
-            return latchedRTCP ?? declaredRTCP
+            if let address = latchedRTCP ?? declaredRTCP { return address }
+            return declaredRTP.map { $0.withPort($0.port &+ 1) }
         }
         return latchedRTP ?? declaredRTP
     }

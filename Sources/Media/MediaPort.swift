@@ -40,6 +40,10 @@ final class MediaPort: MediaLoopHandler, @unchecked Sendable {
         for index in 0..<count {
             let length = batch.length(index)
             let slot = batch.slot(index)
+            if batch.isTruncated(index) {
+                drops[.malformed] &+= 1  // longer than any media packet Sotto accepts
+                continue
+            }
             let source = batch.source(index)
             let isRTCP =
                 isRTCPPort
@@ -63,6 +67,15 @@ final class MediaPort: MediaLoopHandler, @unchecked Sendable {
                 }
                 continue
             }
+            // SSRC at octets 8-11 of RTP, 4-7 of RTCP (both in the clear).
+            let ssrcOffset = isRTCP ? 4 : 8
+            let ssrc =
+                UInt32(slot[ssrcOffset]) << 24 | UInt32(slot[ssrcOffset + 1]) << 16 | UInt32(slot[ssrcOffset + 2]) << 8
+                | UInt32(slot[ssrcOffset + 3])
+            guard leg.admitAuthenticated(ssrc: ssrc) else {
+                drops[.ssrcLimit] &+= 1
+                continue
+            }
             // DESIGN.md §2.3: only an authenticated packet may move the latch.
             if isRTCP && leg.rtcpSocket != nil {
                 if leg.latchedRTCP != source {
@@ -75,6 +88,7 @@ final class MediaPort: MediaLoopHandler, @unchecked Sendable {
             }
             packetsIn &+= 1
             bytesIn &+= UInt64(length)
+
             if !isRTCP && plainLength >= 12 { record(slot, now: now) }
 
             guard let outbound = other.outbound, let destination = other.destination(rtcp: isRTCP) else {

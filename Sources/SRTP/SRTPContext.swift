@@ -102,6 +102,12 @@ public final class SRTPContext: @unchecked Sendable {
         self.rtcpTrailerLength = 4 + profile.rtcpTagLength + mkiLength
     }
 
+    /// Forgets the stream libsrtp2 keeps for `ssrc` (its keys, ROC and replay window). A later packet
+    /// with that SSRC starts a new stream from the template. Not for the per-packet path: it frees.
+    public func removeStream(ssrc: UInt32) {
+        _ = srtp_remove_stream(sessionHandle, ssrc.bigEndian)
+    }
+
     deinit {
         // srtp_dealloc wipes the session keys libsrtp2 derived.
         srtp_dealloc(sessionHandle)

@@ -54,6 +54,9 @@ public final class DatagramBatch: @unchecked Sendable {
     /// The length of datagram `index` after `receive`, or set before `send`.
     public func length(_ index: Int) -> Int { Int(headers[index].msg_len) }
 
+    /// Whether datagram `index` was longer than a slot and cut short by the kernel (MSG_TRUNC).
+    public func isTruncated(_ index: Int) -> Bool { headers[index].msg_hdr.msg_flags & Int32(MSG_TRUNC) != 0 }
+
     /// The sender of datagram `index` after `receive`.
     public func source(_ index: Int) -> UDPAddress {
         UDPAddress(storage: addresses[index], length: headers[index].msg_hdr.msg_namelen)

@@ -25,8 +25,8 @@ public final class MediaLoop: @unchecked Sendable {
     private var handlers: [UInt64: (fd: Int32, handler: MediaLoopHandler)] = [:]
     private let events: UnsafeMutablePointer<epoll_event>
     private let maxEvents: Int32
-    /// Wakeups served, for stats.
-    public private(set) var wakeups = 0
+    /// Wakeups served (read it on `queue`).
+    private(set) var wakeups = 0
 
     /// Creates a loop; `start()` begins serving it.
     public init(label: String, maxEvents: Int = 256, budget: Int = 4096) throws(TransportError) {
@@ -41,7 +41,12 @@ public final class MediaLoop: @unchecked Sendable {
         events = .allocate(capacity: maxEvents)
     }
 
-    deinit { events.deallocate() }
+    deinit {
+        events.deallocate()
+        // A started loop's descriptor is closed by its source's cancel handler; a loop never started
+        // (the benchmark's reference mode, or an engine that failed half-way) closes it here.
+        if source == nil { Glibc.close(epollFD) }
+    }
 
     /// Starts serving readiness events.
     public func start() {

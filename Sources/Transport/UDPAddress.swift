@@ -51,6 +51,16 @@ public struct UDPAddress: Sendable, Hashable, CustomStringConvertible {
     /// The same address in the control plane's form; nil for a family other than IPv4/IPv6.
     public var socketAddress: SocketAddress? { SocketAddress(storage) }
 
+    /// The same IP with another port.
+    public func withPort(_ port: UInt16) -> UDPAddress {
+        var copy = self
+        withUnsafeMutableBytes(of: &copy.storage) { bytes in
+            // sin_port and sin6_port sit at the same offset, right after the family.
+            bytes.storeBytes(of: port.bigEndian, toByteOffset: 2, as: UInt16.self)
+        }
+        return copy
+    }
+
     /// The address family (`AF_INET` or `AF_INET6`).
     public var family: Int32 { Int32(storage.ss_family) }
 

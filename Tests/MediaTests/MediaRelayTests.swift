@@ -24,9 +24,11 @@ final class Peer {
     let ssrc: UInt32
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 2048, alignment: 16)
 
-    init(ssrc: UInt32, profile: SRTPProfile = .aesCM128HMACSHA1_80, ip: String = "127.0.0.1") throws {
+    init(
+        ssrc: UInt32, profile: SRTPProfile = .aesCM128HMACSHA1_80, ip: String = "127.0.0.1", key: SRTPKeyMaterial? = nil
+    ) throws {
         socket = try UDPSocket(binding: UDPAddress(ip: ip, port: 0)!)
-        ownKey = try SRTPKeyMaterial.generate(for: profile)
+        ownKey = try key ?? SRTPKeyMaterial.generate(for: profile)
         sottoKey = try SRTPKeyMaterial.generate(for: profile)
         sender = try SRTPContext(key: ownKey, direction: .outbound)
         receiver = try SRTPContext(key: sottoKey, direction: .inbound)
@@ -308,6 +310,57 @@ final class Peer {
         #expect(pbx.receivePlainRTP() == [1, 2, 3])
         #expect(engine.snapshot().first?.streams[0][0].latchedPeer == phone.address.description)
         engine.endSession(id, reason: .bye)
+    }
+
+    /// A peer holding the key cannot grow memory by cycling SSRCs: past four, packets are dropped and
+    /// the stream libsrtp2 made for them is removed again.
+    @Test func ssrcsPerLegAreCapped() throws {
+        let engine = try Self.engine()
+        let phone = try Peer(ssrc: 0x70)
+        let pbx = try Peer(ssrc: 0x71)
+        let call = try Self.call(engine, phone: phone, pbx: pbx)
+        for ssrc in UInt32(1)...6 {
+            let cycling = try Peer(ssrc: ssrc, key: phone.ownKey)
+            cycling.sendSRTP([UInt8(ssrc)], to: call.legA)
+            if ssrc <= 4 { #expect(pbx.receivePlainRTP() == [UInt8(ssrc)]) }
+        }
+        #expect(pbx.receive() == nil)
+        let a = Self.counters(engine, call.id, .a)
+        #expect(a.packetsIn == 4)
+        #expect(a[.ssrcLimit] == 2)
+        engine.endSession(call.id, reason: .bye)
+    }
+
+    /// RFC 4568 §7.1.4: a re-offer that keeps the key keeps the context, so an old packet is still a replay.
+    @Test func reofferedKeyKeepsTheContext() throws {
+        let engine = try Self.engine()
+        let phone = try Peer(ssrc: 0x80)
+        let pbx = try Peer(ssrc: 0x81)
+        let call = try Self.call(engine, phone: phone, pbx: pbx)
+        let old = phone.sendSRTP([1], to: call.legA)
+        #expect(pbx.receivePlainRTP() == [1])
+        try engine.updateLeg(session: call.id, stream: 0, side: .a, peerKey: phone.ownKey, sottoKey: phone.sottoKey)
+        phone.sendRaw(old, to: call.legA)
+        #expect(pbx.receive() == nil)
+        #expect(Self.counters(engine, call.id, .a)[.replay] == 1)
+        // A new key is a new context: the peer's packets under the old key no longer authenticate.
+        let newKey = try SRTPKeyMaterial.generate(for: .aesCM128HMACSHA1_80)
+        try engine.updateLeg(session: call.id, stream: 0, side: .a, peerKey: newKey)
+        phone.sendSRTP([2], to: call.legA)
+        #expect(pbx.receive() == nil)
+        #expect(Self.counters(engine, call.id, .a)[.authFailed] == 1)
+        engine.endSession(call.id, reason: .bye)
+    }
+
+    @Test func oversizeDatagramsAreDropped() throws {
+        let engine = try Self.engine()
+        let phone = try Peer(ssrc: 0x90)
+        let pbx = try Peer(ssrc: 0x91)
+        let call = try Self.call(engine, phone: phone, pbx: pbx)
+        phone.sendRaw([0x80] + [UInt8](repeating: 0, count: 1999), to: call.legA)
+        #expect(pbx.receive() == nil)
+        #expect(Self.counters(engine, call.id, .a)[.malformed] == 1)
+        engine.endSession(call.id, reason: .bye)
     }
 
     @Test func thousandSessionsLeaveNothingBehind() throws {
