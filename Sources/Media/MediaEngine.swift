@@ -26,6 +26,8 @@ public final class MediaEngine: @unchecked Sendable {
         public var batchSize: Int
         /// How often the engine looks for idle sessions by itself (Dispatch-driven engines only).
         public var idleSweepIntervalNanoseconds: UInt64 = 1_000_000_000
+        /// Where rate-limited socket error sentences go.
+        public var logger: TransportLogger = .standardError
         /// Serve the loops from Dispatch (the product). False only for the relay benchmark's reference,
         /// which drives a loop from its own thread with `serveOnCurrentThread`.
         public var dispatchDriven = true
@@ -156,7 +158,8 @@ public final class MediaEngine: @unchecked Sendable {
             for stream in streams {
                 for leg in [stream.a, stream.b] {
                     for (socket, isRTCP) in [(leg.rtpSocket, false)] + (leg.rtcpSocket.map { [($0, true)] } ?? []) {
-                        let port = MediaPort(leg: leg, isRTCPPort: isRTCP, batch: batch, clock: clock)
+                        let port = MediaPort(
+                            leg: leg, isRTCPPort: isRTCP, batch: batch, clock: clock, logger: configuration.logger)
                         do {
                             try loop.register(fd: socket.fd, token: token, handler: port)
                         } catch {
@@ -238,16 +241,24 @@ public final class MediaEngine: @unchecked Sendable {
     @discardableResult
     public func endIdleSessions() -> [MediaSessionSnapshot] {
         let all = sessions.withLock { Array($0.values) }
-        var ended: [MediaSessionSnapshot] = []
-        for session in all {
-            // The clock is read on the loop, after its current batch: a packet handled while this
-            // sweep waited must not look like one from the future (which would wrap to "idle forever").
-            let idle = session.loop.queue.sync {
+        var idle: [UInt64] = []
+        // One visit per loop, not per session: the sweep holds each loop once.
+        for (index, loop) in loops.enumerated() {
+            let mine = all.filter { $0.loopIndex == index }
+            guard !mine.isEmpty else { continue }
+            idle += loop.queue.sync {
+                // The clock is read on the loop, after its current batch: a packet handled while this
+                // sweep waited must not look like one from the future (which would wrap to "idle forever").
                 let now = clock.now()
-                return now > session.lastActivity ? now - session.lastActivity : 0
+                return mine.filter {
+                    now > $0.lastActivity && now - $0.lastActivity > configuration.idleTimeoutNanoseconds
+                }
+                .map(\.id)
             }
-            if idle > configuration.idleTimeoutNanoseconds, let snapshot = endSession(session.id, reason: .mediaTimeout)
-            {
+        }
+        var ended: [MediaSessionSnapshot] = []
+        for id in idle {
+            if let snapshot = endSession(id, reason: .mediaTimeout) {
                 ended.append(snapshot)
                 onSessionEnded(snapshot)
             }
@@ -258,8 +269,11 @@ public final class MediaEngine: @unchecked Sendable {
     /// Consistent copies of every live session, each taken on its own loop.
     public func snapshot() -> [MediaSessionSnapshot] {
         let all = sessions.withLock { Array($0.values) }
-        return all.map { session in session.loop.queue.sync { Self.snapshot(session, now: clock.now()) } }
-            .sorted { $0.id < $1.id }
+        return loops.enumerated().flatMap { index, loop in
+            let mine = all.filter { $0.loopIndex == index }
+            return mine.isEmpty ? [] : loop.queue.sync { mine.map { Self.snapshot($0, now: clock.now()) } }
+        }
+        .sorted { $0.id < $1.id }
     }
 
     /// Port pairs in use and free.

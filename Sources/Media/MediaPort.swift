@@ -1,3 +1,4 @@
+import Glibc
 internal import RTPWire
 internal import SRTP
 internal import Transport
@@ -13,18 +14,25 @@ final class MediaPort: MediaLoopHandler, @unchecked Sendable {
     let isRTCPPort: Bool
     let batch: DatagramBatch
     let clock: any MediaClock
+    let logger: TransportLogger
+    /// When this socket last logged an error: at most one line per socket per 10 s (DESIGN.md §5:
+    /// logs on this path are rate-limited). Errors are counted every time.
+    private var lastErrorLog: UInt64 = 0
+    private var errorsSinceLog: UInt64 = 0
 
-    init(leg: MediaLeg, isRTCPPort: Bool, batch: DatagramBatch, clock: any MediaClock) {
+    init(leg: MediaLeg, isRTCPPort: Bool, batch: DatagramBatch, clock: any MediaClock, logger: TransportLogger) {
         self.leg = leg
         self.isRTCPPort = isRTCPPort
         self.batch = batch
         self.clock = clock
+        self.logger = logger
     }
 
     func readable(fd: Int32, token: UInt64, loop: MediaLoop) -> Int {
         let count = batch.receive(from: fd)
         if count < 0 {
             leg.socketErrors &+= 1
+            logSocketError(Int32(-count))
             return 1
         }
         if count == 0 { return 0 }
@@ -123,6 +131,20 @@ final class MediaPort: MediaLoopHandler, @unchecked Sendable {
         drops.relatched = relatched
         leg.counters.add(drops)
         return count
+    }
+
+    /// A receive error is never fatal to the loop; it is counted, and logged at a limited rate.
+    private func logSocketError(_ code: Int32) {
+        errorsSinceLog &+= 1
+        let now = clock.now()
+        guard lastErrorLog == 0 || now &- lastErrorLog >= 10_000_000_000 else { return }
+        lastErrorLog = now
+        let side = leg.side == .a ? "A" : "B"
+        logger.log(
+            .warning,
+            "media socket \(leg.rtpSocket.localAddress) (leg \(side)) failed to receive: "
+                + "\(String(cString: strerror(code))) (\(errorsSinceLog) errors since the last report)")
+        errorsSinceLog = 0
     }
 
     /// RFC 3550 reception statistics from a decrypted RTP header.
