@@ -43,8 +43,10 @@ var targets: [Target] = [
     .testTarget(name: "MediaTests", dependencies: ["Media", "Transport", "SRTP", "CSottoShims"]),
     .testTarget(name: "SDPTests", dependencies: ["SDP"]),
     .testTarget(name: "SIPTests", dependencies: ["SIP"]),
-    .testTarget(name: "TLSTests", dependencies: ["TLS"]),
-    .testTarget(name: "TransportTests", dependencies: ["Transport", "TLS"]),
+    // Test helpers more than one test target needs (a throwaway PKI made with the openssl CLI).
+    .target(name: "SottoTestSupport", path: "Tests/SottoTestSupport"),
+    .testTarget(name: "TLSTests", dependencies: ["TLS", "SottoTestSupport"]),
+    .testTarget(name: "TransportTests", dependencies: ["Transport", "TLS", "SottoTestSupport"]),
     .testTarget(name: "SRTPTests", dependencies: ["SRTP", "CSRTP", "CSottoShims", "srtp-crosscheck"]),
 ]
 

@@ -1,3 +1,4 @@
+import SottoTestSupport
 import TLS
 import Testing
 

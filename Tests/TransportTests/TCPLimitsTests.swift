@@ -1,4 +1,5 @@
 import Foundation
+import SottoTestSupport
 import TLS
 import Testing
 import Transport

@@ -1,18 +1,22 @@
 import Foundation
 
-/// Throwaway PKI made once per test run with the `openssl` CLI in a temporary directory: a CA, an
+/// Shared by the TLS and Transport tests. Throwaway PKI made once per test run with the `openssl` CLI in a temporary directory: a CA, an
 /// ECDSA and an RSA server certificate (SAN DNS:localhost, IP:127.0.0.1, IP:::1), a client
 /// certificate signed by the CA, and a second CA nothing is signed by.
-struct TestCertificates: Sendable {
-    let directory: String
-    var caFile: String { directory + "/ca.pem" }
-    var otherCAFile: String { directory + "/other-ca.pem" }
-    var serverECDSA: (chain: String, key: String) { (directory + "/server-ec.pem", directory + "/server-ec.key") }
-    var serverRSA: (chain: String, key: String) { (directory + "/server-rsa.pem", directory + "/server-rsa.key") }
-    var client: (chain: String, key: String) { (directory + "/client.pem", directory + "/client.key") }
+public struct TestCertificates: Sendable {
+    public let directory: String
+    public var caFile: String { directory + "/ca.pem" }
+    public var otherCAFile: String { directory + "/other-ca.pem" }
+    public var serverECDSA: (chain: String, key: String) {
+        (directory + "/server-ec.pem", directory + "/server-ec.key")
+    }
+    public var serverRSA: (chain: String, key: String) {
+        (directory + "/server-rsa.pem", directory + "/server-rsa.key")
+    }
+    public var client: (chain: String, key: String) { (directory + "/client.pem", directory + "/client.key") }
 
     /// Made on first use, shared by every test.
-    static let shared: TestCertificates = {
+    public static let shared: TestCertificates = {
         do {
             return try make()
         } catch {
@@ -24,7 +28,7 @@ struct TestCertificates: Sendable {
         let description: String
     }
 
-    static func make() throws -> TestCertificates {
+    public static func make() throws -> TestCertificates {
         let directory = NSTemporaryDirectory() + "sotto-tls-\(getpid())-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"]
