@@ -92,8 +92,10 @@ final class Peer {
     }
 }
 
+/// Port ranges sit below Linux's ephemeral range (32768-60999), so no client socket on the machine
+/// can be holding them.
 @Suite(.serialized) struct MediaRelayTests {
-    static func engine(_ clock: any MediaClock = SystemMediaClock(), ports: ClosedRange<UInt16> = 41000...41999)
+    static func engine(_ clock: any MediaClock = SystemMediaClock(), ports: ClosedRange<UInt16> = 24000...24999)
         throws -> MediaEngine
     {
         try MediaEngine(
@@ -277,7 +279,7 @@ final class Peer {
     @Test func theEngineSweepsIdleSessionsByItself() async throws {
         let clock = ManualClock()
         let ended = Mutex<[MediaSessionSnapshot]>([])
-        var configuration = MediaEngine.Configuration(ports: 44000...44099, loops: 1)
+        var configuration = MediaEngine.Configuration(ports: 26100...26199, loops: 1)
         configuration.idleSweepIntervalNanoseconds = 20_000_000
         let engine = try MediaEngine(configuration: configuration, clock: clock) { snapshot in
             ended.withLock { $0.append(snapshot) }
@@ -297,7 +299,7 @@ final class Peer {
     }
 
     @Test func relaysOverIPv6() throws {
-        let engine = try MediaEngine(configuration: .init(bindIP: "::1", ports: 45000...45099, loops: 1))
+        let engine = try MediaEngine(configuration: .init(bindIP: "::1", ports: 26200...26299, loops: 1))
         let phone = try Peer(ssrc: 0x60, ip: "::1")
         let pbx = try Peer(ssrc: 0x61, ip: "::1")
         let (id, ports) = try engine.createSession(callID: "v6", streams: [MediaStreamSpec()])
@@ -364,7 +366,7 @@ final class Peer {
     }
 
     @Test func thousandSessionsLeaveNothingBehind() throws {
-        let engine = try Self.engine(ports: 42000...42999)
+        let engine = try Self.engine(ports: 25000...25999)
         var ids: [UInt64] = []
         for i in 0..<1000 {
             if ids.count == 200 { engine.endSession(ids.removeFirst(), reason: .bye) }
@@ -385,7 +387,7 @@ final class Peer {
     }
 
     @Test func portExhaustionIsAClearError() throws {
-        let engine = try Self.engine(ports: 43000...43003)  // two pairs: one call's two legs
+        let engine = try Self.engine(ports: 26000...26003)  // two pairs: one call's two legs
         let first = try engine.createSession(callID: "one", streams: [MediaStreamSpec()])
         #expect(throws: MediaError(.portsExhausted, "")) {
             try engine.createSession(callID: "two", streams: [MediaStreamSpec()])
