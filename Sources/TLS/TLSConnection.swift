@@ -42,7 +42,11 @@ public final class TLSConnection: @unchecked Sendable {
                 .connectionCreationFailed, "OpenSSL could not create a TLS connection for \(peer)",
                 openSSLReason: OpenSSLErrorQueue.drain())
         }
-        guard let networkToTLS = BIO_new(BIO_s_mem()), let tlsToNetwork = BIO_new(BIO_s_mem()) else {
+        let networkToTLSBIO = BIO_new(BIO_s_mem())
+        let tlsToNetworkBIO = BIO_new(BIO_s_mem())
+        guard let networkToTLS = networkToTLSBIO, let tlsToNetwork = tlsToNetworkBIO else {
+            BIO_free(networkToTLSBIO)
+            BIO_free(tlsToNetworkBIO)
             SSL_free(ssl)
             throw TLSError(
                 .connectionCreationFailed, "OpenSSL could not create memory BIOs for \(peer)",

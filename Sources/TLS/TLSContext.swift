@@ -107,6 +107,10 @@ public final class TLSContext: @unchecked Sendable {
             // The server must present a chain that verifies; the name is checked per connection.
             SSL_CTX_set_verify(handle, SSL_VERIFY_PEER, nil)
         case .server:
+            // Resumption (TLS 1.3 tickets) with client verification on fails the handshake outright
+            // unless a session id context is set; set one always, so reconnecting phones resume.
+            let sessionContext = Array("sotto-sip".utf8)
+            _ = SSL_CTX_set_session_id_context(handle, sessionContext, UInt32(sessionContext.count))
             guard let caFile = configuration.caFile else {
                 SSL_CTX_set_verify(handle, SSL_VERIFY_NONE, nil)
                 return

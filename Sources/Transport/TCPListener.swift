@@ -184,11 +184,13 @@ public final class TCPListener: @unchecked Sendable {
         let stream = TLSStream(
             fd: client, peer: peer, tls: tls, loop: loop, limits: limits, counters: counters, logger: logger,
             handlers: .discard, state: .handshaking)
-        stream.handlers = makeHandlers(stream)
+        // Registered before the owner sees it: if making the handlers already closes the stream,
+        // `forget` must find it (and give back its per-address slot).
         stream.onFinish = { [weak self] stream in self?.forget(stream) }
         streams[ObjectIdentifier(stream)] = stream
         perAddress[peer.host] = fromAddress + 1
         counters.recordOpened()
+        stream.handlers = makeHandlers(stream)
         stream.start()
     }
 

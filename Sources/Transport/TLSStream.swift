@@ -164,6 +164,8 @@ public final class TLSStream: @unchecked Sendable {
     /// Creates the sources and starts reading (or waits for the connect to complete). On the loop.
     func start() {
         dispatchPrecondition(condition: .onQueue(loop.queue))
+        // Closed before it started (by its owner's set-up): no sources, so deinit closes the fd.
+        guard state != .closed else { return }
         let read = DispatchSource.makeReadSource(fileDescriptor: fd, queue: loop.queue)
         let write = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: loop.queue)
         let timer = loop.makeTimer { [self] in timerFired() }
