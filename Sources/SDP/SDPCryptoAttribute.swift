@@ -19,6 +19,15 @@ public struct SDPCryptoAttribute: Sendable, Hashable, CustomStringConvertible {
     /// The session parameters (`KDR=`, `UNENCRYPTED_SRTP`, `FEC_ORDER=`, ...), verbatim and in order.
     public let sessionParameters: [String]
 
+    /// Whether a session parameter turns SRTP or SRTCP encryption, or SRTP authentication, off
+    /// (RFC 4568 §6.3.2-6.3.3). Sotto never accepts such a line: DESIGN.md §2.1, no plain leg.
+    public var disablesProtection: Bool {
+        sessionParameters.contains {
+            let name = $0.uppercased()
+            return name == "UNENCRYPTED_SRTP" || name == "UNENCRYPTED_SRTCP" || name == "UNAUTHENTICATED_SRTP"
+        }
+    }
+
     /// An attribute from its parts: a tag of up to 9 digits, a suite of letters, digits and `_`, at least one
     /// key parameter, and session parameters without whitespace.
     public init(

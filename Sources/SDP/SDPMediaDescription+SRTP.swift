@@ -37,8 +37,10 @@ extension SDPMediaDescription {
         guard values.contains(where: { SDPCryptoAttribute.namesSuite(in: allowedSuites, $0) }) else {
             return .noAllowedSuite
         }
-        let usable = cryptoAttributes.filter { attribute in
-            allowedSuites.contains(attribute.suite)
+        let allowed = cryptoAttributes.filter { allowedSuites.contains($0.suite) }
+        if !allowed.isEmpty && allowed.allSatisfy(\.disablesProtection) { return .protectionDisabled }
+        let usable = allowed.filter { attribute in
+            !attribute.disablesProtection
                 && attribute.keyParameters.allSatisfy { keyIsUsable(attribute.suite, $0) }
         }
         return usable.isEmpty ? .noUsableKey : .usable(usable)

@@ -12,6 +12,10 @@ public enum SDPSRTPVerdict: Sendable, Hashable {
     case noCrypto
     /// No `a=crypto` line names a suite from the allow-list.
     case noAllowedSuite
+    /// Every line with an allowed suite switches encryption or authentication off with a session
+    /// parameter (RFC 4568 §6.3.2-6.3.3: `UNENCRYPTED_SRTP`, `UNENCRYPTED_SRTCP`, `UNAUTHENTICATED_SRTP`).
+    /// That would be a plain leg in disguise, so it is refused like one.
+    case protectionDisabled
     /// Some line names an allowed suite, but none parses with every key usable for its suite.
     case noUsableKey
 

@@ -60,8 +60,11 @@ enum SIPGrammar {
     static func isAlpha(_ byte: UInt8) -> Bool { (byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A }
     static func isHex(_ byte: UInt8) -> Bool { isDigit(byte) || ((byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x66) }
 
+    /// The value of a hex digit; 0 for anything else (callers check `isHex` first, and a hand-built
+    /// value that was never checked must not trap).
     static func hexValue(_ byte: UInt8) -> UInt8 {
-        isDigit(byte) ? byte - 0x30 : (byte | 0x20) - 0x61 + 10
+        if isDigit(byte) { return byte - 0x30 }
+        return isHex(byte) ? (byte | 0x20) - 0x61 + 10 : 0
     }
 
     /// Whether `bytes` equals the ASCII `literal`, ignoring case (RFC 3261 §7.3.5: header names; §25: literals).

@@ -62,7 +62,9 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
         var out: [UInt8] = []
         var bytes = Array(user.utf8)[...]
         while let byte = bytes.popFirst() {
-            if byte == SIPGrammar.percent, bytes.count >= 2 {
+            if byte == SIPGrammar.percent, bytes.count >= 2, SIPGrammar.isHex(bytes[bytes.startIndex]),
+                SIPGrammar.isHex(bytes[bytes.startIndex + 1])
+            {
                 let high = bytes.removeFirst()
                 let low = bytes.removeFirst()
                 out.append(SIPGrammar.hexValue(high) << 4 | SIPGrammar.hexValue(low))

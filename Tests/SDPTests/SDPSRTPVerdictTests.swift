@@ -45,7 +45,9 @@ struct SDPSRTPVerdictTests {
         }
         #expect(seen.contains("AES_CM_128_HMAC_SHA1_80 1") && seen.contains("AES_CM_128_HMAC_SHA1_80 2"))
         #expect(!seen.contains { $0.hasPrefix("F8_128_HMAC_SHA1_80") })
-        #expect(verdict.usableAttributes.map(\.tag) == [2])
+        // Line 1 has a refused key; line 2 switches SRTCP encryption off (UNENCRYPTED_SRTCP), so it is
+        // never usable whatever its key.
+        #expect(verdict == .noUsableKey)
     }
 
     @Test(
@@ -74,11 +76,31 @@ struct SDPSRTPVerdictTests {
                 "a=crypto:1 AES_CM_128_HMAC_SHA1_80 dtls:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n", "rtp/savp",
                 .noUsableKey
             ),
+            // RFC 4568 §6.3.2-6.3.3: a valid key with encryption or authentication switched off is a plain leg.
+            (
+                "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz UNENCRYPTED_SRTP\r\n",
+                "RTP/SAVP", .protectionDisabled
+            ),
+            (
+                "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz UNENCRYPTED_SRTCP\r\n"
+                    + "a=crypto:2 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz "
+                    + "UNAUTHENTICATED_SRTP\r\n",
+                "RTP/SAVP", .protectionDisabled
+            ),
         ])
     func refusals(_ lines: String, _ proto: String, _ expected: SDPSRTPVerdict) throws {
         let section = try Self.section(lines, proto: proto)
         #expect(section.srtpVerdict(allowedSuites: Self.allowed, keyIsUsable: Self.keyIsUsable) == expected)
         #expect(section.srtpOffer(allowedSuites: Self.allowed, keyIsUsable: Self.keyIsUsable).isEmpty)
+    }
+
+    @Test func aProtectedLineIsChosenOverOneThatDisablesProtection() throws {
+        let section = try Self.section(
+            "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz UNENCRYPTED_SRTP\r\n"
+                + "a=crypto:2 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n",
+            proto: "RTP/SAVP")
+        let offer = section.srtpOffer(allowedSuites: Self.allowed, keyIsUsable: Self.keyIsUsable)
+        #expect(offer.map(\.tag) == [2])
     }
 
     @Test("an empty allow-list allows nothing; a lower-case profile still counts as secure")
