@@ -29,6 +29,13 @@ extension SIPMessage {
     /// Removes every header named `name` and returns how many there were.
     @discardableResult
     public mutating func removeHeaders(named name: String) throws(SIPError) -> Int {
+        // On a stream Content-Length is what frames the next message (RFC 3261 §18.3): a message sent
+        // without one would make the peer read its body as the next message. `replaceBody` keeps it right.
+        guard SIPHeaderName.canonical(name) != SIPHeaderName.canonical("Content-Length") else {
+            throw SIPError(
+                .invalidEdit, "Content-Length cannot be removed: it frames the message on a stream", offset: 0,
+                expected: "replaceBody(_:contentType:) to change the body")
+        }
         let kept = headers.filter { !$0.hasName(name) }
         let removed = headers.count - kept.count
         try commit(headers: kept)

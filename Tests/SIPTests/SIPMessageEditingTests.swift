@@ -60,6 +60,9 @@ import Testing
         let original = try SIPMessage(parsing: RealPeerFixtures.register)
         var message = original
         #expect(throws: SIPError.self) { try message.removeHeaders(named: "Call-ID") }
+        // Content-Length frames the message on a stream, in either spelling.
+        #expect(throws: SIPError.self) { try message.removeHeaders(named: "Content-Length") }
+        #expect(throws: SIPError.self) { try message.removeHeaders(named: "l") }
         #expect(throws: SIPError.self) {
             try message.insertHeader(SIPHeader(name: "X-Evil", value: "a\r\nVia: injected"))
         }
