@@ -299,7 +299,7 @@ public final class MediaEngine: @unchecked Sendable {
                     side: side, rtpSocket: rtp, rtcpSocket: rtcp, portPair: rtpPort, clockRate: spec.clockRate, now: now
                 )
             } catch {
-                _ = try? pool.withLock { pool throws(PortPool.Failure) in try pool.release(rtpPort) }
+                releasePortPair(rtpPort)
                 lastError = error.description
                 guard error.code == .addressInUse else { break }
             }
@@ -307,10 +307,16 @@ public final class MediaEngine: @unchecked Sendable {
         throw MediaError(.socketFailed, lastError)
     }
 
+    /// Closes a leg's sockets and gives its port pair back. Only for a leg no loop is serving.
     private func release(_ leg: MediaLeg) {
         leg.rtpSocket.close()
         leg.rtcpSocket?.close()
-        _ = try? pool.withLock { pool throws(PortPool.Failure) in try pool.release(leg.portPair) }
+        releasePortPair(leg.portPair)
+    }
+
+    private func releasePortPair(_ port: UInt16) {
+        // Only pairs this engine handed out come back here, so the release cannot be refused.
+        _ = try? pool.withLock { pool throws(PortPool.Failure) in try pool.release(port) }
     }
 
     @discardableResult
@@ -323,18 +329,16 @@ public final class MediaEngine: @unchecked Sendable {
             session.ports.removeAll()
             for stream in session.streams {
                 for leg in [stream.a, stream.b] {
-                    leg.rtpSocket.close()
-                    leg.rtcpSocket?.close()
                     leg.inbound = nil
                     leg.outbound = nil
                 }
             }
             return Self.snapshot(session, now: now)
         }
+        // Out of the epoll set now, so no batch can touch the sockets any more.
         for stream in session.streams {
-            for leg in [stream.a, stream.b] {
-                _ = try? pool.withLock { pool throws(PortPool.Failure) in try pool.release(leg.portPair) }
-            }
+            release(stream.a)
+            release(stream.b)
         }
         return snapshot
     }

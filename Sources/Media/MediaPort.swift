@@ -38,18 +38,15 @@ final class MediaPort: MediaLoopHandler, @unchecked Sendable {
         if count == 0 { return 0 }
         let now = clock.now()
         let other: MediaLeg = leg.other
-        var drops = LegCounters()  // this batch's drops and receive counts, added once at the end
-        var packetsIn: UInt64 = 0
-        var bytesIn: UInt64 = 0
+        var batchCounters = LegCounters()  // this batch's receive counts and drops, added once at the end
         var bytesOut: UInt64 = 0
-        var relatched: UInt64 = 0
         var queued = 0
 
         for index in 0..<count {
             let length = batch.length(index)
             let slot = batch.slot(index)
             if batch.isTruncated(index) {
-                drops[.malformed] &+= 1  // longer than any media packet Sotto accepts
+                batchCounters[.malformed] &+= 1  // longer than any media packet Sotto accepts
                 continue
             }
             let source = batch.source(index)
@@ -57,7 +54,7 @@ final class MediaPort: MediaLoopHandler, @unchecked Sendable {
                 isRTCPPort
                 || (length >= 2 && PacketKind.classify(UnsafeRawBufferPointer(rebasing: slot[..<length])) == .rtcp)
             guard let inbound = leg.inbound else {
-                drops[.noPeerYet] &+= 1
+                batchCounters[.noPeerYet] &+= 1
                 continue
             }
             let opened =
@@ -71,7 +68,7 @@ final class MediaPort: MediaLoopHandler, @unchecked Sendable {
                     {
                         reason = .unknownSource
                     }
-                    drops[reason] &+= 1
+                    batchCounters[reason] &+= 1
                 }
                 continue
             }
@@ -81,33 +78,33 @@ final class MediaPort: MediaLoopHandler, @unchecked Sendable {
                 UInt32(slot[ssrcOffset]) << 24 | UInt32(slot[ssrcOffset + 1]) << 16 | UInt32(slot[ssrcOffset + 2]) << 8
                 | UInt32(slot[ssrcOffset + 3])
             guard leg.admitAuthenticated(ssrc: ssrc) else {
-                drops[.ssrcLimit] &+= 1
+                batchCounters[.ssrcLimit] &+= 1
                 continue
             }
             // DESIGN.md §2.3: only an authenticated packet may move the latch.
             if isRTCP && leg.rtcpSocket != nil {
                 if leg.latchedRTCP != source {
-                    if leg.latchedRTCP != nil { relatched &+= 1 }
+                    if leg.latchedRTCP != nil { batchCounters.relatched &+= 1 }
                     leg.latchedRTCP = source
                 }
             } else if leg.latchedRTP != source {
-                if leg.latchedRTP != nil { relatched &+= 1 }
+                if leg.latchedRTP != nil { batchCounters.relatched &+= 1 }
                 leg.latchedRTP = source
             }
-            packetsIn &+= 1
-            bytesIn &+= UInt64(length)
+            batchCounters.packetsIn &+= 1
+            batchCounters.bytesIn &+= UInt64(length)
 
             if !isRTCP && plainLength >= 12 { record(slot, now: now) }
 
             guard let outbound = other.outbound, let destination = other.destination(rtcp: isRTCP) else {
-                drops[.noPeerYet] &+= 1
+                batchCounters[.noPeerYet] &+= 1
                 continue
             }
             let sealed =
                 isRTCP
                 ? outbound.protectRTCP(slot, length: plainLength) : outbound.protectRTP(slot, length: plainLength)
             guard case .ok(let sealedLength) = sealed else {
-                drops[.malformed] &+= 1
+                batchCounters[.malformed] &+= 1
                 continue
             }
             batch.queue(entry: queued, slot: index, length: sealedLength, to: destination)
@@ -115,7 +112,7 @@ final class MediaPort: MediaLoopHandler, @unchecked Sendable {
             bytesOut &+= UInt64(sealedLength)
         }
 
-        if packetsIn > 0 { leg.lastAuthenticated = now }
+        if batchCounters.packetsIn > 0 { leg.lastAuthenticated = now }
         if queued > 0 {
             // One sendmmsg per batch, so one socket: a dedicated RTCP socket's packets leave by the other
             // leg's RTCP socket (its RTP socket when that leg muxes); everything arriving on an RTP socket
@@ -124,12 +121,9 @@ final class MediaPort: MediaLoopHandler, @unchecked Sendable {
             let sent = max(batch.send(count: queued, from: out.fd), 0)
             other.counters.packetsOut &+= UInt64(sent)
             other.counters.bytesOut &+= sent == queued ? bytesOut : 0
-            drops[.sendFailed] &+= UInt64(queued - sent)
+            batchCounters[.sendFailed] &+= UInt64(queued - sent)
         }
-        drops.packetsIn = packetsIn
-        drops.bytesIn = bytesIn
-        drops.relatched = relatched
-        leg.counters.add(drops)
+        leg.counters.add(batchCounters)
         return count
     }
 
