@@ -2,7 +2,26 @@ internal import Transport
 
 /// Why a session ended.
 public enum MediaEndReason: String, Sendable, Hashable {
-    case bye, cancel, mediaTimeout, admin, error
+    /// A BYE from either side.
+    case bye
+    /// The caller cancelled before an answer.
+    case cancel
+    /// No authenticated packet on any leg for the idle timeout.
+    case mediaTimeout
+    /// An operator ended it.
+    case admin
+    /// Something failed while setting it up.
+    case error
+    /// The INVITE got a final error response (busy, declined, not found, ...).
+    case rejected
+    /// An offer or answer without usable SRTP (DESIGN.md §2 rule 1).
+    case srtpRefused
+    /// A softphone's TLS connection was lost.
+    case connectionLost
+    /// Sotto is shutting down (after the drain time).
+    case shutdown
+    /// A SIP transaction timed out (Timer B or C: no final response).
+    case timeout
 }
 
 /// What a session's stream needs at creation.

@@ -91,6 +91,27 @@ extension SIPMessage {
         return removed
     }
 
+    /// Replaces the topmost Via value with `via` in place (RFC 3581 `received`/`rport` on a request just
+    /// received), keeping any other values of the same header.
+    public mutating func replaceFirstVia(with via: SIPVia) throws(SIPError) {
+        guard let position = headers.firstIndex(where: { $0.canonicalName == "via" }) else {
+            throw SIPError(.invalidEdit, "the message has no Via to replace", offset: 0, expected: "a Via header")
+        }
+        let header = headers[position]
+        let ranges = try withUTF8Bytes(header.value) { (bytes) throws(SIPError) -> [Range<Int>] in
+            try SIPValueList.split(SIPCursor(bytes), what: "the Via")
+        }
+        let utf8 = Array(header.value.utf8)
+        var value = via.description
+        if ranges.count > 1 {
+            value += ", " + String(decoding: utf8[ranges[1].lowerBound...], as: UTF8.self)
+        }
+        var edited = headers
+        edited[position] = SIPHeader(name: header.name, value: value)
+        try edited[position].validateForInsertion()
+        try commit(headers: edited)
+    }
+
     /// Sets Max-Forwards, adding the header after the Via headers if it is missing.
     public mutating func setMaxForwards(_ value: Int) throws(SIPError) {
         guard (0...255).contains(value) else {

@@ -17,8 +17,9 @@ public final class TCPListener: @unchecked Sendable {
     public let localAddress: SocketAddress
     /// The loop the listener and its streams live on.
     public let loop: EventLoop
-    /// The server-role context every accepted connection handshakes with.
-    public let context: TLSContext
+    /// The server-role context every new connection handshakes with (replaced by ``replaceContext(_:)``;
+    /// read on the loop).
+    public private(set) var context: TLSContext
     /// The limits applied to every connection.
     public let limits: TCPLimits
     /// Accepts, refusals and closes by reason.
@@ -108,6 +109,15 @@ public final class TCPListener: @unchecked Sendable {
             self.source = source
             source.activate()
         }
+    }
+
+    /// Makes connections accepted from now on handshake with `context` (new certificates after SIGHUP);
+    /// connections already open keep the context they were made with. Fails for a client-role context.
+    public func replaceContext(_ context: TLSContext) throws(TransportError) {
+        guard context.configuration.role == .server else {
+            throw TransportError(.tlsSetupFailed, "a listener needs a server-role TLS context")
+        }
+        loop.execute { [self] in self.context = context }
     }
 
     /// Stops accepting, closes the listen socket and every open connection (close_notify first).
