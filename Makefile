@@ -1,15 +1,27 @@
 # Sotto: every target installs what it needs on a fresh Debian 12 machine (as root, through apt-get).
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 APT_PACKAGES := pkg-config libssl-dev libsrtp2-dev libopus-dev openssl
+# Third-party peers for the end-to-end tests (Tests/EndToEnd): softphones, the PBX stand-in, the capture.
+E2E_PACKAGES := baresip-core kamailio kamailio-tls-modules tshark sox openssl iproute2 python3
 FUZZ_SECONDS ?= 60
 RELAY_SECONDS ?= 5
 SHELL := /bin/bash
 
-.PHONY: deps build test lint fuzz bench-crypto bench-relay bench-signalling clean
+.PHONY: deps e2e-deps apt-install build run test e2e lint fuzz bench-crypto bench-relay bench-signalling clean
 
 ## deps: install the Debian packages the build needs (only those missing).
 deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@$(MAKE) --no-print-directory apt-install PACKAGES="$(APT_PACKAGES)"
+
+## e2e-deps: install baresip, Kamailio, tshark and sox for the end-to-end tests. On a machine with systemd,
+## installing kamailio starts its stock service on 5060: the tests run their own, so that one is stopped.
+e2e-deps:
+	@$(MAKE) --no-print-directory apt-install PACKAGES="$(E2E_PACKAGES)"
+	@if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet kamailio 2>/dev/null; then \
+	  echo "stopping the stock kamailio service"; systemctl disable --now kamailio; fi
+
+apt-install:
+	@missing=""; for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing:$$missing"; \
@@ -22,10 +34,22 @@ deps:
 build: deps
 	$(SWIFT) build
 
-## test: the whole test suite (the command CI runs).
-test: deps lint
+## run: sotto in the foreground with conf/sotto.toml (development certificates are made on first use).
+run: deps
+	@test -f .dev/certs/server.crt || bash scripts/dev-certs.sh .dev/certs
+	$(SWIFT) build -c release --product sotto
+	"$$($(SWIFT) build -c release --show-bin-path)/sotto" --config conf/sotto.toml
+
+## test: the whole test suite (the command CI runs): unit and integration tests, then end to end.
+test: deps e2e-deps lint
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	$(MAKE) --no-print-directory e2e
+
+## e2e: the end-to-end tests with baresip and Kamailio (expects `swift build --build-tests` done).
+e2e: e2e-deps
+	python3 Tests/EndToEnd/run_e2e.py --sotto "$$($(SWIFT) build --show-bin-path)/sotto" \
+	  --checker "$$($(SWIFT) build --show-bin-path)/srtp-leg-check"
 
 ## lint: swift-format with the committed .swift-format; any finding fails.
 lint:

@@ -34,6 +34,25 @@ var targets: [Target] = [
 
     // Engines.
     .target(name: "Media", dependencies: ["RTPWire", "SRTP", "Transport"]),
+    .target(
+        name: "Proxy",
+        dependencies: [
+            "SIP", "SDP", "SRTP", "TLS", "Transport", "Media", .product(name: "Logging", package: "swift-log"),
+        ]
+    ),
+
+    // The configuration file: parsed with TOMLKit, validated with errors that name the file and key.
+    .target(name: "SottoConfig", dependencies: ["SRTP", .product(name: "TOMLKit", package: "TOMLKit")]),
+
+    // Executables: they wire the modules together and parse flags.
+    .executableTarget(
+        name: "sotto",
+        dependencies: [
+            "Proxy", "SottoConfig", "Media", "Transport", "TLS", "SRTP",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]
+    ),
 
     // A helper process for the cross-check tests: libsrtp2's type replacement is process-wide,
     // so the stock side of a comparison runs in a child process.
@@ -48,6 +67,11 @@ var targets: [Target] = [
     .testTarget(name: "TLSTests", dependencies: ["TLS", "SottoTestSupport"]),
     .testTarget(name: "TransportTests", dependencies: ["Transport", "TLS", "SottoTestSupport"]),
     .testTarget(name: "SRTPTests", dependencies: ["SRTP", "CSRTP", "CSottoShims", "srtp-crosscheck"]),
+    .testTarget(name: "ProxyTests", dependencies: ["Proxy", "SIP", "SDP", "SRTP", "Media", "Transport"]),
+    .testTarget(name: "SottoConfigTests", dependencies: ["SottoConfig", "SottoTestSupport"]),
+    // The end-to-end tests' SRTP checker: decrypts captured packets with each leg's keys, using
+    // libsrtp2's own (stock) crypto types, so the proof does not rest on Sotto's OpenSSL types.
+    .executableTarget(name: "srtp-leg-check", dependencies: ["SRTP"], path: "Tests/SRTPLegCheck"),
 ]
 
 if fuzzing {
@@ -68,6 +92,13 @@ let package = Package(
         .library(name: "SIP", targets: ["SIP"]),
         .library(name: "Transport", targets: ["Transport"]),
         .library(name: "Media", targets: ["Media"]),
+        .library(name: "Proxy", targets: ["Proxy"]),
+        .executable(name: "sotto", targets: ["sotto"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
     ],
     targets: targets,
     swiftLanguageModes: [.v6]

@@ -1,0 +1,32 @@
+public import SRTP
+
+/// How the proxy behaves: who it is on the wire, which SRTP suites it accepts, and its timers.
+public struct ProxyConfiguration: Sendable {
+    /// The host Sotto writes into Via, Record-Route and Path, and recognises in Route and Request-URIs.
+    public var host: String
+    /// The TLS port that goes with ``host``.
+    public var port: Int
+    /// The SRTP suites Sotto accepts and offers, in preference order.
+    public var suites: [SRTPProfile]
+    /// The address written into SDP for media (c= lines).
+    public var mediaAddress: String
+    /// RFC 3261 T1 (round-trip estimate); Timers B, F, H and the RFC 6026 timers are 64 × T1.
+    public var t1Nanoseconds: UInt64 = 500_000_000
+    /// RFC 3261 §16.8 Timer C: how long an INVITE may go without a final response (more than 3 minutes).
+    public var timerCNanoseconds: UInt64 = 181_000_000_000
+    /// Calls at once (0: no limit other than the media port pool).
+    public var maxCalls: Int = 0
+    /// The `Server`/`User-Agent` product token on messages Sotto makes itself.
+    public var product: String = "Sotto"
+
+    /// A configuration with the defaults above.
+    public init(host: String, port: Int, suites: [SRTPProfile], mediaAddress: String) {
+        self.host = host
+        self.port = port
+        self.suites = suites
+        self.mediaAddress = mediaAddress
+    }
+
+    /// 64 × T1: Timers B, F, H, L and M.
+    var transactionTimeout: UInt64 { 64 &* t1Nanoseconds }
+}

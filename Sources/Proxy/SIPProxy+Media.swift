@@ -1,0 +1,184 @@
+import Media
+import SDP
+import SIP
+import SRTP
+import Transport
+
+/// The media policy (DESIGN.md §2 rules 1–2): every SDP is checked for SRTP, the media session is made or
+/// updated, and the SDP is rewritten to Sotto's address and ports with a fresh key for each leg.
+extension SIPProxy {
+    /// Reads one SDP body from `side` and returns the body to forward. An offer makes (or re-uses) the
+    /// media session and is forwarded with Sotto's keys; an answer sets both legs and is forwarded with
+    /// Sotto's key for the offerer. `completes` is true for an answer that ends the exchange (2xx, ACK).
+    ///
+    /// Throws a 488 refusal (with the reason for a `Warning`) for SDP without usable SRTP.
+    func negotiate(_ body: [UInt8], from side: LegSide, call: ProxyCall, completes: Bool) throws(ProxyRefusal)
+        -> [UInt8]
+    {
+        let sdp: SDPSessionDescription
+        do {
+            sdp = try SDPSessionDescription(parsing: body)
+        } catch {
+            throw Self.notAcceptable("the SDP does not parse: \(error.reason)")
+        }
+        if let pending = call.pendingOffer, pending.from != side {
+            return try answer(sdp, to: pending, from: side, call: call, completes: completes)
+        }
+        return try offer(sdp, from: side, call: call)
+    }
+
+    static func notAcceptable(_ reason: String) -> ProxyRefusal {
+        ProxyRefusal(status: 488, reason: "Not Acceptable Here", warning: reason)
+    }
+
+    private func offer(_ sdp: SDPSessionDescription, from side: LegSide, call: ProxyCall) throws(ProxyRefusal)
+        -> [UInt8]
+    {
+        let plan: MediaPlan
+        switch SDPNegotiation.readOffer(sdp, allowed: configuration.suites) {
+        case .success(let read): plan = read
+        case .failure(let refusal): throw Self.notAcceptable(refusal.reason)
+        }
+        if call.mediaSession == nil {
+            // Every stream gets its own RTCP port on both legs, so a peer with rtcp-mux and one without can
+            // talk through the same session (the engine demultiplexes RTCP on an RTP port, RFC 5761).
+            let specs = plan.streams.map { MediaStreamSpec(rtcpMux: false, clockRate: $0.clockRate) }
+            do {
+                let (id, ports) = try media.createSession(callID: call.callID, streams: specs)
+                call.mediaSession = id
+                call.ports = ports
+            } catch {
+                logger.warning(
+                    "no media session for a call", metadata: ["call-id": "\(call.callID)", "error": "\(error)"])
+                throw ProxyRefusal(status: 503, reason: "Service Unavailable", warning: "Sotto has no media ports free")
+            }
+        } else if plan.streams.count != call.ports.count {
+            throw Self.notAcceptable("a re-offer may not change the number of media streams (\(call.ports.count))")
+        }
+        let other = side.other
+        var answerKeys: [SRTPKeyMaterial?] = []
+        var offeredKeys: [[SRTPKeyMaterial]] = []
+        do throws(SRTPError) {
+            for (index, stream) in plan.streams.enumerated() {
+                guard stream.isActive, let peerKey = stream.key else {
+                    answerKeys.append(nil)
+                    offeredKeys.append([])
+                    continue
+                }
+                answerKeys.append(try key(for: peerKey.profile, toward: side, stream: index, call: call))
+                var offered: [SRTPKeyMaterial] = []
+                for suite in configuration.suites {
+                    offered.append(try key(for: suite, toward: other, stream: index, call: call))
+                }
+                offeredKeys.append(offered)
+            }
+        } catch {
+            throw ProxyRefusal(status: 500, reason: "Server Internal Error", warning: "no SRTP key could be made")
+        }
+        let rewritten: SDPSessionDescription
+        do {
+            rewritten = try SDPNegotiation.writeOffer(
+                sdp, plan: plan, relayAddress: configuration.mediaAddress, ports: relayPorts(call, facing: other),
+                keys: offeredKeys)
+        } catch {
+            throw Self.notAcceptable("the offer cannot be rewritten: \(error)")
+        }
+        call.pendingOffer = ProxyCall.PendingOffer(
+            from: side, plan: plan, offeredKeys: offeredKeys, answerKeys: answerKeys)
+        return rewritten.bytes
+    }
+
+    private func answer(
+        _ sdp: SDPSessionDescription, to pending: ProxyCall.PendingOffer, from side: LegSide, call: ProxyCall,
+        completes: Bool
+    ) throws(ProxyRefusal) -> [UInt8] {
+        let plan: MediaPlan
+        switch SDPNegotiation.readAnswer(sdp, offered: pending.offeredKeys, offerPlan: pending.plan) {
+        case .success(let read): plan = read
+        case .failure(let refusal): throw Self.notAcceptable(refusal.reason)
+        }
+        guard let session = call.mediaSession else {
+            throw ProxyRefusal(status: 500, reason: "Server Internal Error", warning: "the call has no media session")
+        }
+        let offerer = pending.from
+        var toward: [LegSide: [SRTPKeyMaterial?]] = [side: [], offerer: []]
+        var suites: [LegSide: [String]] = [side: [], offerer: []]
+        do throws(MediaError) {
+            for (index, answered) in plan.streams.enumerated() {
+                let offered = pending.plan.streams[index]
+                guard answered.isActive, offered.isActive, let tag = answered.cryptoTag,
+                    pending.offeredKeys[index].indices.contains(tag - 1)
+                else {
+                    toward[side]?.append(nil)
+                    toward[offerer]?.append(nil)
+                    continue
+                }
+                let sottoToAnswerer = pending.offeredKeys[index][tag - 1]
+                let sottoToOfferer = pending.answerKeys[index]
+                try media.updateLeg(
+                    session: session, stream: index, side: side, declaredRTP: rtpAddress(answered),
+                    declaredRTCP: rtcpAddress(answered, muxAgreed: answered.rtcpMux), peerKey: answered.key,
+                    sottoKey: sottoToAnswerer)
+                try media.updateLeg(
+                    session: session, stream: index, side: offerer, declaredRTP: rtpAddress(offered),
+                    declaredRTCP: rtcpAddress(offered, muxAgreed: answered.rtcpMux), peerKey: offered.key,
+                    sottoKey: sottoToOfferer)
+                toward[side]?.append(sottoToAnswerer)
+                toward[offerer]?.append(sottoToOfferer)
+                suites[side]?.append(sottoToAnswerer.profile.rawValue)
+                suites[offerer]?.append(sottoToOfferer?.profile.rawValue ?? "-")
+            }
+        } catch {
+            logger.warning(
+                "a media leg could not be set", metadata: ["call-id": "\(call.callID)", "error": "\(error)"])
+            throw Self.notAcceptable("the media session could not take the answer's keys")
+        }
+        let rewritten: SDPSessionDescription
+        do {
+            rewritten = try SDPNegotiation.writeAnswer(
+                sdp, answerPlan: plan, offerPlan: pending.plan, relayAddress: configuration.mediaAddress,
+                ports: relayPorts(call, facing: offerer), keys: pending.answerKeys)
+        } catch {
+            throw Self.notAcceptable("the answer cannot be rewritten: \(error)")
+        }
+        call.sottoKeys = toward
+        call.suites = suites
+        if completes { call.pendingOffer = nil }
+        return rewritten.bytes
+    }
+
+    /// Sotto's key toward `side` on a stream: the current one when the suite is unchanged (so the crypto
+    /// context, its ROC and replay window carry on), else a fresh one from the CSPRNG.
+    private func key(for suite: SRTPProfile, toward side: LegSide, stream: Int, call: ProxyCall) throws(SRTPError)
+        -> SRTPKeyMaterial
+    {
+        if let keys = call.sottoKeys[side], keys.indices.contains(stream), let current = keys[stream],
+            current.profile == suite
+        {
+            return current
+        }
+        return try SRTPKeyMaterial.generate(for: suite)
+    }
+
+    private func relayPorts(_ call: ProxyCall, facing side: LegSide) -> [RelayPorts] {
+        call.ports.map { ports in
+            side == .a
+                ? RelayPorts(rtp: Int(ports.rtpA), rtcp: ports.rtcpA.map(Int.init))
+                : RelayPorts(rtp: Int(ports.rtpB), rtcp: ports.rtcpB.map(Int.init))
+        }
+    }
+
+    /// Where the SDP says the peer takes RTP; nil for a host name or a port out of range (the relay then
+    /// learns the address from the first authenticated packet).
+    private func rtpAddress(_ stream: MediaPlan.Stream) -> UDPAddress? {
+        guard (1...65535).contains(stream.peerRTPPort) else { return nil }
+        return UDPAddress(ip: stream.peerAddress, port: UInt16(stream.peerRTPPort))
+    }
+
+    /// Where the peer takes RTCP once the answer has settled rtcp-mux (RFC 5761, RFC 3605 a=rtcp).
+    private func rtcpAddress(_ stream: MediaPlan.Stream, muxAgreed: Bool) -> UDPAddress? {
+        let port = stream.rtcpPort(muxAgreed: muxAgreed)
+        guard (1...65535).contains(port) else { return nil }
+        return UDPAddress(ip: muxAgreed ? stream.peerAddress : stream.peerRTCPAddress, port: UInt16(port))
+    }
+}

@@ -1,0 +1,27 @@
+import SRTP
+
+extension SottoConfig {
+    /// `[media]`: the SRTP relay's sockets, loops and the suites it allows.
+    public struct MediaSettings: Sendable, Equatable {
+        /// `media.ip`: the IP address media sockets bind to (may be the any-address if
+        /// ``advertisedIP`` is set).
+        public var ip = "127.0.0.1"
+        /// `media.advertised_ip`: the IP address written into SDP; empty means ``ip`` (see ``sdpIP``).
+        public var advertisedIP = ""
+        /// `media.ports`: the UDP ports media sockets use; LOW is even, so RTP gets the even port of
+        /// each pair and RTCP the odd one.
+        public var ports: ClosedRange<UInt16> = 30_000...39_999
+        /// `media.loops`: event loops that relay media; 0 means one per CPU core.
+        public var loops = 0
+        /// `media.idle_timeout_s`: how long a call may carry no authenticated media before it is ended.
+        public var idleTimeout: Duration = .seconds(60)
+        /// `media.suites`: the SRTP suites Sotto accepts and offers, in preference order.
+        public var suites: [SRTPProfile] = [.aeadAES256GCM, .aeadAES128GCM, .aes256CMHMACSHA1_80, .aesCM128HMACSHA1_80]
+
+        /// The defaults listed in `conf/sotto.toml`.
+        public init() {}
+
+        /// The address written into SDP: ``advertisedIP``, else ``ip``.
+        public var sdpIP: String { advertisedIP.isEmpty ? ip : advertisedIP }
+    }
+}

@@ -1,0 +1,33 @@
+extension SottoConfig {
+    /// `[sip]`: the TLS listener softphones connect to, and the limits on what they may send.
+    public struct SIPSettings: Sendable, Equatable {
+        /// `sip.listen`: the address and port of the SIP-over-TLS listener.
+        public var listen = HostPort(host: "0.0.0.0", port: 5061)
+        /// `sip.advertised_host`: the host written into Via, Record-Route and Path (IPv6 without
+        /// brackets); empty means ``SottoConfig/sipAdvertisedHost`` works it out.
+        public var advertisedHost = ""
+        /// `sip.cert`: absolute path of the PEM server certificate chain; required.
+        public var cert = ""
+        /// `sip.key`: absolute path of the PEM private key for ``cert``; required.
+        public var key = ""
+        /// `sip.ca`: absolute path of the PEM CA bundle that verifies the PBX and, with mTLS,
+        /// softphones; required.
+        public var ca = ""
+        /// `sip.require_client_cert`: whether softphones must present a certificate the CA bundle
+        /// verifies (mTLS).
+        public var requireClientCert = false
+        /// `sip.max_connections`: TLS connections open at once, all peers together.
+        public var maxConnections = 10_000
+        /// `sip.max_connections_per_address`: TLS connections open at once from one IP address.
+        public var maxConnectionsPerAddress = 64
+        /// `sip.handshake_timeout_ms`: how long a TLS handshake may take before the connection is closed.
+        public var handshakeTimeout: Duration = .milliseconds(5000)
+        /// `sip.idle_timeout_s`: how long a connection may carry nothing before it is closed.
+        public var idleTimeout: Duration = .seconds(600)
+        /// `sip.max_message_bytes`: the largest SIP message accepted; a bigger one closes the stream.
+        public var maxMessageBytes = 65_536
+
+        /// The defaults listed in `conf/sotto.toml`.
+        public init() {}
+    }
+}

@@ -1,0 +1,59 @@
+import Glibc
+
+extension SottoConfig {
+    /// Checks what no single key can: that the keys without a default are set (by the file or a flag)
+    /// and that keys which depend on each other agree. Both ways of starting (a config file, or only
+    /// defaults and flags) end here. Errors name ``file``, or `command line` when there is none.
+    public func validated() throws(ConfigError) {
+        let source = file ?? ConfigError.commandLine
+        func refuse(_ key: String, _ reason: String) -> ConfigError {
+            ConfigError(file: source, key: key, reason: reason)
+        }
+        func required(_ key: String, flag: String) -> ConfigError {
+            refuse(key, "\(key) is required (set it in the config file or pass \(flag))")
+        }
+
+        if sip.cert.isEmpty { throw required("sip.cert", flag: "--cert") }
+        if sip.key.isEmpty { throw required("sip.key", flag: "--key") }
+        if sip.ca.isEmpty { throw required("sip.ca", flag: "--ca") }
+        if upstream.address == nil { throw required("upstream.address", flag: "--upstream") }
+
+        if sip.maxConnectionsPerAddress > sip.maxConnections {
+            throw refuse(
+                "sip.max_connections_per_address",
+                "\(sip.maxConnectionsPerAddress) is more than sip.max_connections (\(sip.maxConnections))")
+        }
+        if upstream.clientCert.isEmpty != upstream.clientKey.isEmpty {
+            let (missing, present) =
+                upstream.clientCert.isEmpty
+                ? ("upstream.client_cert", "upstream.client_key") : ("upstream.client_key", "upstream.client_cert")
+            throw refuse(missing, "\(present) is set but \(missing) is not; give both for mTLS to the PBX, or neither")
+        }
+        if upstream.reconnectMin > upstream.reconnectMax {
+            throw refuse(
+                "upstream.reconnect_min_ms",
+                "\(upstream.reconnectMin) is longer than upstream.reconnect_max_ms (\(upstream.reconnectMax))")
+        }
+
+        if media.advertisedIP.isEmpty && IPAddress.isWildcard(media.ip) {
+            throw refuse(
+                "media.advertised_ip",
+                "media.ip is the any-address (\(media.ip)), which cannot go into SDP; set media.advertised_ip to the "
+                    + "address peers send media to")
+        }
+        if !media.advertisedIP.isEmpty && !sameFamilyWorks(bound: media.ip, advertised: media.advertisedIP) {
+            throw refuse(
+                "media.advertised_ip",
+                "\(media.advertisedIP) is not the same IP version as media.ip (\(media.ip)), so media sent to it "
+                    + "could not reach the sockets")
+        }
+    }
+
+    /// Whether a socket bound to `bound` receives packets sent to an `advertised` address of the
+    /// other family's kind: only an IPv6 any-address does (a dual-stack socket).
+    private func sameFamilyWorks(bound: String, advertised: String) -> Bool {
+        let boundFamily = IPAddress.family(of: bound)
+        if boundFamily == IPAddress.family(of: advertised) { return true }
+        return boundFamily == AF_INET6 && IPAddress.isWildcard(bound)
+    }
+}

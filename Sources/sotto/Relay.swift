@@ -1,0 +1,236 @@
+import Dispatch
+import Foundation
+import Logging
+import Media
+import Proxy
+import SIP
+import SRTP
+import SottoConfig
+import TLS
+import Transport
+
+/// A start-up failure: one sentence, and whether it is the configuration's fault (exit 78).
+struct StartError: Error, CustomStringConvertible {
+    let description: String
+    let isConfiguration: Bool
+}
+
+/// Everything `sotto` runs, wired from the config: SRTP, the media engine, TLS, the proxy and its sockets,
+/// and the signals (SIGTERM/SIGINT drain and stop, SIGHUP reloads certificates).
+final class Relay: @unchecked Sendable {
+    private let config: SottoConfig
+    private let logger: Logger
+    private let media: MediaEngine
+    private let server: SignallingServer
+    private var signalSources: [DispatchSourceSignal] = []
+    private var stopping = false
+
+    init(config: SottoConfig) throws(StartError) {
+        self.config = config
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = Logger.Level(config.log.level)
+            return handler
+        }
+        var configured = Logger(label: "sotto")
+        configured.logLevel = Logger.Level(config.log.level)
+        let logger = configured
+        self.logger = logger
+
+        do {
+            let backend = try SRTPLibrary.start()
+            logger.info("SRTP ready", metadata: ["crypto": "\(backend.rawValue)"])
+        } catch {
+            throw StartError(description: "SRTP could not start: \(error)", isConfiguration: false)
+        }
+
+        let serverContext = try Self.serverContext(config)
+        let upstreamAddress = try Self.resolve(config.upstream.address)
+        let clientContext: TLSContext
+        do {
+            clientContext = try TLSContext(
+                .client(
+                    serverName: config.upstream.tlsServerName ?? upstreamAddress.host, caFile: config.sip.ca,
+                    certificateChainFile: config.upstream.clientCert.isEmpty ? nil : config.upstream.clientCert,
+                    privateKeyFile: config.upstream.clientKey.isEmpty ? nil : config.upstream.clientKey))
+        } catch {
+            throw StartError(description: "upstream TLS: \(error.reason)", isConfiguration: true)
+        }
+        let trusted =
+            config.upstream.trustedAddresses.isEmpty
+            ? Set([upstreamAddress.host]) : Set(config.upstream.trustedAddresses)
+
+        let loop = EventLoop(label: "sotto.sip")
+        let forward = SessionEndForwarder()
+        do {
+            var mediaConfiguration = MediaEngine.Configuration(
+                bindIP: config.media.ip, ports: config.media.ports,
+                loops: config.media.loops > 0
+                    ? config.media.loops : max(1, ProcessInfo.processInfo.activeProcessorCount),
+                idleTimeoutNanoseconds: UInt64(config.media.idleTimeout.components.seconds) * 1_000_000_000)
+            mediaConfiguration.logger = TransportLogger { level, message in
+                level == .warning ? logger.warning("\(message)") : logger.debug("\(message)")
+            }
+            media = try MediaEngine(configuration: mediaConfiguration) { snapshot in forward.forward(snapshot) }
+        } catch {
+            throw StartError(description: "media: \(error.reason)", isConfiguration: false)
+        }
+
+        var proxyConfiguration = ProxyConfiguration(
+            host: config.sipAdvertisedHost, port: Int(config.sip.listen.port), suites: config.media.suites,
+            mediaAddress: config.media.sdpIP)
+        proxyConfiguration.maxCalls = config.calls.maxCalls
+        proxyConfiguration.product = "Sotto/\(SottoCommand.version)"
+        let proxy = SIPProxy(configuration: proxyConfiguration, media: media, clock: SystemMediaClock(), logger: logger)
+        let limits = TCPLimits(
+            maxConnections: config.sip.maxConnections, maxConnectionsPerAddress: config.sip.maxConnectionsPerAddress,
+            handshakeTimeout: config.sip.handshakeTimeout, idleTimeout: config.sip.idleTimeout,
+            maxInputBytes: config.sip.maxMessageBytes)
+        do {
+            let listen = try SocketAddress(ip: config.sip.listen.host, port: config.sip.listen.port)
+            server = try SignallingServer(
+                listen: listen, serverContext: serverContext,
+                upstream: .init(
+                    address: upstreamAddress, serverName: config.upstream.tlsServerName ?? upstreamAddress.host,
+                    context: clientContext, trustedIPs: trusted, reconnectMin: config.upstream.reconnectMin,
+                    reconnectMax: config.upstream.reconnectMax, keepAlive: config.upstream.keepalive),
+                proxy: proxy, loop: loop, limits: limits,
+                sipLimits: SIPLimits(
+                    maxMessageSize: config.sip.maxMessageBytes, maxBodySize: config.sip.maxMessageBytes),
+                logger: logger)
+        } catch {
+            throw StartError(description: "sip.listen: \(error.reason)", isConfiguration: false)
+        }
+        forward.target = (loop, proxy)
+    }
+
+    /// The listener's certificate and, with mTLS, the CA that must have signed softphones' certificates.
+    private static func serverContext(_ config: SottoConfig) throws(StartError) -> TLSContext {
+        do {
+            return try TLSContext(
+                .server(
+                    certificateChainFile: config.sip.cert, privateKeyFile: config.sip.key,
+                    // Only with mTLS is a client certificate asked for; otherwise a phone whose certificate
+                    // comes from another CA would fail a handshake it does not need.
+                    clientCAFile: config.sip.requireClientCert ? config.sip.ca : nil,
+                    requireClientCertificate: config.sip.requireClientCert))
+        } catch {
+            throw StartError(description: "sip.cert/sip.key: \(error.reason)", isConfiguration: true)
+        }
+    }
+
+    private static func resolve(_ address: HostPort?) throws(StartError) -> SocketAddress {
+        guard let address else { throw StartError(description: "upstream.address is required", isConfiguration: true) }
+        guard let resolved = Resolver.first(host: address.host, port: address.port) else {
+            throw StartError(
+                description: "upstream.address: \"\(address.host)\" does not resolve to an address",
+                isConfiguration: true)
+        }
+        return resolved
+    }
+
+    /// Runs until SIGTERM/SIGINT; never returns.
+    func run() -> Never {
+        for number in [SIGTERM, SIGINT, SIGHUP] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: server.loop.queue)
+            source.setEventHandler { [self] in handle(signal: number) }
+            source.activate()
+            signalSources.append(source)
+        }
+        server.start()
+        logger.notice(
+            "sotto is running",
+            metadata: [
+                "listen": "\(server.localAddress)", "pbx": "\(config.upstream.address.map(\.description) ?? "-")",
+                "media": "\(config.media.ip) \(config.media.ports.lowerBound)-\(config.media.ports.upperBound)",
+                "suites": "\(config.media.suites.map(\.rawValue).joined(separator: ","))",
+                "version": "\(SottoCommand.version)",
+            ])
+        dispatchMain()
+    }
+
+    private func handle(signal number: Int32) {
+        switch number {
+        case SIGHUP:
+            reloadCertificates()
+        default:
+            if stopping {
+                logger.notice("second stop signal: ending every call now")
+                shutdown()
+            } else {
+                drain()
+            }
+        }
+    }
+
+    /// SIGTERM: no new calls; calls in progress may go on for `calls.drain_s`, then get BYE.
+    private func drain() {
+        stopping = true
+        server.proxy.startDraining()
+        let deadline = DispatchTime.now() + .seconds(Int(config.calls.drain.components.seconds))
+        logger.notice(
+            "draining: new calls get 503",
+            metadata: ["calls": "\(server.proxy.callCount)", "drain-s": "\(config.calls.drain.components.seconds)"])
+        waitForCalls(until: deadline)
+    }
+
+    private func waitForCalls(until deadline: DispatchTime) {
+        if server.proxy.callCount == 0 || DispatchTime.now() >= deadline {
+            shutdown()
+            return
+        }
+        server.loop.queue.asyncAfter(deadline: .now() + .milliseconds(250)) { [self] in
+            waitForCalls(until: deadline)
+        }
+    }
+
+    private func shutdown() {
+        let remaining = server.proxy.callCount
+        server.proxy.endAllCalls(reason: .shutdown)
+        logger.notice("stopping", metadata: ["calls-ended": "\(remaining)"])
+        // A moment for the BYEs to leave before the connections close.
+        server.loop.queue.asyncAfter(deadline: .now() + .milliseconds(remaining > 0 ? 500 : 0)) { [self] in
+            server.stop()
+            server.loop.queue.asyncAfter(deadline: .now() + .milliseconds(100)) {
+                exit(0)
+            }
+        }
+    }
+
+    /// SIGHUP: the listener's certificate, key and CA are read again; open connections and calls are not
+    /// touched. A failure keeps the old ones and says why.
+    private func reloadCertificates() {
+        do {
+            let context = try Self.serverContext(config)
+            try server.replaceServerContext(context)
+            logger.notice("certificates reloaded", metadata: ["cert": "\(config.sip.cert)"])
+        } catch {
+            logger.error("certificates not reloaded; the old ones stay in use", metadata: ["reason": "\(error)"])
+        }
+    }
+}
+
+/// Hands media-timeout snapshots to the proxy on its loop (the engine is made before the proxy).
+private final class SessionEndForwarder: @unchecked Sendable {
+    var target: (EventLoop, SIPProxy)?
+
+    func forward(_ snapshot: MediaSessionSnapshot) {
+        guard let (loop, proxy) = target else { return }
+        loop.execute { proxy.mediaSessionEnded(snapshot) }
+    }
+}
+
+extension Logger.Level {
+    init(_ level: LogLevel) {
+        switch level {
+        case .trace: self = .trace
+        case .debug: self = .debug
+        case .info: self = .info
+        case .notice: self = .notice
+        case .warning: self = .warning
+        case .error: self = .error
+        case .critical: self = .critical
+        }
+    }
+}

@@ -1,0 +1,821 @@
+#!/usr/bin/env python3
+"""Sotto end-to-end tests with real peers: two baresip softphones, Kamailio as the PBX, tshark on lo.
+
+    python3 Tests/EndToEnd/run_e2e.py --sotto .build-e2e/debug/sotto \\
+        --checker .build-e2e/debug/srtp-leg-check [--keep-logs DIR] [--direct] [--only NAME]
+
+The call under test: alice and bob (baresip, mediaenc=srtp-mand) register through Sotto (their outbound
+proxy, 127.0.0.1:5061) to Kamailio (127.0.0.2:5061, TLS only, registrar with Path). alice calls bob:
+A -> Sotto -> Kamailio -> Sotto -> B. bob answers automatically, both send a tone for a few seconds,
+alice hangs up. The capture of every media packet must show that each leg is SRTP under its own keys
+(srtp-leg-check decrypts it with libsrtp2's stock crypto) and that no media went around Sotto.
+
+Refusal scenarios (each its own test): plain RTP gets 488; nothing answers SIP over UDP or plain TCP;
+TLS 1.0/1.1 handshakes fail; with sip.require_client_cert a phone without a certificate cannot register.
+
+--direct: no Sotto. The phones register straight to Kamailio and only the call runs, checking that
+SRTP flowed and the keys from the SDP decrypt it. It proves the harness (baresip, Kamailio, tshark,
+checker) on its own.
+
+Only the Python 3 standard library is used. See Tests/EndToEnd/README.md and docs/e2e.md.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+
+from e2e_lib import capture, configs, procs, sip  # noqa: E402
+from e2e_lib.phone import Phone  # noqa: E402
+from e2e_lib.pki import make_pki  # noqa: E402
+
+# ---------------------------------------------------------------------------------------------------
+# Topology. Every port is below Linux's ephemeral range (32768-60999), so no client socket can hold one.
+
+DOMAIN = "pbx.test"
+SOTTO_IP, SOTTO_PORT = "127.0.0.1", 5061
+KAM_IP, KAM_PORT = "127.0.0.2", 5061
+MEDIA_IP = "127.0.0.1"
+MEDIA_PORTS = (20000, 20199)
+PROBE_PORT = 29990  # the source port of the in-call UDP probe (its packets are left out of the checker's input)
+
+PHONES = {
+    # name: SIP listen port (baresip adds TLS on +1), RTP/RTCP port range, ctrl_tcp port, tone
+    "alice": dict(sip_port=15060, rtp_ports=(21000, 21099), ctrl_port=15070, tone_hz=440),
+    "bob": dict(sip_port=16060, rtp_ports=(22000, 22099), ctrl_port=16070, tone_hz=660),
+    "carol": dict(sip_port=17060, rtp_ports=(23000, 23099), ctrl_port=17070, tone_hz=550),  # plain RTP
+    "dave": dict(sip_port=18060, rtp_ports=(24000, 24099), ctrl_port=18070, tone_hz=330),  # no certificate
+    "erin": dict(sip_port=19060, rtp_ports=(25000, 25099), ctrl_port=19070, tone_hz=770),  # certificate
+}
+
+MEDIA_SECONDS = 3.0
+# baresip 1.0 sends two RTCP packets per stream in the clear: a 16-byte APP "PINGPONG" when the call
+# starts and its RTCP BYE+SDES at hangup. The checker allows this many plain RTCP packets per leg direction.
+MAX_UNPROTECTED_RTCP = 2
+
+# Sotto's per-call teardown line: "call ended" with each leg's packets in/out and drops by reason in its
+# metadata (Sources/Proxy/SIPProxy+Teardown.swift, logCallEnded). A line qualifies when it says a call or
+# session ended and mentions packets, in whatever order swift-log puts message and metadata.
+TEARDOWN_PHRASE = re.compile(r"\b(call|session) (ended|torn down|closed|finished)\b", re.IGNORECASE)
+
+
+def teardown_lines(text):
+    return [line for line in text.splitlines() if TEARDOWN_PHRASE.search(line) and "packets" in line.lower()]
+
+
+# Sotto's log line once its TLS connection to the PBX is up (Sources/Proxy: "connected to the PBX").
+SOTTO_UPSTREAM_READY = r"connected to the PBX"
+
+OPTIONS = None  # the parsed command line
+RUN = {}  # per-run state: directory, PKI, start time
+
+
+def log(message):
+    print("[%6.1fs] %s" % (time.monotonic() - RUN["t0"], message), flush=True)
+
+
+def in_range(port, ports):
+    return ports[0] <= port <= ports[1]
+
+
+def wait_tcp(ip, port, timeout, proc=None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and not proc.alive():
+            raise AssertionError("%s exited (status %s) before listening on %s:%d; log: %s"
+                                 % (proc.name, proc.popen.returncode, ip, port, proc.log_path))
+        try:
+            with socket.create_connection((ip, port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError("nothing listens on %s:%d after %ss" % (ip, port, timeout))
+
+
+# ---------------------------------------------------------------------------------------------------
+# The harness every test uses.
+
+class E2ETest(unittest.TestCase):
+    maxDiff = None
+
+    def setUp(self):
+        self.name = self._testMethodName
+        self.dir = os.path.join(RUN["dir"], self.name)
+        os.makedirs(self.dir, exist_ok=True)
+        self.pki = RUN["pki"]
+        self.procs = []
+        self.started = time.monotonic()
+        log("=== %s" % self.name)
+
+    def tearDown(self):
+        for proc in reversed(self.procs):
+            proc.stop(grace=3)
+        if OPTIONS.keep_logs:
+            target = os.path.join(OPTIONS.keep_logs, self.name)
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.copytree(self.dir, target, ignore=shutil.ignore_patterns("*.key", "*-combined.pem"))
+        log("=== %s done in %.1fs" % (self.name, time.monotonic() - self.started))
+
+    def track(self, proc):
+        self.procs.append(proc)
+        return proc
+
+    # -- peers --------------------------------------------------------------------------------------
+
+    def start_kamailio(self):
+        directory = os.path.join(self.dir, "kamailio")
+        cfg = configs.kamailio_files(directory, self.pki, KAM_IP, KAM_PORT, DOMAIN)
+        rundir = os.path.join(directory, "run")
+        os.makedirs(rundir, exist_ok=True)
+        check = procs.run(["kamailio", "-c", "-f", cfg], timeout=30)
+        self.assertEqual(check.returncode, 0, "kamailio -c refused %s:\n%s" % (cfg, check.stdout + check.stderr))
+        self.kamailio = self.track(procs.Proc(
+            "kamailio", ["kamailio", "-f", cfg, "-DD", "-E", "-m", "64", "-M", "8", "-Y", rundir],
+            os.path.join(self.dir, "kamailio.log")))
+        wait_tcp(KAM_IP, KAM_PORT, 20, self.kamailio)
+        log("kamailio %s:%d (TLS only) pid %d" % (KAM_IP, KAM_PORT, self.kamailio.pid))
+        return self.kamailio
+
+    def sotto_flags(self):
+        return ["--listen", "%s:%d" % (SOTTO_IP, SOTTO_PORT), "--upstream", "%s:%d" % (KAM_IP, KAM_PORT),
+                "--cert", self.pki.path("sotto.pem"), "--key", self.pki.path("sotto.key"), "--ca", self.pki.ca,
+                "--media-ip", MEDIA_IP, "--media-ports", "%d-%d" % MEDIA_PORTS,
+                "--admin-socket", os.path.join(self.dir, "admin.sock"), "--log-level", "info"]
+
+    def start_sotto(self, argv_tail=None):
+        argv = [OPTIONS.sotto] + (argv_tail if argv_tail is not None else self.sotto_flags())
+        self.sotto = self.track(procs.Proc("sotto", argv, os.path.join(self.dir, "sotto.log")))
+        wait_tcp(SOTTO_IP, SOTTO_PORT, 30, self.sotto)
+        # A REGISTER that arrives before Sotto's TLS connection to the PBX is up gets 503 (Warning: "the
+        # PBX is not reachable"), and baresip only retries much later: wait for the connection first.
+        self.sotto.wait_for(SOTTO_UPSTREAM_READY, 15)
+        log("sotto %s:%d pid %d, connected to the PBX: %s" % (SOTTO_IP, SOTTO_PORT, self.sotto.pid, " ".join(argv[1:])))
+        return self.sotto
+
+    def phone(self, name, *, via_sotto=True, mediaenc="srtp-mand", with_cert=True):
+        outbound = ("sip:%s:%d;transport=tls" % (SOTTO_IP, SOTTO_PORT) if via_sotto
+                    else "sip:%s:%d;transport=tls" % (KAM_IP, KAM_PORT))
+        spec = PHONES[name]
+        phone = Phone(name, os.path.join(self.dir, "phones"), ca=self.pki.ca,
+                      cert_combined=self.pki.path(name + "-combined.pem") if with_cert else None,
+                      outbound=outbound, domain=DOMAIN, mediaenc=mediaenc, **spec)
+        phone.start()
+        self.track(phone.proc)
+        return phone
+
+    def start_capture(self, ranges):
+        cap = capture.Capture(self.dir, ranges)
+        self.track(cap.proc)
+        cap.wait_ready()
+        log("tshark on lo, filter: %s" % cap.filter)
+        return cap
+
+    # -- the call -----------------------------------------------------------------------------------
+
+    def run_call(self, direct):
+        self.start_kamailio()
+        if not direct:
+            self.start_sotto()
+        alice_ports, bob_ports = PHONES["alice"]["rtp_ports"], PHONES["bob"]["rtp_ports"]
+        ranges = [alice_ports, bob_ports] + ([] if direct else [MEDIA_PORTS])
+        cap = self.start_capture(ranges)
+        alice = self.phone("alice", via_sotto=not direct)
+        bob = self.phone("bob", via_sotto=not direct)
+        for p in (alice, bob):
+            p.wait_registered(20)
+        log("alice and bob registered %s" % ("directly to Kamailio" if direct else "through Sotto"))
+
+        call_started = time.monotonic()
+        response = alice.dial("sip:bob@%s" % DOMAIN)
+        self.assertTrue(response.get("ok"), "ctrl_tcp dial failed: %r" % response)
+        alice.proc.wait_for(r"Call established", 20)
+        bob.proc.wait_for(r"Call established", 20)
+        log("call established on both phones after %.2fs" % (time.monotonic() - call_started))
+
+        kamailio_sockets = self.kamailio_connections()
+        time.sleep(MEDIA_SECONDS / 2)
+        probe = None if direct else self.probe_media_ports_in_call(alice, bob)
+        time.sleep(MEDIA_SECONDS / 2)
+
+        response = alice.hangup()
+        self.assertTrue(response.get("ok"), "ctrl_tcp hangup failed: %r" % response)
+        alice.proc.wait_for(r"terminated \(duration", 10)
+        bob.proc.wait_for(r"terminated \(duration", 10)
+        log("alice hung up; BYE seen by both phones; call lasted %.1fs" % (time.monotonic() - call_started))
+        time.sleep(0.5)  # the last packets in flight
+        cap.stop()
+        for p in (alice, bob):
+            p.proc.stop(grace=3)
+        sotto_status = None
+        if not direct:
+            # SIGTERM: the relay should end its sessions and log their counters before exiting.
+            sotto_status = self.sotto.stop(grace=5)
+            log("sotto stopped (exit status %s)" % sotto_status)
+        self.kamailio.stop(grace=3)
+
+        report = self.analyse_call(direct, alice, bob, cap, kamailio_sockets, probe)
+        if not direct:
+            self.assertEqual(sotto_status, 0, "sotto did not exit cleanly within 5 s of SIGTERM (status %s)" % sotto_status)
+        return report
+
+    def kamailio_connections(self):
+        """Kamailio's TCP connections right now (from ss): local and remote address of each."""
+        result = procs.run(["ss", "-tnpH", "state", "established"], timeout=10)
+        pids = set()
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    if os.getpgid(int(entry)) == self.kamailio.pid:
+                        pids.add(int(entry))
+                except OSError:
+                    pass
+        connections = []
+        for line in result.stdout.splitlines():
+            found = [int(p) for p in re.findall(r"pid=(\d+)", line)]
+            if not any(p in pids for p in found):
+                continue
+            fields = line.split()
+            connections.append((fields[2], fields[3]))
+        return connections
+
+    def probe_media_ports_in_call(self, alice, bob):
+        """Sends SIP OPTIONS over UDP to the call's Sotto media ports facing the phones, from PROBE_PORT;
+        none may answer."""
+        ports = set()
+        for message in alice.messages() + bob.messages():
+            if (message.method == "INVITE" or message.status == 200) and message.body and message.src.endswith(":5061"):
+                stream = sip.AudioStream(message.body)
+                if stream.port:
+                    ports.update({stream.port, stream.rtcp_port})
+        answers = {}
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.bind(("127.0.0.1", PROBE_PORT))
+            sock.settimeout(0.2)
+            for port in sorted(ports):
+                sock.sendto(options_request("udp", "127.0.0.1:%d" % PROBE_PORT, port), (MEDIA_IP, port))
+            deadline = time.monotonic() + 1.0
+            while time.monotonic() < deadline:
+                try:
+                    data, sender = sock.recvfrom(65536)
+                    answers[sender] = data[:60]
+                except socket.timeout:
+                    continue
+                except OSError:
+                    continue
+        log("in-call probe: SIP OPTIONS over UDP to Sotto media ports %s: %s" % (
+            sorted(ports), "no answer within 1 s" if not answers else "ANSWERED %r" % answers))
+        return {"ports": sorted(ports), "answers": answers}
+
+    # -- analysis -----------------------------------------------------------------------------------
+
+    def analyse_call(self, direct, alice, bob, cap, kamailio_sockets, probe):
+        problems = []
+        a_msgs, b_msgs = alice.messages(), bob.messages()
+
+        def first(messages, predicate, what):
+            for m in messages:
+                if predicate(m):
+                    return m
+            raise AssertionError("no %s in the SIP trace" % what)
+
+        a_invite = first(a_msgs, lambda m: m.method == "INVITE" and m.to_tag() is None and m.body, "INVITE alice sent")
+        call_id = a_invite.call_id
+        a_200 = first(a_msgs, lambda m: m.status == 200 and m.cseq_method == "INVITE" and m.body
+                      and m.call_id == call_id, "200 alice received")
+        b_invite = first(b_msgs, lambda m: m.method == "INVITE" and m.body, "INVITE bob received")
+        b_200 = first(b_msgs, lambda m: m.status == 200 and m.cseq_method == "INVITE" and m.body
+                      and m.call_id == b_invite.call_id, "200 bob sent")
+        offer_a, answer_a = sip.AudioStream(a_invite.body), sip.AudioStream(a_200.body)
+        offer_b, answer_b = sip.AudioStream(b_invite.body), sip.AudioStream(b_200.body)
+        for label, stream in (("alice's offer", offer_a), ("answer to alice", answer_a),
+                              ("offer to bob", offer_b), ("bob's answer", answer_b)):
+            log("SDP %-16s %s" % (label, stream))
+            if stream.proto != "RTP/SAVP" or not stream.crypto:
+                problems.append("%s is not RTP/SAVP with a=crypto (%s)." % (label, stream))
+
+        reinvites = [m for m in a_msgs + b_msgs if m.method == "INVITE" and m.to_tag() is not None]
+        if reinvites:
+            log("note: %d re-INVITE(s) seen; the keys of the initial offer/answer are used" % len(reinvites))
+
+        kam_text = self.kamailio.text()
+        packets_all = cap.packets()
+        log("capture: %d UDP packets in %s" % (len(packets_all), cap.pcap))
+
+        # The in-call probe's own packets are not media: leave them out of the checker's input.
+        packets = [p for p in packets_all if PROBE_PORT not in (p["sport"], p["dport"])]
+        probe_packets = len(packets_all) - len(packets)
+
+        self.check_kamailio_sockets(kamailio_sockets, problems)
+
+        if direct:
+            crypto_a, crypto_b = sip.negotiated(offer_a, answer_a)
+            legs = [{
+                "name": "alice<->bob (direct)", "sotto_ip": "127.0.0.1", "sotto_port": offer_a.port,
+                "sotto_rtcp_port": offer_a.rtcp_port,
+                # "sotto" is alice's port here: what arrives there was encrypted by bob, what leaves by alice.
+                "peer_to_sotto": key_entry(crypto_b), "sotto_to_peer": key_entry(crypto_a),
+            }]
+            for p in packets:
+                for end_port in (p["sport"], p["dport"]):
+                    if not (in_range(end_port, PHONES["alice"]["rtp_ports"]) or in_range(end_port, PHONES["bob"]["rtp_ports"])):
+                        problems.append("a packet %s -> %s has an end outside the phones' RTP ports." % (p["src"], p["dst"]))
+                        break
+            expected_peers = None
+        else:
+            legs, expected_peers = self.through_sotto_legs(kam_text, offer_a, answer_a, offer_b, answer_b, call_id,
+                                                           problems)
+            self.check_no_bypass(packets, problems)
+            self.check_signalling_path(kam_text, problems)
+
+        report, checker_problems = self.run_checker(legs, packets)
+        problems += checker_problems
+        self.print_leg_table(report)
+        if report.get("unmatched", {}).get("packets"):
+            problems.append("%d captured packets touch no leg (e.g. %s)." % (
+                report["unmatched"]["packets"], ", ".join(report["unmatched"]["examples"][:3])))
+        if expected_peers:
+            for leg in report.get("legs", []):
+                allowed = expected_peers.get(leg["name"])
+                for direction, data in leg["directions"].items():
+                    stray = [peer for peer in data["peers"] if allowed and peer not in allowed]
+                    if stray:
+                        problems.append("leg %s %s exchanged media with %s, expected only %s." % (
+                            leg["name"], direction, stray, sorted(allowed)))
+        keys = report.get("keys", {})
+        log("keys: %d distinct SDES keys across %d legs: %s" % (
+            keys.get("count", 0), len(legs), "pairwise distinct" if keys.get("pairwise_distinct") else "NOT DISTINCT"))
+
+        if probe is not None:
+            if probe["answers"]:
+                problems.append("a Sotto media port answered SIP OPTIONS over UDP: %r." % probe["answers"])
+            log("probe packets left out of the checker's input: %d" % probe_packets)
+
+        teardown = None
+        if not direct:
+            teardown = teardown_lines(self.sotto.text())
+            if teardown:
+                for line in teardown:
+                    log("sotto teardown: %s" % line.strip())
+            else:
+                problems.append("Sotto's log has no per-call teardown line (a call ended, with packets each way and "
+                                "drops by reason); looked for /%s/ + 'packets' in %s." % (
+                                    TEARDOWN_PHRASE.pattern, self.sotto.log_path))
+
+        if problems:
+            self.fail("\n  - " + "\n  - ".join(problems))
+        return report
+
+    def through_sotto_legs(self, kam_text, offer_a, answer_a, offer_b, answer_b, call_id, problems):
+        """The three SRTP legs of a call that spirals A -> Sotto -> Kamailio -> Sotto -> B.
+
+        Kamailio relays SDP unchanged, so the two Sotto<->Kamailio legs (Sotto's upstream leg of the
+        A-side session and of the B-side session) are one offer/answer pair: two keys, not four. The
+        middle leg is described from the A-side session's port (the one in the INVITE Kamailio got)."""
+        sdps = sip.kamailio_sdps(kam_text)
+        invites = [s for s in sdps if s.get("kind") == "request" and s.get("method") == "INVITE"]
+        replies = [s for s in sdps if s.get("kind") == "reply" and s.get("status") == "200"
+                   and s.get("method") == "INVITE"]
+        if not invites or not replies:
+            raise AssertionError("Kamailio's log has no INVITE and 200 SDP (E2E-SDP lines) to learn the upstream keys")
+        offer_k, answer_k = sip.AudioStream(invites[0]["body"]), sip.AudioStream(replies[0]["body"])
+        log("SDP %-16s %s (from Kamailio's log, src %s)" % ("upstream offer", offer_k, invites[0].get("src")))
+        log("SDP %-16s %s (from Kamailio's log, src %s)" % ("upstream answer", answer_k, replies[0].get("src")))
+        for label, stream in (("upstream offer", offer_k), ("upstream answer", answer_k)):
+            if stream.proto != "RTP/SAVP" or not stream.crypto:
+                problems.append("the %s Kamailio relayed is not RTP/SAVP with a=crypto (%s)." % (label, stream))
+        for label, stream in (("answer to alice", answer_a), ("upstream offer", offer_k),
+                              ("upstream answer", answer_k), ("offer to bob", offer_b)):
+            if stream.address != MEDIA_IP or not stream.port or not in_range(stream.port, MEDIA_PORTS):
+                problems.append("the %s names %s:%s, not a Sotto media port (%s:%d-%d)." % (
+                    label, stream.address, stream.port, MEDIA_IP, MEDIA_PORTS[0], MEDIA_PORTS[1]))
+
+        alice_sends, sotto_to_alice = sip.negotiated(offer_a, answer_a)
+        up_a_sends, up_b_sends = sip.negotiated(offer_k, answer_k)
+        sotto_to_bob, bob_sends = sip.negotiated(offer_b, answer_b)
+        legs = [
+            {"name": "A: alice<->sotto", "sotto_ip": MEDIA_IP, "sotto_port": answer_a.port,
+             "sotto_rtcp_port": answer_a.rtcp_port,
+             "peer_to_sotto": key_entry(alice_sends), "sotto_to_peer": key_entry(sotto_to_alice)},
+            {"name": "PBX: sotto<->kamailio<->sotto", "sotto_ip": MEDIA_IP, "sotto_port": offer_k.port,
+             "sotto_rtcp_port": offer_k.rtcp_port,
+             "peer_to_sotto": key_entry(up_b_sends), "sotto_to_peer": key_entry(up_a_sends)},
+            {"name": "B: sotto<->bob", "sotto_ip": MEDIA_IP, "sotto_port": offer_b.port,
+             "sotto_rtcp_port": offer_b.rtcp_port,
+             "peer_to_sotto": key_entry(bob_sends), "sotto_to_peer": key_entry(sotto_to_bob)},
+        ]
+        expected_peers = {
+            "A: alice<->sotto": {"127.0.0.1:%d" % p for p in range(PHONES["alice"]["rtp_ports"][0],
+                                                                   PHONES["alice"]["rtp_ports"][1] + 1)},
+            "PBX: sotto<->kamailio<->sotto": {"%s:%d" % (MEDIA_IP, p) for p in (answer_k.port, answer_k.rtcp_port)},
+            "B: sotto<->bob": {"127.0.0.1:%d" % p for p in range(PHONES["bob"]["rtp_ports"][0],
+                                                                 PHONES["bob"]["rtp_ports"][1] + 1)},
+        }
+        return legs, expected_peers
+
+    def check_no_bypass(self, packets, problems):
+        """Every packet that leaves or reaches a phone's RTP port has a Sotto media port at the other end."""
+        phone_ranges = [PHONES["alice"]["rtp_ports"], PHONES["bob"]["rtp_ports"]]
+        bypass = []
+        for p in packets:
+            for mine, other, other_ip in ((p["sport"], p["dport"], p["dst_ip"]), (p["dport"], p["sport"], p["src_ip"])):
+                if any(in_range(mine, r) for r in phone_ranges):
+                    if not (in_range(other, MEDIA_PORTS) and other_ip == MEDIA_IP):
+                        bypass.append("%s -> %s" % (p["src"], p["dst"]))
+                    break
+        if bypass:
+            problems.append("%d media packets went between a phone and something other than Sotto (e.g. %s)." % (
+                len(bypass), ", ".join(sorted(set(bypass))[:4])))
+        else:
+            log("no bypass: every packet at a phone's RTP port has a Sotto media port at the other end")
+
+    def check_kamailio_sockets(self, connections, problems):
+        if not connections:
+            problems.append("ss showed no established TCP connection of Kamailio during the call.")
+            return
+        wrong = [c for c in connections if not c[0].startswith(KAM_IP + ":")]
+        log("kamailio's TLS connections during the call (local -> remote): %s" % ", ".join(
+            "%s -> %s" % c for c in connections))
+        if wrong:
+            problems.append("Kamailio had connections from a local address other than %s: %s." % (KAM_IP, wrong))
+
+    def check_signalling_path(self, kam_text, problems):
+        """REGISTERs reached Kamailio from Sotto with a Path to Sotto; the INVITE to bob went back through it."""
+        registers = re.findall(r"E2E-REGISTER aor=(\S+) src=(\S+) path=(.*?) contact=", kam_text)
+        for aor, src, path in registers:
+            if not src.startswith(SOTTO_IP + ":"):
+                problems.append("Kamailio got REGISTER for %s from %s, not from Sotto." % (aor, src))
+            if "%s:%d" % (SOTTO_IP, SOTTO_PORT) not in path or "transport=tls" not in path:
+                problems.append("REGISTER for %s reached Kamailio with Path %r, not one through Sotto." % (aor, path))
+        if registers:
+            log("Kamailio stored Path %s" % registers[0][2])
+        relays = re.findall(r"E2E-RELAY method=INVITE to=(\S+) ruri=(\S+)", kam_text)
+        if not relays:
+            problems.append("Kamailio relayed no INVITE.")
+        for to, ruri in relays:
+            if "%s:%d" % (SOTTO_IP, SOTTO_PORT) not in to:
+                problems.append("Kamailio sent the INVITE for %s to %s, not back through Sotto's Path." % (ruri, to))
+            else:
+                log("Kamailio routed the INVITE to bob via the stored Path: %s" % to)
+
+    def checker(self, name, legs, packets):
+        """Runs srtp-leg-check on one input; returns (exit status, report)."""
+        path = os.path.join(self.dir, name + "-input.json")
+        with open(path, "w") as f:
+            json.dump({"legs": legs, "max_rtcp_failures": MAX_UNPROTECTED_RTCP,
+                       "packets": [{"src": p["src"], "dst": p["dst"], "hex": p["hex"]} for p in packets]}, f)
+        os.chmod(path, 0o600)  # it holds SRTP keys
+        out = os.path.join(self.dir, name + "-report.json")
+        result = procs.run([OPTIONS.checker, path, "--output", out], timeout=120)
+        if result.returncode not in (0, 1) or not os.path.exists(out):
+            raise AssertionError("srtp-leg-check failed to run (status %d): %s" % (result.returncode, result.stderr))
+        with open(out) as f:
+            report = json.load(f)
+        if not OPTIONS.keep_logs_keys:
+            os.unlink(path)
+        return result.returncode, report
+
+    def run_checker(self, legs, packets):
+        status, report = self.checker("checker", legs, packets)
+        log("srtp-leg-check (libsrtp2 stock crypto): exit %d" % status)
+        problems = ["srtp-leg-check: " + p for p in report.get("problems", [])]
+        problems += self.checker_controls(legs, packets)
+        return report, problems
+
+    def checker_controls(self, legs, packets):
+        """A check that cannot fail proves nothing: the same capture with a leg's keys swapped, one RTP
+        packet with a flipped bit, and a repeated key must each make srtp-leg-check fail."""
+        problems = []
+        swapped = json.loads(json.dumps(legs))
+        swapped[0]["peer_to_sotto"], swapped[0]["sotto_to_peer"] = swapped[0]["sotto_to_peer"], swapped[0]["peer_to_sotto"]
+        status, report = self.checker("control-swapped-keys", swapped, packets)
+        if status != 1 or report["keys"]["pairwise_distinct"] is not True or not report["problems"]:
+            problems.append("control: srtp-leg-check did not fail with leg %s's keys swapped." % legs[0]["name"])
+
+        tampered = [dict(p) for p in packets]
+        leg_port = legs[0]["sotto_port"]
+        victim = next((i for i, p in enumerate(tampered) if p["dport"] == leg_port and len(p["hex"]) > 60), None)
+        if victim is not None:
+            h = tampered[victim]["hex"]
+            tampered[victim]["hex"] = h[:40] + "%02x" % (int(h[40:42], 16) ^ 0x01) + h[42:]
+            status, report = self.checker("control-flipped-bit", legs, tampered)
+            failed = report["legs"][0]["directions"]["peer_to_sotto"]["rtp"]["failed"]
+            if status != 1 or failed != {"authFailed": 1}:
+                problems.append("control: srtp-leg-check did not report exactly one authFailed for one flipped bit "
+                                "(exit %d, %r)." % (status, failed))
+        repeated = json.loads(json.dumps(legs))
+        repeated[-1]["sotto_to_peer"] = dict(repeated[0]["peer_to_sotto"])
+        status, report = self.checker("control-repeated-key", repeated, packets)
+        if status != 1 or report["keys"]["pairwise_distinct"] is not False:
+            problems.append("control: srtp-leg-check did not notice a key used on two legs.")
+        if not problems:
+            log("checker controls: swapped keys, one flipped bit and a repeated key each made srtp-leg-check fail")
+        return problems
+
+    def print_leg_table(self, report):
+        print("    %-30s %-14s %-24s %15s %16s" % ("leg", "direction", "suite", "RTP ok/packets", "RTCP ok/packets"))
+        for leg in report.get("legs", []):
+            for direction in ("peer_to_sotto", "sotto_to_peer"):
+                d = leg["directions"][direction]
+                rtp, rtcp = d["rtp"], d["rtcp"]
+                failed = "; ".join("%s %s" % (kind, ", ".join("%s %d" % kv for kv in sorted(d[kind]["failed"].items())))
+                                   for kind in ("rtp", "rtcp") if d[kind]["failed"])
+                if rtcp.get("unprotected_plain"):
+                    failed += " (%d of them plain RTCP sent in the clear)" % rtcp["unprotected_plain"]
+                print("    %-30s %-14s %-24s %15s %16s %s" % (
+                    leg["name"], direction, d["suite"], "%d/%d" % (rtp["authenticated"], rtp["packets"]),
+                    "%d/%d" % (rtcp["authenticated"], rtcp["packets"]), ("failed: " + failed) if failed else ""))
+        print("    unmatched packets: %d" % report.get("unmatched", {}).get("packets", 0))
+
+
+def key_entry(crypto):
+    if crypto is None:
+        raise AssertionError("no negotiated a=crypto line for a leg")
+    return {"suite": crypto.suite, "key": crypto.key_param}
+
+
+def options_request(transport, via_host, port, target="127.0.0.1"):
+    branch = "z9hG4bK-e2e-%d" % int(time.monotonic() * 1e6)
+    return ("OPTIONS sip:probe@%s:%d SIP/2.0\r\n"
+            "Via: SIP/2.0/%s %s;branch=%s;rport\r\n"
+            "Max-Forwards: 70\r\nTo: <sip:probe@%s:%d>\r\nFrom: <sip:e2e@%s>;tag=e2e\r\n"
+            "Call-ID: e2e-%s@probe\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+            % (target, port, transport.upper(), via_host, branch, target, port, target, branch)).encode()
+
+
+# ---------------------------------------------------------------------------------------------------
+# The tests.
+
+class CallTest(E2ETest):
+    def test_call_srtp_every_leg(self):
+        """alice calls bob through Sotto and Kamailio; every leg is SRTP under its own keys; no bypass."""
+        if OPTIONS.direct:
+            self.skipTest("--direct: see test_call_direct")
+        self.run_call(direct=False)
+
+    def test_call_direct(self):
+        """Harness self-test: alice calls bob directly through Kamailio; the SDP keys decrypt the SRTP."""
+        if not OPTIONS.direct:
+            self.skipTest("only with --direct")
+        self.run_call(direct=True)
+
+
+class RefusalTest(E2ETest):
+    def setUp(self):
+        if OPTIONS.direct:
+            self.skipTest("needs Sotto (not with --direct)")
+        super().setUp()
+
+    def test_plain_rtp_gets_488(self):
+        """A phone offering plain RTP (no mediaenc) through Sotto gets 488; nothing reaches the PBX or bob."""
+        self.start_kamailio()
+        self.start_sotto()
+        bob = self.phone("bob")
+        carol = self.phone("carol", mediaenc=None)
+        bob.wait_registered(20)
+        carol.wait_registered(20)
+        carol.dial("sip:bob@%s" % DOMAIN)
+        match = carol.proc.wait_for(r"^SIP/2\.0 488[^\r\n]*", 15)
+        log("carol got: %s" % match.group(0).strip())
+        invite = next((m for m in carol.messages() if m.method == "INVITE"), None)
+        self.assertIsNotNone(invite, "carol's INVITE is not in her trace")
+        offer = sip.AudioStream(invite.body)
+        self.assertEqual(offer.proto, "RTP/AVP", "carol should have offered plain RTP: %s" % offer)
+        self.assertFalse(offer.cryptos, "carol's offer should carry no a=crypto")
+        time.sleep(0.5)
+        self.assertFalse([m for m in bob.messages() if m.method == "INVITE"], "bob received an INVITE")
+        self.assertNotIn("callid=%s" % invite.call_id, re.sub(r"method=REGISTER.*", "", self.kamailio.text()),
+                         "the plain-RTP INVITE reached Kamailio")
+
+    def test_no_udp_or_plain_tcp(self):
+        """Nothing answers SIP over UDP (5061, 5060, media ports) or plain-text SIP over TCP (5061, 5060)."""
+        self.start_kamailio()
+        self.start_sotto()
+        targets = [SOTTO_PORT, 5060, MEDIA_PORTS[0], MEDIA_PORTS[0] + 1, (MEDIA_PORTS[0] + MEDIA_PORTS[1]) // 2 & ~1,
+                   MEDIA_PORTS[1] - 1]
+        for port in targets:
+            outcome = udp_options(SOTTO_IP, port)
+            log("UDP OPTIONS to %s:%d: %s" % (SOTTO_IP, port, outcome))
+            self.assertFalse(outcome.startswith("ANSWER"), "UDP %d answered: %s" % (port, outcome))
+        for port in (SOTTO_PORT, 5060):
+            outcome = tcp_plain_options(SOTTO_IP, port)
+            log("plain TCP OPTIONS to %s:%d: %s" % (SOTTO_IP, port, outcome))
+            self.assertFalse(outcome.startswith("SIP RESPONSE"), "TCP %d gave a SIP response: %s" % (port, outcome))
+        self.assertTrue(self.sotto.alive(), "sotto died during the probes")
+
+    def test_old_tls_refused(self):
+        """TLS 1.0 and 1.1 handshakes to Sotto fail (a control server shows the client can do them)."""
+        self.start_kamailio()
+        self.start_sotto()
+        control = self.track(procs.Proc(
+            "s_server", ["openssl", "s_server", "-accept", "127.0.0.1:29980", "-cert", self.pki.path("sotto.pem"),
+                         "-key", self.pki.path("sotto.key"), "-cipher", "DEFAULT@SECLEVEL=0",
+                         "-min_protocol", "TLSv1", "-max_protocol", "TLSv1.2", "-naccept", "4", "-quiet"],
+            os.path.join(self.dir, "control-s_server.log"), stdin=subprocess.PIPE))
+        wait_tcp("127.0.0.1", 29980, 10, control)
+        for flag in ("-tls1", "-tls1_1"):
+            ok, summary = s_client("127.0.0.1:29980", flag, self.pki.ca)
+            log("control: openssl s_client %s to an s_server that allows it: %s" % (flag, summary))
+            self.assertTrue(ok, "the control handshake %s failed, so the client cannot prove anything: %s" % (flag, summary))
+            ok, summary = s_client("%s:%d" % (SOTTO_IP, SOTTO_PORT), flag, self.pki.ca)
+            log("openssl s_client %s to Sotto: %s" % (flag, summary))
+            self.assertFalse(ok, "Sotto accepted a %s handshake: %s" % (flag, summary))
+        ok, summary = s_client("%s:%d" % (SOTTO_IP, SOTTO_PORT), "-tls1_2", self.pki.ca)
+        log("openssl s_client -tls1_2 to Sotto: %s" % summary)
+        self.assertTrue(ok, "TLS 1.2 to Sotto should work: %s" % summary)
+
+    def test_mtls_required(self):
+        """With sip.require_client_cert = true, a phone without a certificate cannot register; one with can."""
+        self.start_kamailio()
+        config = configs.sotto_toml(
+            os.path.join(self.dir, "sotto.toml"), listen="%s:%d" % (SOTTO_IP, SOTTO_PORT),
+            cert=self.pki.path("sotto.pem"), key=self.pki.path("sotto.key"), ca=self.pki.ca, require_client_cert=True,
+            upstream="%s:%d" % (KAM_IP, KAM_PORT), media_ip=MEDIA_IP, media_ports=MEDIA_PORTS,
+            admin_socket=os.path.join(self.dir, "admin.sock"))
+        self.start_sotto(["--config", config])
+        dave = self.phone("dave", with_cert=False)
+        erin = self.phone("erin", with_cert=True)
+        erin.wait_registered(20)
+        log("erin (client certificate) registered through Sotto")
+        time.sleep(3)  # dave has had as long as erin and more
+        self.assertFalse(dave.registered(), "dave registered without a client certificate")
+        self.assertNotIn("aor=sip:dave@", self.kamailio.text(), "dave's REGISTER reached Kamailio")
+        sent = len([m for m in dave.messages() if m.method == "REGISTER"])
+        answers = [m.start_line for m in dave.messages() if m.status is not None]
+        log("dave (no certificate): %d REGISTER attempt(s), responses: %s" % (sent, answers or "none"))
+        self.assertFalse([a for a in answers if a.startswith("SIP/2.0 2")], "dave got a 2xx")
+        for line in self.sotto.text().splitlines():
+            if "certificate" in line.lower() or "handshake" in line.lower():
+                log("sotto: %s" % line.strip())
+
+
+def udp_options(ip, port, timeout=1.0):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.settimeout(timeout)
+        sock.connect((ip, port))  # connected: an ICMP port-unreachable shows up as ECONNREFUSED
+        local = "%s:%d" % sock.getsockname()
+        try:
+            sock.send(options_request("udp", local, port, ip))
+            data = sock.recv(65536)
+            return "ANSWER %r" % data[:80]
+        except socket.timeout:
+            return "no reply within %.0f s" % timeout
+        except ConnectionRefusedError:
+            return "no reply (ICMP port unreachable: nothing bound)"
+
+
+def tcp_plain_options(ip, port, timeout=2.0):
+    try:
+        sock = socket.create_connection((ip, port), timeout=timeout)
+    except ConnectionRefusedError:
+        return "connection refused (nothing listens)"
+    with sock:
+        local = "%s:%d" % sock.getsockname()
+        try:
+            sock.sendall(options_request("tcp", local, port, ip))
+            data = b""
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        except socket.timeout:
+            pass
+        except (ConnectionResetError, BrokenPipeError):
+            return "connection reset by the server, no SIP response"
+    if data.startswith(b"SIP/2.0"):
+        return "SIP RESPONSE %r" % data[:80]
+    if not data:
+        return "closed with no data, no SIP response"
+    if data[0] == 0x15:
+        return "TLS alert (%d bytes), no SIP response" % len(data)
+    return "%d non-SIP bytes (%r...), no SIP response" % (len(data), data[:8])
+
+
+def s_client(address, flag, ca, timeout=10):
+    argv = ["openssl", "s_client", "-connect", address, flag, "-cipher", "DEFAULT@SECLEVEL=0", "-CAfile", ca,
+            "-brief"]
+    try:
+        result = subprocess.run(argv, input=b"", capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return False, "timed out"
+    out = (result.stdout + result.stderr).decode("utf-8", "replace")
+    protocol = re.search(r"Protocol version: (\S+)", out)
+    if result.returncode == 0 and protocol:
+        return True, "handshake OK (%s)" % protocol.group(1)
+    reason = re.findall(r"error:[0-9A-F]+:[^\n]*", out) or [line for line in out.splitlines() if line.strip()][-1:]
+    return False, "handshake failed (exit %d): %s" % (result.returncode, (reason[0] if reason else "").strip())
+
+
+# ---------------------------------------------------------------------------------------------------
+
+def check_tools(need_sotto):
+    missing = [tool for tool in ("baresip", "kamailio", "tshark", "sox", "openssl", "ss") if shutil.which(tool) is None]
+    if missing:
+        sys.exit("missing tools: %s (see Tests/EndToEnd/README.md for the packages)" % ", ".join(missing))
+    if not os.access(OPTIONS.checker, os.X_OK):
+        sys.exit("--checker %s is not an executable (swift build --product srtp-leg-check)" % OPTIONS.checker)
+    if need_sotto:
+        if not os.access(OPTIONS.sotto, os.X_OK):
+            sys.exit("--sotto %s is not an executable" % OPTIONS.sotto)
+        result = procs.run([OPTIONS.sotto, "--version"], timeout=20)
+        if result.returncode != 0:
+            sys.exit("%s --version failed (status %d): %s" % (OPTIONS.sotto, result.returncode,
+                                                              (result.stdout + result.stderr).strip()[:300]))
+        log("sotto --version: %s" % (result.stdout + result.stderr).strip().splitlines()[0])
+    if os.geteuid() != 0:
+        sys.exit("run as root: tshark captures on lo, and Kamailio and the phones bind fixed ports")
+    # Installing the kamailio package on a machine with systemd starts the stock kamailio.service, which
+    # listens on UDP/TCP 5060 on every address: it would answer the UDP probes and hold ports. Not ours
+    # to stop: refuse with the remedy.
+    others = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open("/proc/%s/comm" % entry) as f:
+                    if f.read().strip() in ("kamailio", "baresip"):
+                        others.append(entry)
+            except OSError:
+                pass
+    if others:
+        sys.exit("kamailio/baresip already running (pids %s); stop them first (for the packaged service: "
+                 "systemctl disable --now kamailio)" % ", ".join(others))
+    busy = []
+    for ip, port in ((SOTTO_IP, SOTTO_PORT), (KAM_IP, KAM_PORT)):
+        try:
+            with socket.create_connection((ip, port), timeout=0.5):
+                busy.append("%s:%d" % (ip, port))
+        except OSError:
+            pass
+    if busy:
+        sys.exit("something already listens on %s; stop it first" % ", ".join(busy))
+
+
+def main():
+    global OPTIONS
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sotto", help="the sotto executable (not needed with --direct)")
+    parser.add_argument("--checker", required=True, help="the srtp-leg-check executable")
+    parser.add_argument("--keep-logs", metavar="DIR", help="copy every test's logs, configs and capture here")
+    parser.add_argument("--keep-keys", dest="keep_logs_keys", action="store_true",
+                        help="also keep the checker's input (it holds SRTP keys; test keys only)")
+    parser.add_argument("--direct", action="store_true", help="no Sotto: prove the harness with a direct call")
+    parser.add_argument("--only", metavar="TEXT", action="append", help="run only tests whose name contains TEXT")
+    OPTIONS = parser.parse_args()
+    if not OPTIONS.direct and not OPTIONS.sotto:
+        parser.error("--sotto is required unless --direct")
+    OPTIONS.checker = os.path.abspath(OPTIONS.checker)
+    if OPTIONS.sotto:
+        OPTIONS.sotto = os.path.abspath(OPTIONS.sotto)
+    if OPTIONS.keep_logs:
+        OPTIONS.keep_logs = os.path.abspath(OPTIONS.keep_logs)
+        os.makedirs(OPTIONS.keep_logs, exist_ok=True)
+
+    RUN["t0"] = time.monotonic()
+    procs.install_cleanup(lambda: shutil.rmtree(RUN.get("dir") or "/nonexistent", ignore_errors=True))
+    check_tools(need_sotto=not OPTIONS.direct)
+    RUN["dir"] = tempfile.mkdtemp(prefix="sotto-e2e-")
+    try:
+        RUN["pki"] = make_pki(os.path.join(RUN["dir"], "pki"), list(PHONES))
+        log("throwaway PKI in %s" % RUN["pki"].directory)
+        loader = unittest.TestLoader()
+        suite = unittest.TestSuite()
+        for case in (CallTest, RefusalTest):
+            for name in loader.getTestCaseNames(case):
+                if OPTIONS.only and not any(text in name for text in OPTIONS.only):
+                    continue
+                if OPTIONS.direct and name != "test_call_direct":
+                    continue
+                if not OPTIONS.direct and name == "test_call_direct":
+                    continue
+                suite.addTest(case(name))
+        if suite.countTestCases() == 0:
+            # A run that tests nothing must not read as a pass (a mistyped --only, say).
+            log("no test matches the selection: nothing was tested")
+            return 1
+        result = unittest.TextTestRunner(stream=sys.stdout, verbosity=2).run(suite)
+    finally:
+        procs.stop_all()
+        shutil.rmtree(RUN["dir"], ignore_errors=True)
+    elapsed = time.monotonic() - RUN["t0"]
+    verdict = "PASSED" if result.wasSuccessful() else "FAILED"
+    print("\nSotto end-to-end (%s): %s: %d run, %d failed, %d errors, %d skipped in %.1fs%s" % (
+        "direct, no Sotto" if OPTIONS.direct else "through Sotto", verdict, result.testsRun, len(result.failures),
+        len(result.errors), len(result.skipped), elapsed,
+        ("; logs in " + OPTIONS.keep_logs) if OPTIONS.keep_logs else ""))
+    return 0 if result.wasSuccessful() else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
