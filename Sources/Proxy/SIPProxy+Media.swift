@@ -12,8 +12,8 @@ extension SIPProxy {
     /// Sotto's key for the offerer. `completes` is true for an answer that ends the exchange (2xx, ACK).
     ///
     /// Throws a 488 refusal (with the reason for a `Warning`) for SDP without usable SRTP.
-    func negotiate(_ body: [UInt8], from side: LegSide, call: ProxyCall, completes: Bool) throws(ProxyRefusal)
-        -> [UInt8]
+    func negotiate(_ body: [UInt8], from side: LegSide, call: ProxyCall, role: SDPRole, completes: Bool)
+        throws(ProxyRefusal) -> [UInt8]
     {
         let sdp: SDPSessionDescription
         do {
@@ -21,10 +21,27 @@ extension SIPProxy {
         } catch {
             throw Self.notAcceptable("the SDP does not parse: \(error.reason)")
         }
-        if let pending = call.pendingOffer, pending.from != side {
+        switch (role, call.pendingOffer) {
+        case (.offer, _):
+            return try offer(sdp, from: side, call: call)
+        case (.answer, let pending?) where pending.from != side, (.either, let pending?) where pending.from != side:
             return try answer(sdp, to: pending, from: side, call: call, completes: completes)
+        case (.answer, _):
+            throw Self.notAcceptable("an answer came with no offer pending from the other side")
+        case (.either, _):
+            return try offer(sdp, from: side, call: call)
         }
-        return try offer(sdp, from: side, call: call)
+    }
+
+    /// What an SDP body can be where it stands (RFC 3261 §13.2.1, RFC 3262, RFC 3311).
+    enum SDPRole {
+        /// In an INVITE or UPDATE request: always a new offer, even while the other side's offer is
+        /// pending (glare, RFC 3261 §14.1, is the UAs' to settle with 491).
+        case offer
+        /// In an ACK: only ever the answer to an offer in the 2xx.
+        case answer
+        /// In a response or a PRACK: the answer when the other side has an offer pending, else an offer.
+        case either
     }
 
     static func notAcceptable(_ reason: String) -> ProxyRefusal {

@@ -102,20 +102,26 @@ extension SIPProxy {
                 request, token: token, softphoneFlow: flow.kind == .softphone ? flow.id : next.id, side: side)
             newCall = true
         }
+        if call == nil && Self.sdpMethods.contains(method) {
+            // An in-dialog INVITE, UPDATE or PRACK for a call Sotto does not know (after a restart, say) could
+            // carry an offer or draw one in its response, with no media session to take it.
+            throw ProxyRefusal(
+                status: 481, reason: "Call/Transaction Does Not Exist", warning: "Sotto has no media for this dialog")
+        }
         call?.noteCSeq(request.cseq.sequence, from: side)
-        if Self.sdpMethods.contains(method), let sdp = try request.sdpBody {
-            let owner =
-                call
-                ?? startCall(
-                    request, token: token, softphoneFlow: flow.kind == .softphone ? flow.id : next.id, side: side)
-            call = owner
+        var offerFrom: LegSide?
+        if let call, Self.sdpMethods.contains(method), let sdp = try request.sdpBody {
             do throws(ProxyRefusal) {
-                let rewritten = try negotiate(sdp, from: side, call: owner, completes: false)
+                let role: SDPRole = method == .prack ? .either : .offer
+                let rewritten = try negotiate(sdp, from: side, call: call, role: role, completes: false)
                 try edit { () throws(SIPError) in try request.replaceBody(rewritten) }
+                if call.pendingOffer?.from == side { offerFrom = side }
             } catch {
-                if newCall || owner.state == .setup && owner.mediaSession == nil { finish(owner, reason: .srtpRefused) }
+                if newCall { finish(call, reason: .srtpRefused) }
                 throw error
             }
+        } else if !Self.sdpMethods.contains(method) {
+            stripSDP(&request)
         }
 
         let branch = Branch.make(loopHash: hash, flow: flow.id)
@@ -126,6 +132,7 @@ extension SIPProxy {
         let client = ClientTransaction(branch: branch, request: request, flow: next.id)
         client.server = server
         client.call = call
+        client.offerFrom = offerFrom
         server.client = client
         server.call = call
         servers[server.key] = server
@@ -232,25 +239,34 @@ extension SIPProxy {
         else { return }
         let token = flow.kind == .softphone ? flow.token : next.token
         let side: LegSide = flow.kind == .softphone ? .a : .b
-        if let call = calls[ProxyCall.key(callID: request.callID, token: token)] {
+        let call = calls[ProxyCall.key(callID: request.callID, token: token)]
+        var refusal: ProxyRefusal?
+        var checked = false
+        if let call, let pending = call.pendingOffer, pending.from != side, let sdp = try? request.sdpBody {
             do throws(ProxyRefusal) {
-                if let sdp = try request.sdpBody {
-                    let rewritten = try negotiate(sdp, from: side, call: call, completes: true)
-                    try edit { () throws(SIPError) in try request.replaceBody(rewritten) }
-                }
+                let rewritten = try negotiate(sdp, from: side, call: call, role: .answer, completes: true)
+                try edit { () throws(SIPError) in try request.replaceBody(rewritten) }
+                checked = true
             } catch {
-                // The answer in an ACK (late offer) has no SRTP: the dialog is up on both sides, so it ends
-                // with BYE both ways.
-                counters.srtpRefusals += 1
-                sendBYE(call, toward: [.a, .b], cause: 488, text: error.warning ?? "SRTP is required")
-                finish(call, reason: .srtpRefused)
-                return
+                refusal = error
             }
+        }
+        // An ACK can carry nothing but the answer to an offer in the 2xx; any other body (SDP for a call
+        // Sotto does not know, a refused answer, a multipart that might hide SDP) goes no further than Sotto.
+        if !checked && !request.body.isEmpty {
+            try? request.replaceBody([])
         }
         guard (try? request.insertVia(local.via(branch: Branch.make(loopHash: hash, flow: flow.id)))) != nil else {
             return
         }
         send(request, on: next.id)
+        if let call, let refusal {
+            // The answer in the ACK (late offer) has no SRTP: the 2xx is acknowledged (above, without the
+            // body), then the dialog, up on both sides, ends with BYE both ways.
+            counters.srtpRefusals += 1
+            sendBYE(call, toward: [.a, .b], cause: 488, text: refusal.warning ?? "SRTP is required")
+            finish(call, reason: .srtpRefused)
+        }
     }
 
     /// RFC 3261 §16.10: CANCEL is answered here and, when the INVITE is still pending, sent on to its branch.
@@ -300,8 +316,10 @@ extension SIPProxy {
     /// Records a response sent on `server` (made here or forwarded) and runs the transaction's state machine.
     func sent(_ bytes: [UInt8], status: Int, on server: ServerTransaction) {
         _ = transport?.send(bytes, on: server.flow)
-        guard status >= 200, server.state == .proceeding else { return }
+        guard server.state == .proceeding else { return }
+        // A retransmitted request gets the latest response again, provisional ones included (§17.2.1).
         server.lastResponse = bytes
+        guard status >= 200 else { return }
         if server.isInvite {
             server.state = status < 300 ? .accepted : .completed
             servers[server.key] = server

@@ -6,29 +6,27 @@ import SIP
 extension SIPProxy {
     func handleResponse(_ received: SIPMessage, from flow: Flow) {
         guard let top = received.via.first, local.matches(top), let branch = top.branch,
-            let status = received.statusLine?.statusCode
+            let status = received.statusLine?.statusCode,
+            let client = clients[ClientTransaction.key(branch: branch, method: received.cseq.method)],
+            client.flow == flow.id
         else {
+            // No transaction of Sotto's matches (a 2xx retransmitted after RFC 6026's Timer M among them): the
+            // response is dropped. Forwarding it statelessly would carry an SDP nobody checked (a peer's key
+            // and address) and would let any flow aim a response at another.
             counters.strayResponses += 1
+            return
+        }
+        guard client.server != nil || client.method == .invite else {
+            // The answer to a CANCEL or BYE Sotto made itself ends that transaction and goes no further.
+            if status >= 200 { terminate(client) }
             return
         }
         var response = received
-        guard (try? response.removeFirstVia()) != nil, !response.via.isEmpty else {
-            counters.strayResponses += 1
-            return
-        }
-        guard let client = clients[ClientTransaction.key(branch: branch, method: response.cseq.method)],
-            client.flow == flow.id
-        else {
-            // A 2xx to an INVITE after both transactions ended is forwarded statelessly, to the flow named in
-            // Sotto's own branch (RFC 3261 §16.7 step 10 as amended by RFC 6026).
-            if response.cseq.method == .invite, (200..<300).contains(status), let mine = Branch.parse(branch),
-                flows[mine.flow] != nil
-            {
-                send(response, on: mine.flow)
-            } else {
+        if client.server != nil {
+            guard (try? response.removeFirstVia()) != nil, !response.via.isEmpty else {
                 counters.strayResponses += 1
+                return
             }
-            return
         }
         let side: LegSide = flow.kind == .softphone ? .a : .b
         if client.method == .invite {
@@ -79,6 +77,9 @@ extension SIPProxy {
                 return
             }
             guard let call = client.call else {
+                // Every INVITE Sotto forwards belongs to a call; should one not, its SDP still never passes
+                // unchecked.
+                stripSDP(&response)
                 forward2xx(response, client: client, server: server)
                 return
             }
@@ -121,9 +122,8 @@ extension SIPProxy {
             if let call = client.call {
                 if call.inviteClient === client {
                     finish(call, reason: client.cancelled ? .cancel : .rejected)
-                } else if call.pendingOffer != nil {
-                    // A refused re-offer leaves the media as it was (RFC 3264 §8).
-                    call.pendingOffer = nil
+                } else {
+                    clearRefusedOffer(of: client, in: call)
                 }
             }
             guard !client.abandoned, let server = client.server, server.state == .proceeding else { return }
@@ -146,6 +146,9 @@ extension SIPProxy {
         var response = received
         if status >= 200 { terminate(client) } else { client.state = .proceeding }
         guard let server = client.server, server.state == .proceeding, status > 100 else { return }
+        if client.method == .register, (200..<300).contains(status) {
+            noteRegistration(request: server.request, response: response, flow: server.flow)
+        }
         if let call = client.call, (200..<300).contains(status), Self.sdpMethods.contains(client.method) {
             do throws(ProxyRefusal) {
                 try rewriteBody(&response, from: side, call: call, completes: true)
@@ -156,10 +159,11 @@ extension SIPProxy {
                 finish(call, reason: .srtpRefused)
                 return
             }
-        } else if let call = client.call, status >= 300, call.pendingOffer != nil,
-            Self.sdpMethods.contains(client.method)
-        {
-            call.pendingOffer = nil
+        } else if let call = client.call, status >= 300 {
+            clearRefusedOffer(of: client, in: call)
+        }
+        if !Self.sdpMethods.contains(client.method) {
+            stripSDP(&response)
         }
         sent(response.serialized(), status: status, on: server)
     }
@@ -169,8 +173,23 @@ extension SIPProxy {
         throws(ProxyRefusal)
     {
         guard let sdp = try response.sdpBody else { return }
-        let rewritten = try negotiate(sdp, from: side, call: call, completes: completes)
+        let rewritten = try negotiate(sdp, from: side, call: call, role: .either, completes: completes)
         try edit { () throws(SIPError) in try response.replaceBody(rewritten) }
+    }
+
+    /// A refused request takes back its own offer: the media stays as it was (RFC 3264 §8). An offer the
+    /// other side made meanwhile (glare, RFC 3261 §14.1) stays pending.
+    private func clearRefusedOffer(of client: ClientTransaction, in call: ProxyCall) {
+        if let side = client.offerFrom, call.pendingOffer?.from == side {
+            call.pendingOffer = nil
+        }
+    }
+
+    /// Removes an SDP body that no offer/answer step has checked (DESIGN.md §2 rule 2: a peer's key never
+    /// reaches the other side).
+    func stripSDP(_ message: inout SIPMessage) {
+        guard !message.body.isEmpty, message.contentType?.isSDP ?? false else { return }
+        try? message.replaceBody([])
     }
 
     func terminate(_ client: ClientTransaction) {

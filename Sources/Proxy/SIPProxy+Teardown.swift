@@ -69,6 +69,8 @@ extension SIPProxy {
                 sequence: invite.cseq.sequence, product: configuration.product)
         else { return }
         track(cancel, branch: client.branch, on: client.flow, call: client.call)
+        // If no final response follows the CANCEL, the INVITE is given up after 64 × T1 (RFC 3261 §9.1).
+        schedule(.cancelled(client.key), after: configuration.transactionTimeout)
     }
 
     /// The ACK for a non-2xx final response: same branch and Request-URI as the INVITE, the response's To.

@@ -39,6 +39,8 @@ public final class SIPProxy: @unchecked Sendable {
     /// Client transactions by `branch method`.
     var clients: [String: ClientTransaction] = [:]
     var calls: [String: ProxyCall] = [:]
+    /// Softphone bindings by `aor contact`.
+    var registrations: [String: ProxyRegistration] = [:]
     var timers = TimerQueue<ProxyTimer>()
     /// Set by ``startDraining()``: new calls get 503.
     public private(set) var draining = false
@@ -84,14 +86,29 @@ public final class SIPProxy: @unchecked Sendable {
     /// call in the centre because one TCP connection reset would be a self-made outage.
     public func closeFlow(_ id: FlowID) {
         guard let flow = flows.removeValue(forKey: id) else { return }
-        if flow.kind == .softphone { flowsByToken[flow.token] = nil }
+        if flow.kind == .softphone {
+            flowsByToken[flow.token] = nil
+            registrations = registrations.filter { $0.value.flow != id }
+        }
         if upstream == id { upstream = nil }
-        for client in clients.values where client.flow == id && client.state != .terminated {
-            if let server = client.server, server.state == .proceeding {
-                respond(
-                    server, status: 430, reason: "Flow Failed", warning: "the connection toward the next hop closed")
+        for client in Array(clients.values) where client.flow == id && client.state != .terminated {
+            if let server = client.server, server.state == .proceeding, !client.abandoned {
+                if flow.kind == .pbx {
+                    respond(
+                        server, status: 503, reason: "Service Unavailable",
+                        warning: "the connection to the PBX was lost")
+                } else {
+                    respond(
+                        server, status: 430, reason: "Flow Failed",
+                        warning: "the softphone's connection to Sotto was lost")
+                }
             }
             terminate(client)
+            // A call still being set up on this flow can no longer get its final response; a confirmed one
+            // is ended below (BYE toward the PBX) or, for the upstream, carries on.
+            if let call = client.call, call.inviteClient === client, call.state == .setup {
+                finish(call, reason: flow.kind == .pbx ? .error : .connectionLost)
+            }
         }
         for call in calls.values where call.softphoneFlow == id {
             endCallAfterLoss(call)
@@ -184,6 +201,9 @@ public final class SIPProxy: @unchecked Sendable {
             }
             // RFC 3261 §16.8: a provisional came, so CANCEL; the 487 that follows goes upstream as usual.
             sendCANCEL(for: client)
+        case .cancelled(let key):
+            guard let client = clients[key], client.state == .calling || client.state == .proceeding else { return }
+            timedOut(client)
         case .clientLinger(let key):
             if let client = clients[key], client.state == .accepted { terminate(client) }
         case .serverLinger(let key):

@@ -1,3 +1,4 @@
+import Media
 import SIP
 
 /// The key of a server transaction (RFC 3261 §17.2.3): the top Via's branch, its sent-by, and the method,
@@ -82,6 +83,8 @@ final class ClientTransaction {
     var cancelled = false
     /// Sotto answered the server side itself (media refused, a lost flow): responses are absorbed.
     var abandoned = false
+    /// The side whose offer this request carried, so that a refusal takes back only that offer.
+    var offerFrom: LegSide?
     /// The 2xx as forwarded, sent again for each retransmission of it (RFC 6026).
     var forwarded2xx: [UInt8]?
     /// When the last provisional response came (Timer C restarts on each).
@@ -106,6 +109,8 @@ enum ProxyTimer {
     case clientTimeout(String)
     /// §16.8 Timer C: an INVITE without a final response for over 3 minutes.
     case timerC(String, armedAt: UInt64)
+    /// 64 × T1 after a CANCEL: an INVITE still without a final response is given up (RFC 3261 §9.1).
+    case cancelled(String)
     /// M: the end of a client INVITE's Accepted state.
     case clientLinger(String)
     /// H (after a non-2xx final) or L (after a 2xx): the end of a server INVITE transaction.

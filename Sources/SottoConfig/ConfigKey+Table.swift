@@ -72,6 +72,21 @@ extension ConfigKey {
         .string("admin", "socket") { (config, text, paths) throws(InvalidValue) in
             config.admin.socket = try ValueParsers.socketPath(text, paths)
         },
+        .string("admin", "socket_group") { (config, text, _) throws(InvalidValue) in
+            config.admin.socketGroup = try ValueParsers.groupName(text)
+        },
+        .string("admin", "audit_log") { (config, text, paths) throws(InvalidValue) in
+            config.admin.auditLog = try ValueParsers.newFile(text, paths)
+        },
+        .strings("admin", "viewers") { (config, items) throws(InvalidValue) in
+            config.admin.viewers = try ValueParsers.principals(items)
+        },
+        .strings("admin", "operators") { (config, items) throws(InvalidValue) in
+            config.admin.operators = try ValueParsers.principals(items)
+        },
+        .strings("admin", "admins") { (config, items) throws(InvalidValue) in
+            config.admin.admins = try ValueParsers.principals(items)
+        },
 
         .string("log", "level") { (config, text, _) throws(InvalidValue) in
             config.log.level = try ValueParsers.logLevel(text)

@@ -105,4 +105,38 @@ enum ValueParsers {
         }
         return resolved
     }
+
+    /// A group for the admin socket: a name or a number; empty for none.
+    static func groupName(_ text: String) throws(InvalidValue) -> String {
+        guard text.isEmpty || text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_-.".contains($0)) })
+        else {
+            throw InvalidValue("\"\(text)\" is not a group name or number")
+        }
+        return text
+    }
+
+    /// A file Sotto creates or appends to (the audit log), made absolute; it need not exist yet.
+    static func newFile(_ text: String, _ paths: PathResolver) throws(InvalidValue) -> String {
+        guard !text.isEmpty else { throw InvalidValue("the path is empty") }
+        guard !text.contains("\0") else { throw InvalidValue("the path contains a NUL character") }
+        guard !text.hasSuffix("/") else { throw InvalidValue("\"\(text)\" names a directory, not a file") }
+        return paths.resolve(text)
+    }
+
+    /// Who holds an admin role: `uid:N`, `gid:N`, `user:NAME` or `group:NAME` (names are looked up at start).
+    static func principals(_ items: [String]) throws(InvalidValue) -> [String] {
+        for (index, item) in items.enumerated() {
+            let parts = item.split(separator: ":", maxSplits: 1)
+            guard parts.count == 2, ["uid", "gid", "user", "group"].contains(String(parts[0])), !parts[1].isEmpty
+            else {
+                throw InvalidValue("item \(index + 1): \"\(item)\" is not uid:N, gid:N, user:NAME or group:NAME")
+            }
+            if parts[0] == "uid" || parts[0] == "gid" {
+                guard UInt32(parts[1]) != nil else {
+                    throw InvalidValue("item \(index + 1): \"\(item)\" needs a number after \(parts[0]):")
+                }
+            }
+        }
+        return items
+    }
 }

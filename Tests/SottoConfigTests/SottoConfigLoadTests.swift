@@ -88,6 +88,11 @@ import Testing
 
         [admin]
         socket = "run/admin.sock"
+        socket_group = "sotto-admin"
+        audit_log = "log/audit.jsonl"
+        viewers = ["group:supervisors", "uid:1001"]
+        operators = ["user:lead"]
+        admins = ["uid:0", "gid:0"]
 
         [log]
         level = "debug"
@@ -130,6 +135,11 @@ import Testing
         expected.calls.drain = .seconds(5)
         expected.calls.maxCalls = 200
         expected.admin.socket = base + "/run/admin.sock"
+        expected.admin.socketGroup = "sotto-admin"
+        expected.admin.auditLog = base + "/log/audit.jsonl"
+        expected.admin.viewers = ["group:supervisors", "uid:1001"]
+        expected.admin.operators = ["user:lead"]
+        expected.admin.admins = ["uid:0", "gid:0"]
         expected.log.level = .debug
         #expect(config == expected)
 

@@ -5,7 +5,7 @@ import TLS
 import Transport
 
 /// Polls `condition` until it holds or `timeout` passes: waits for an event, never for time.
-func eventually(_ timeout: Duration = .seconds(5), _ condition: () -> Bool) async -> Bool {
+func eventually(_ timeout: Duration = .seconds(15), _ condition: () -> Bool) async -> Bool {
     let clock = ContinuousClock()
     let deadline = clock.now + timeout
     while clock.now < deadline {
