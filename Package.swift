@@ -41,6 +41,13 @@ var targets: [Target] = [
         ]
     ),
 
+    // The admin socket: its wire format (shared with sottoctl), and the server with roles and the audit log.
+    .target(name: "AdminProtocol"),
+    .target(
+        name: "Admin",
+        dependencies: ["AdminProtocol", "COpenSSL", .product(name: "Logging", package: "swift-log")]
+    ),
+
     // The configuration file: parsed with TOMLKit, validated with errors that name the file and key.
     .target(name: "SottoConfig", dependencies: ["SRTP", .product(name: "TOMLKit", package: "TOMLKit")]),
 
@@ -48,9 +55,15 @@ var targets: [Target] = [
     .executableTarget(
         name: "sotto",
         dependencies: [
-            "Proxy", "SottoConfig", "Media", "Transport", "TLS", "SRTP",
+            "Proxy", "SottoConfig", "Media", "Transport", "TLS", "SRTP", "Admin", "AdminProtocol",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
+        ]
+    ),
+    .executableTarget(
+        name: "sottoctl",
+        dependencies: [
+            "AdminProtocol", "Admin", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]
     ),
 
@@ -69,6 +82,11 @@ var targets: [Target] = [
     .testTarget(name: "SRTPTests", dependencies: ["SRTP", "CSRTP", "CSottoShims", "srtp-crosscheck"]),
     .testTarget(name: "ProxyTests", dependencies: ["Proxy", "SIP", "SDP", "SRTP", "Media", "Transport"]),
     .testTarget(name: "SottoConfigTests", dependencies: ["SottoConfig", "SottoTestSupport"]),
+    .testTarget(name: "AdminTests", dependencies: ["Admin", "AdminProtocol", "admin-fixture-server"]),
+    .testTarget(name: "SottoctlTests", dependencies: ["AdminProtocol", "sottoctl", "admin-fixture-server"]),
+    // An admin server over a fixed in-memory backend, for the admin and sottoctl tests (a real socket,
+    // real roles and audit log; only the relay behind it is canned).
+    .executableTarget(name: "admin-fixture-server", dependencies: ["Admin", "AdminProtocol"], path: "Tests/AdminFixtureServer"),
     // The end-to-end tests' SRTP checker: decrypts captured packets with each leg's keys, using
     // libsrtp2's own (stock) crypto types, so the proof does not rest on Sotto's OpenSSL types.
     .executableTarget(name: "srtp-leg-check", dependencies: ["SRTP"], path: "Tests/SRTPLegCheck"),
@@ -94,6 +112,7 @@ let package = Package(
         .library(name: "Media", targets: ["Media"]),
         .library(name: "Proxy", targets: ["Proxy"]),
         .executable(name: "sotto", targets: ["sotto"]),
+        .executable(name: "sottoctl", targets: ["sottoctl"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -50,8 +50,10 @@ public final class SignallingServer: ProxyTransport, @unchecked Sendable {
     public let loop: EventLoop
     /// The proxy (touch it only on ``loop``).
     public let proxy: SIPProxy
-    /// The listener's connection counters.
+    /// The listener's connection counters (softphones and the PBX's own connections).
     public let counters = TransportCounters()
+    /// Sotto's connection attempts to the PBX.
+    public let upstreamCounters = TransportCounters()
     private let listener: TCPListener
     private let upstream: Upstream
     private let limits: TCPLimits
@@ -212,7 +214,7 @@ public final class SignallingServer: ProxyTransport, @unchecked Sendable {
             let stream = try TLSStream.connect(
                 to: upstream.address, context: upstream.context, serverName: upstream.serverName, loop: loop,
                 // Failures of this connection are logged once, with the retry, by `closed`.
-                limits: limits, counters: counters,
+                limits: limits, counters: upstreamCounters,
                 logger: TransportLogger { [logger] _, message in logger.debug("\(message)") },
                 handlers: TLSStreamHandlers(
                     onHandshake: { box.server?.opened($0, upstream: true) },

@@ -1,3 +1,5 @@
+import Admin
+import AdminProtocol
 import Dispatch
 import Foundation
 import Logging
@@ -22,29 +24,30 @@ final class Relay: @unchecked Sendable {
     private let logger: Logger
     private let media: MediaEngine
     private let server: SignallingServer
+    private let admin: AdminServer
+    /// Handshakes on the listener, across certificate reloads.
+    private let serverCounters: TLSCounters
     private var signalSources: [DispatchSourceSignal] = []
     private var stopping = false
 
     init(config: SottoConfig) throws(StartError) {
         self.config = config
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = Logger.Level(config.log.level)
-            return handler
-        }
-        var configured = Logger(label: "sotto")
-        configured.logLevel = Logger.Level(config.log.level)
-        let logger = configured
+        let level = SharedLogLevel(Logger.Level(config.log.level))
+        LoggingSystem.bootstrap { label in SharedLevelLogHandler(label: label, shared: level) }
+        let logger = Logger(label: "sotto")
         self.logger = logger
 
+        let crypto: SRTPCryptoBackend
         do {
-            let backend = try SRTPLibrary.start()
-            logger.info("SRTP ready", metadata: ["crypto": "\(backend.rawValue)"])
+            crypto = try SRTPLibrary.start()
+            logger.info("SRTP ready", metadata: ["crypto": "\(crypto.rawValue)"])
         } catch {
             throw StartError(description: "SRTP could not start: \(error)", isConfiguration: false)
         }
 
-        let serverContext = try Self.serverContext(config)
+        let serverCounters = TLSCounters()
+        self.serverCounters = serverCounters
+        let serverContext = try Self.serverContext(config, counters: serverCounters)
         let upstreamAddress = try Self.resolve(config.upstream.address)
         let clientContext: TLSContext
         do {
@@ -102,10 +105,56 @@ final class Relay: @unchecked Sendable {
             throw StartError(description: "sip.listen: \(error.reason)", isConfiguration: false)
         }
         forward.target = (loop, proxy)
+
+        let backend = RelayAdminBackend(
+            config: config, server: server, media: media, serverCounters: serverCounters, logLevel: level,
+            srtpCrypto: crypto.rawValue)
+        admin = try Self.adminServer(config, backend: backend, logger: logger)
+    }
+
+    /// The admin socket: roles from `admin.viewers/operators/admins`, the audit log, the socket's group.
+    private static func adminServer(_ config: SottoConfig, backend: RelayAdminBackend, logger: Logger)
+        throws(StartError) -> AdminServer
+    {
+        let access: AdminAccess
+        do {
+            access = try AdminAccess(
+                specs: [.viewer: config.admin.viewers, .operator: config.admin.operators, .admin: config.admin.admins])
+        } catch {
+            throw StartError(description: "admin roles: \(error)", isConfiguration: true)
+        }
+        var group: UInt32?
+        if !config.admin.socketGroup.isEmpty {
+            if let number = UInt32(config.admin.socketGroup) {
+                group = number
+            } else if let entry = getgrnam(config.admin.socketGroup) {
+                group = entry.pointee.gr_gid
+            } else {
+                throw StartError(
+                    description: "admin.socket_group: no group named \"\(config.admin.socketGroup)\"",
+                    isConfiguration: true)
+            }
+        }
+        // The audit log's directory is made if missing (a fresh install has no /var/log/sotto yet).
+        let auditDirectory = (config.admin.auditLog as NSString).deletingLastPathComponent
+        try? FileManager.default.createDirectory(atPath: auditDirectory, withIntermediateDirectories: true)
+        let socketDirectory = (config.admin.socket as NSString).deletingLastPathComponent
+        try? FileManager.default.createDirectory(atPath: socketDirectory, withIntermediateDirectories: true)
+        do {
+            return try AdminServer(
+                configuration: AdminServerConfiguration(
+                    socketPath: config.admin.socket, access: access, auditLogPath: config.admin.auditLog,
+                    socketGroup: group),
+                backend: backend, logger: logger)
+        } catch {
+            throw StartError(description: "admin socket: \(error.reason)", isConfiguration: false)
+        }
     }
 
     /// The listener's certificate and, with mTLS, the CA that must have signed softphones' certificates.
-    private static func serverContext(_ config: SottoConfig) throws(StartError) -> TLSContext {
+    private static func serverContext(_ config: SottoConfig, counters: TLSCounters) throws(StartError)
+        -> TLSContext
+    {
         do {
             return try TLSContext(
                 .server(
@@ -113,7 +162,7 @@ final class Relay: @unchecked Sendable {
                     // Only with mTLS is a client certificate asked for; otherwise a phone whose certificate
                     // comes from another CA would fail a handshake it does not need.
                     clientCAFile: config.sip.requireClientCert ? config.sip.ca : nil,
-                    requireClientCertificate: config.sip.requireClientCert))
+                    requireClientCertificate: config.sip.requireClientCert), counters: counters)
         } catch {
             throw StartError(description: "sip.cert/sip.key: \(error.reason)", isConfiguration: true)
         }
@@ -139,13 +188,14 @@ final class Relay: @unchecked Sendable {
             signalSources.append(source)
         }
         server.start()
+        admin.start()
         logger.notice(
             "sotto is running",
             metadata: [
                 "listen": "\(server.localAddress)", "pbx": "\(config.upstream.address.map(\.description) ?? "-")",
                 "media": "\(config.media.ip) \(config.media.ports.lowerBound)-\(config.media.ports.upperBound)",
                 "suites": "\(config.media.suites.map(\.rawValue).joined(separator: ","))",
-                "version": "\(SottoCommand.version)",
+                "version": "\(SottoCommand.version)", "admin-socket": "\(config.admin.socket)",
             ])
         dispatchMain()
     }
@@ -191,6 +241,7 @@ final class Relay: @unchecked Sendable {
         logger.notice("stopping", metadata: ["calls-ended": "\(remaining)"])
         // A moment for the BYEs to leave before the connections close.
         server.loop.queue.asyncAfter(deadline: .now() + .milliseconds(remaining > 0 ? 500 : 0)) { [self] in
+            admin.stop()
             server.stop()
             server.loop.queue.asyncAfter(deadline: .now() + .milliseconds(100)) {
                 exit(0)
@@ -202,7 +253,7 @@ final class Relay: @unchecked Sendable {
     /// touched. A failure keeps the old ones and says why.
     private func reloadCertificates() {
         do {
-            let context = try Self.serverContext(config)
+            let context = try Self.serverContext(config, counters: serverCounters)
             try server.replaceServerContext(context)
             logger.notice("certificates reloaded", metadata: ["cert": "\(config.sip.cert)"])
         } catch {

@@ -1,3 +1,4 @@
+import AdminProtocol
 import ArgumentParser
 import Foundation
 import SottoConfig
@@ -5,7 +6,7 @@ import SottoConfig
 /// `sotto`: the relay. Parses flags, reads and checks the config, and runs until SIGTERM.
 @main
 struct SottoCommand: ParsableCommand {
-    static let version = "0.5.0"
+    static let version = SottoVersion.current
 
     static let configuration = CommandConfiguration(
         commandName: "sotto",

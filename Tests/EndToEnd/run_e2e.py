@@ -206,6 +206,8 @@ class E2ETest(unittest.TestCase):
         kamailio_sockets = self.kamailio_connections()
         time.sleep(MEDIA_SECONDS / 2)
         probe = None if direct else self.probe_media_ports_in_call(alice, bob)
+        if not direct and OPTIONS.sottoctl:
+            self.admin_during_call()
         time.sleep(MEDIA_SECONDS / 2)
 
         response = alice.hangup()
@@ -228,6 +230,89 @@ class E2ETest(unittest.TestCase):
         if not direct:
             self.assertEqual(sotto_status, 0, "sotto did not exit cleanly within 5 s of SIGTERM (status %s)" % sotto_status)
         return report
+
+    def sottoctl(self, *args, timeout=10):
+        result = procs.run([OPTIONS.sottoctl] + list(args) + ["--socket", os.path.join(self.dir, "admin.sock")],
+                           timeout=timeout)
+        self.assertEqual(result.returncode, 0, "sottoctl %s failed: %s" % (" ".join(args), result.stderr.strip()))
+        return result.stdout
+
+    def admin_during_call(self):
+        """sottoctl against the running relay, mid-call: the two sessions of the call (one per pass through
+        Sotto) with packets flowing on both legs, both registrations, and the full-screen watch view drawn in
+        a real terminal (tmux) and left with q."""
+        table = self.sottoctl("sessions")
+        log("sottoctl sessions during the call:\n" + table.rstrip())
+        sessions = json.loads(self.sottoctl("sessions", "--json"))
+        self.assertEqual(len(sessions), 2, "one session per pass through Sotto: %r" % sessions)
+        for session in sessions:
+            self.assertEqual(session["state"], "confirmed")
+            for leg in session["legs"]:
+                self.assertGreater(leg["packetsIn"], 0, "no packets in on %s leg of session %s" % (
+                    leg["side"], session["id"]))
+                self.assertGreater(leg["packetsOut"], 0, "no packets out on %s leg of session %s" % (
+                    leg["side"], session["id"]))
+        registrations = json.loads(self.sottoctl("registrations", "--json"))
+        self.assertEqual(sorted(r["aor"].split("@")[0] for r in registrations), ["sip:alice", "sip:bob"])
+        stats = json.loads(self.sottoctl("stats", "--json"))
+        self.assertEqual(stats["sessions"], 2)
+        self.assertTrue(stats["pbxConnected"])
+        self.abuse_admin_socket(sessions)
+        if shutil.which("tmux") is None:
+            log("tmux is not installed: the watch screen is not checked")
+            return
+        name = "sotto-e2e-%d" % os.getpid()
+        command = "%s watch --interval-ms 300 --socket %s; echo WATCH-EXITED-$?; sleep 20" % (
+            OPTIONS.sottoctl, os.path.join(self.dir, "admin.sock"))
+        procs.run(["tmux", "new-session", "-d", "-s", name, "-x", "150", "-y", "30", command], timeout=10)
+        try:
+            screen = ""
+            time.sleep(1.2)  # a few frames, so that packets/s has a previous frame to count from
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                screen = procs.run(["tmux", "capture-pane", "-p", "-t", name], timeout=5).stdout
+                if "alice" in screen and "bob" in screen:
+                    break
+                time.sleep(0.4)
+            log("sottoctl watch during the call (tmux capture):\n" + screen.rstrip())
+            self.assertIn("alice", screen, "watch did not draw the call")
+            procs.run(["tmux", "send-keys", "-t", name, "q"], timeout=5)
+            after = ""
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                time.sleep(0.3)
+                after = procs.run(["tmux", "capture-pane", "-p", "-t", name], timeout=5).stdout
+                if "WATCH-EXITED" in after:
+                    break
+            self.assertIn("WATCH-EXITED-0", after, "watch did not exit with 0 on q: %r" % after)
+            self.assertNotIn("alice", after, "the watch screen was left on the terminal")
+        finally:
+            procs.run(["tmux", "kill-session", "-t", name], timeout=5)
+
+    def abuse_admin_socket(self, before):
+        """Junk, a NUL byte and an oversized line on the real admin socket mid-call: each gets an error or a
+        close, and afterwards the relay still relays (packet counters still climbing) and the socket still
+        answers."""
+        path = os.path.join(self.dir, "admin.sock")
+        outcomes = []
+        for name, payload in (("junk", b"this is not json\n"), ("NUL", b'{"id":1,"cmd":"vers\x00ion"}\n'),
+                              ("1 MiB line", b"x" * (1 << 20) + b"\n")):
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+                sock.settimeout(3)
+                sock.connect(path)
+                try:
+                    sock.sendall(payload)
+                    reply = sock.recv(4096)
+                except OSError as error:
+                    reply = ("closed: %s" % error).encode()
+                outcomes.append("%s -> %s" % (name, reply[:90].decode(errors="replace").strip() or "closed"))
+        log("admin socket abuse mid-call: " + "; ".join(outcomes))
+        time.sleep(0.5)
+        after = json.loads(self.sottoctl("sessions", "--json"))
+        counts = {s["id"]: sum(leg["packetsIn"] for leg in s["legs"]) for s in before}
+        for session in after:
+            self.assertGreater(sum(leg["packetsIn"] for leg in session["legs"]), counts.get(session["id"], 0),
+                               "session %s stopped relaying after the admin socket abuse" % session["id"])
 
     def kamailio_connections(self):
         """Kamailio's TCP connections right now (from ss): local and remote address of each."""
@@ -771,6 +856,8 @@ def main():
     parser.add_argument("--keep-keys", dest="keep_logs_keys", action="store_true",
                         help="also keep the checker's input (it holds SRTP keys; test keys only)")
     parser.add_argument("--direct", action="store_true", help="no Sotto: prove the harness with a direct call")
+    parser.add_argument("--sottoctl", metavar="PATH",
+                        help="also check sottoctl against the running relay during the call")
     parser.add_argument("--only", metavar="TEXT", action="append", help="run only tests whose name contains TEXT")
     OPTIONS = parser.parse_args()
     if not OPTIONS.direct and not OPTIONS.sotto:

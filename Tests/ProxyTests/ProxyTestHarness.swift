@@ -61,14 +61,14 @@ final class RecordingTransport: ProxyTransport {
     }
 }
 
-/// Disjoint media port ranges for tests that run in parallel: 40 ports (20 RTP/RTCP pairs) each, 42000-44999.
+/// Disjoint media port ranges for tests that run in parallel: 40 ports (20 RTP/RTCP pairs) each, 27000-29999.
 enum PortSlots {
     private static let next = Atomic<Int>(0)
 
     static func take() -> ClosedRange<UInt16> {
         let slot = next.add(1, ordering: .relaxed).oldValue
-        precondition(slot < 75, "more proxy tests than media port slots in 42000-44999")
-        let low = UInt16(42000 + 40 * slot)
+        precondition(slot < 75, "more proxy tests than media port slots in 27000-29999")
+        let low = UInt16(27000 + 40 * slot)
         return low...(low + 39)
     }
 }

@@ -1,0 +1,45 @@
+/// How an ``AdminServer`` listens and what it allows.
+public struct AdminServerConfiguration: Sendable {
+    /// The Unix socket's path (at most 107 bytes). Created with mode 0660; removed on ``AdminServer/stop()``.
+    public var socketPath: String
+    /// Which uids and gids get which role.
+    public var access: AdminAccess
+    /// The audit log's path (a regular file on a filesystem that supports `fsync`).
+    public var auditLogPath: String
+    /// The group the socket file is given (`chown`), so members of it can connect; nil keeps the process's.
+    public var socketGroup: UInt32?
+    /// Connections open at once; one more is told so and closed.
+    public var maxConnections: Int
+    /// The longest request line, newline excluded; a longer one gets an error and the connection is closed.
+    public var maxLineBytes: Int
+    /// Output queued for a client that is not reading; past it the client is closed (never buffered without
+    /// bound). A single response larger than this is still sent to a client whose queue was empty.
+    public var maxPendingOutputBytes: Int
+    /// A connection with no request in this long is closed (not one that is watching or waiting for a reply).
+    public var idleTimeout: Duration
+    /// The shortest `watch` interval a client may ask for.
+    public var minimumWatchInterval: Duration
+
+    /// A configuration; the limits default to what a relay uses.
+    public init(
+        socketPath: String,
+        access: AdminAccess,
+        auditLogPath: String,
+        socketGroup: UInt32? = nil,
+        maxConnections: Int = 16,
+        maxLineBytes: Int = 65536,
+        maxPendingOutputBytes: Int = 1 << 20,
+        idleTimeout: Duration = .seconds(300),
+        minimumWatchInterval: Duration = .milliseconds(100)
+    ) {
+        self.socketPath = socketPath
+        self.access = access
+        self.auditLogPath = auditLogPath
+        self.socketGroup = socketGroup
+        self.maxConnections = maxConnections
+        self.maxLineBytes = maxLineBytes
+        self.maxPendingOutputBytes = maxPendingOutputBytes
+        self.idleTimeout = idleTimeout
+        self.minimumWatchInterval = minimumWatchInterval
+    }
+}

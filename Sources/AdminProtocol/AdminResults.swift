@@ -1,0 +1,168 @@
+/// The results of the admin commands: plain Codable values, the same for the server, `sottoctl` and scripts.
+
+/// One leg of one session.
+public struct AdminLeg: Codable, Sendable, Equatable {
+    /// `softphone` or `pbx`.
+    public var side: String
+    /// Sotto's local RTP address on this leg.
+    public var local: String
+    /// The peer's address: latched when a packet authenticated, else declared in its SDP.
+    public var peer: String?
+    /// The SRTP suite toward this peer.
+    public var suite: String?
+    public var packetsIn: UInt64
+    public var packetsOut: UInt64
+    public var bytesIn: UInt64
+    public var bytesOut: UInt64
+    /// Drops by reason (only reasons with a count).
+    public var drops: [String: UInt64]
+    /// Fraction of expected packets not received (RFC 3550 A.3), 0...1; nil before any packet.
+    public var loss: Double?
+    /// Interarrival jitter (RFC 3550 A.8) in milliseconds; nil before any packet.
+    public var jitterMs: Double?
+
+    public init(
+        side: String, local: String, peer: String?, suite: String?, packetsIn: UInt64, packetsOut: UInt64,
+        bytesIn: UInt64, bytesOut: UInt64, drops: [String: UInt64], loss: Double?, jitterMs: Double?
+    ) {
+        self.side = side
+        self.local = local
+        self.peer = peer
+        self.suite = suite
+        self.packetsIn = packetsIn
+        self.packetsOut = packetsOut
+        self.bytesIn = bytesIn
+        self.bytesOut = bytesOut
+        self.drops = drops
+        self.loss = loss
+        self.jitterMs = jitterMs
+    }
+}
+
+/// One live session (a call's traversal through Sotto).
+public struct AdminSession: Codable, Sendable, Equatable {
+    public var id: UInt64
+    public var callID: String
+    public var from: String
+    public var to: String
+    public var ageSeconds: Double
+    /// `setup` or `confirmed`.
+    public var state: String
+    /// Per stream, legs A (softphone) and B (PBX); the first stream is the audio in practice.
+    public var legs: [AdminLeg]
+    /// Packets per second over the last snapshot interval (filled by `watch`; 0 otherwise).
+    public var packetsPerSecond: Double
+
+    public init(
+        id: UInt64, callID: String, from: String, to: String, ageSeconds: Double, state: String, legs: [AdminLeg],
+        packetsPerSecond: Double = 0
+    ) {
+        self.id = id
+        self.callID = callID
+        self.from = from
+        self.to = to
+        self.ageSeconds = ageSeconds
+        self.state = state
+        self.legs = legs
+        self.packetsPerSecond = packetsPerSecond
+    }
+}
+
+/// One softphone registration seen passing through Sotto.
+public struct AdminRegistration: Codable, Sendable, Equatable {
+    /// The address of record (To of the REGISTER).
+    public var aor: String
+    public var contact: String
+    /// The flow (connection) number.
+    public var flow: UInt64
+    /// The connection's source address.
+    public var source: String
+    /// Seconds until the binding expires, as the registrar's 200 said.
+    public var expiresInSeconds: Int
+
+    public init(aor: String, contact: String, flow: UInt64, source: String, expiresInSeconds: Int) {
+        self.aor = aor
+        self.contact = contact
+        self.flow = flow
+        self.source = source
+        self.expiresInSeconds = expiresInSeconds
+    }
+}
+
+/// The relay's totals.
+public struct AdminStats: Codable, Sendable, Equatable {
+    public var uptimeSeconds: Double
+    public var calls: Int
+    public var sessions: Int
+    public var callsStarted: Int
+    public var callsEnded: Int
+    public var srtpRefusals: Int
+    /// Packets and bytes relayed (counted out) across live sessions.
+    public var packetsRelayed: UInt64
+    public var bytesRelayed: UInt64
+    /// Drops by reason across live sessions.
+    public var drops: [String: UInt64]
+    public var tlsConnectionsOpen: Int
+    public var tlsConnectionsAccepted: Int
+    public var tlsHandshakeFailures: Int
+    public var portsInUse: Int
+    public var portsFree: Int
+    /// Sessions per media loop.
+    public var loopSessions: [Int]
+    public var pbxConnected: Bool
+
+    public init(
+        uptimeSeconds: Double, calls: Int, sessions: Int, callsStarted: Int, callsEnded: Int, srtpRefusals: Int,
+        packetsRelayed: UInt64, bytesRelayed: UInt64, drops: [String: UInt64], tlsConnectionsOpen: Int,
+        tlsConnectionsAccepted: Int, tlsHandshakeFailures: Int, portsInUse: Int, portsFree: Int,
+        loopSessions: [Int], pbxConnected: Bool
+    ) {
+        self.uptimeSeconds = uptimeSeconds
+        self.calls = calls
+        self.sessions = sessions
+        self.callsStarted = callsStarted
+        self.callsEnded = callsEnded
+        self.srtpRefusals = srtpRefusals
+        self.packetsRelayed = packetsRelayed
+        self.bytesRelayed = bytesRelayed
+        self.drops = drops
+        self.tlsConnectionsOpen = tlsConnectionsOpen
+        self.tlsConnectionsAccepted = tlsConnectionsAccepted
+        self.tlsHandshakeFailures = tlsHandshakeFailures
+        self.portsInUse = portsInUse
+        self.portsFree = portsFree
+        self.loopSessions = loopSessions
+        self.pbxConnected = pbxConnected
+    }
+}
+
+/// One frame of `watch`.
+public struct AdminWatchFrame: Codable, Sendable, Equatable {
+    public var stats: AdminStats
+    public var sessions: [AdminSession]
+
+    public init(stats: AdminStats, sessions: [AdminSession]) {
+        self.stats = stats
+        self.sessions = sessions
+    }
+}
+
+/// `version`.
+public struct AdminVersion: Codable, Sendable, Equatable {
+    public var version: String
+    public var startedAt: String
+    public var srtpCrypto: String
+
+    public init(version: String, startedAt: String, srtpCrypto: String) {
+        self.version = version
+        self.startedAt = startedAt
+        self.srtpCrypto = srtpCrypto
+    }
+}
+
+/// The result of a command that only says it worked (`terminate`, `log-level`).
+public struct AdminDone: Codable, Sendable, Equatable {
+    public var message: String
+
+    public init(_ message: String) { self.message = message }
+}

@@ -1,0 +1,162 @@
+import Admin
+import AdminProtocol
+import Dispatch
+import Foundation
+import Logging
+import Media
+import Proxy
+import SottoConfig
+import TLS
+import Transport
+
+/// What the admin socket reads and does, taken from the relay through its public APIs: the proxy on its
+/// signalling loop, the media engine's snapshots, the connection counters. Admin never touches a loop's
+/// state directly (DESIGN.md §3).
+final class RelayAdminBackend: AdminBackend, @unchecked Sendable {
+    private let config: SottoConfig
+    private let server: SignallingServer
+    private let media: MediaEngine
+    private let serverCounters: TLSCounters
+    private let logLevel: SharedLogLevel
+    private let started = Date()
+    private let startedUptime = DispatchTime.now().uptimeNanoseconds
+    private let srtpCrypto: String
+
+    init(
+        config: SottoConfig, server: SignallingServer, media: MediaEngine, serverCounters: TLSCounters,
+        logLevel: SharedLogLevel, srtpCrypto: String
+    ) {
+        self.config = config
+        self.server = server
+        self.media = media
+        self.serverCounters = serverCounters
+        self.logLevel = logLevel
+        self.srtpCrypto = srtpCrypto
+    }
+
+    func version() -> AdminVersion {
+        AdminVersion(
+            version: SottoCommand.version, startedAt: ISO8601DateFormatter().string(from: started),
+            srtpCrypto: srtpCrypto)
+    }
+
+    func sessions() -> [AdminSession] {
+        let calls = server.loop.queue.sync { server.proxy.callSummaries() }
+        let byID = Dictionary(uniqueKeysWithValues: media.snapshot().map { ($0.id, $0) })
+        return calls.compactMap { call in
+            byID[call.session].map { session(call, $0) }
+        }.sorted { $0.id < $1.id }
+    }
+
+    func session(id: UInt64) -> AdminSession? {
+        sessions().first { $0.id == id }
+    }
+
+    func terminate(session id: UInt64) -> Bool {
+        server.loop.queue.sync { server.proxy.terminate(session: id) }
+    }
+
+    func registrations() -> [AdminRegistration] {
+        let (bindings, now) = server.loop.queue.sync {
+            (server.proxy.currentRegistrations(), SystemMediaClock().now())
+        }
+        return bindings.map {
+            AdminRegistration(
+                aor: $0.aor, contact: $0.contact, flow: $0.flow, source: $0.source,
+                expiresInSeconds: Int(($0.expires &- min($0.expires, now)) / 1_000_000_000))
+        }
+    }
+
+    func stats() -> AdminStats {
+        let (counters, calls, pbx) = server.loop.queue.sync {
+            (server.proxy.counters, server.proxy.callCount, server.proxy.pbxConnected)
+        }
+        let snapshots = media.snapshot()
+        var drops: [String: UInt64] = [:]
+        var packets: UInt64 = 0
+        var bytes: UInt64 = 0
+        var perLoop = [Int](
+            repeating: 0,
+            count: max(1, config.media.loops > 0 ? config.media.loops : ProcessInfo.processInfo.activeProcessorCount))
+        for snapshot in snapshots {
+            if perLoop.indices.contains(snapshot.loop) { perLoop[snapshot.loop] += 1 }
+            for stream in snapshot.streams {
+                for leg in stream {
+                    packets &+= leg.counters.packetsOut
+                    bytes &+= leg.counters.bytesOut
+                    for reason in MediaDropReason.allCases where leg.counters[reason] > 0 {
+                        drops["\(reason)", default: 0] &+= leg.counters[reason]
+                    }
+                }
+            }
+        }
+        let ports = media.portUsage
+        return AdminStats(
+            uptimeSeconds: Double(DispatchTime.now().uptimeNanoseconds &- startedUptime) / 1e9, calls: calls,
+            sessions: snapshots.count, callsStarted: counters.callsStarted, callsEnded: counters.callsEnded,
+            srtpRefusals: counters.srtpRefusals, packetsRelayed: packets, bytesRelayed: bytes, drops: drops,
+            tlsConnectionsOpen: server.counters.connectionsOpen,
+            tlsConnectionsAccepted: server.counters.connectionsAccepted,
+            tlsHandshakeFailures: serverCounters.handshakeFailures, portsInUse: ports.inUse, portsFree: ports.free,
+            loopSessions: perLoop, pbxConnected: pbx)
+    }
+
+    func setLogLevel(_ level: String) -> Bool {
+        guard let parsed = LogLevel(rawValue: level) else { return false }
+        logLevel.level = Logger.Level(parsed)
+        return true
+    }
+
+    /// The effective config; the private keys' paths are shown, their contents never are, and no key
+    /// material is held in the config at all.
+    func effectiveConfig() -> [String: [String: String]] {
+        let c = config
+        return [
+            "sip": [
+                "listen": c.sip.listen.description, "advertised_host": c.sipAdvertisedHost, "cert": c.sip.cert,
+                "key": c.sip.key, "ca": c.sip.ca, "require_client_cert": "\(c.sip.requireClientCert)",
+                "max_connections": "\(c.sip.maxConnections)",
+                "max_connections_per_address": "\(c.sip.maxConnectionsPerAddress)",
+                "max_message_bytes": "\(c.sip.maxMessageBytes)",
+            ],
+            "upstream": [
+                "address": c.upstream.address?.description ?? "", "server_name": c.upstream.tlsServerName ?? "",
+                "client_cert": c.upstream.clientCert, "client_key": c.upstream.clientKey,
+                "trusted_addresses": c.upstream.trustedAddresses.joined(separator: ","),
+            ],
+            "media": [
+                "ip": c.media.ip, "advertised_ip": c.media.sdpIP,
+                "ports": "\(c.media.ports.lowerBound)-\(c.media.ports.upperBound)", "loops": "\(c.media.loops)",
+                "idle_timeout_s": "\(c.media.idleTimeout.components.seconds)",
+                "suites": c.media.suites.map(\.rawValue).joined(separator: ","),
+            ],
+            "calls": ["drain_s": "\(c.calls.drain.components.seconds)", "max_calls": "\(c.calls.maxCalls)"],
+            "admin": [
+                "socket": c.admin.socket, "socket_group": c.admin.socketGroup, "audit_log": c.admin.auditLog,
+                "viewers": c.admin.viewers.joined(separator: ","),
+                "operators": c.admin.operators.joined(separator: ","),
+                "admins": c.admin.admins.joined(separator: ","),
+            ],
+            "log": ["level": "\(logLevel.level)"],
+        ]
+    }
+
+    private func session(_ call: SIPProxy.CallSummary, _ snapshot: MediaSessionSnapshot) -> AdminSession {
+        let legs = (snapshot.streams.first ?? []).map { leg in
+            var drops: [String: UInt64] = [:]
+            for reason in MediaDropReason.allCases where leg.counters[reason] > 0 {
+                drops["\(reason)"] = leg.counters[reason]
+            }
+            let statistics = leg.statistics
+            let loss = statistics.flatMap { $0.expected > 0 ? max(0, Double($0.lost) / Double($0.expected)) : nil }
+            return AdminLeg(
+                side: leg.side == .a ? "softphone" : "pbx", local: "\(config.media.sdpIP):\(leg.localRTPPort)",
+                peer: leg.latchedPeer ?? leg.declaredPeer, suite: leg.suite, packetsIn: leg.counters.packetsIn,
+                packetsOut: leg.counters.packetsOut, bytesIn: leg.counters.bytesIn, bytesOut: leg.counters.bytesOut,
+                drops: drops, loss: loss, jitterMs: statistics.map { $0.jitterSeconds * 1000 })
+        }
+        return AdminSession(
+            id: call.session, callID: call.callID, from: call.from, to: call.to,
+            ageSeconds: Double(call.age) / 1e9, state: call.state, legs: legs)
+    }
+}

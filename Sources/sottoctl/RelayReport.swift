@@ -1,0 +1,68 @@
+import AdminProtocol
+
+/// The human layouts of `registrations`, `stats`, `config` and `version`.
+enum RelayReport {
+    /// `registrations`: one aligned row per binding.
+    static func registrations(_ registrations: [AdminRegistration]) -> [String] {
+        guard !registrations.isEmpty else { return ["no registrations"] }
+        return TextTable(
+            [.init("AOR"), .init("CONTACT"), .init("FLOW", .right), .init("SOURCE"), .init("EXPIRES", .right)],
+            rows: registrations.map { registration in
+                [
+                    registration.aor, registration.contact, String(registration.flow), registration.source,
+                    Format.duration(Double(registration.expiresInSeconds)),
+                ]
+            }
+        ).lines()
+    }
+
+    /// `stats`: the totals as aligned name/value lines, drops broken down by reason.
+    static func stats(_ stats: AdminStats) -> [String] {
+        var pairs: [(String, String)] = [
+            ("uptime", Format.duration(stats.uptimeSeconds)),
+            ("calls", "\(stats.calls) live (\(stats.callsStarted) started, \(stats.callsEnded) ended)"),
+            ("sessions", String(stats.sessions)),
+            ("SRTP refusals", String(stats.srtpRefusals)),
+            ("packets relayed", Format.count(stats.packetsRelayed)),
+            ("bytes relayed", Format.count(stats.bytesRelayed)),
+            ("drops", Format.count(Format.total(stats.drops))),
+        ]
+        let reasons = stats.drops.filter { $0.value > 0 }.sorted { ($1.value, $0.key) < ($0.value, $1.key) }
+        pairs += reasons.map { ("  " + $0.key, Format.count($0.value)) }
+        pairs += [
+            (
+                "TLS connections",
+                "\(stats.tlsConnectionsOpen) open, \(stats.tlsConnectionsAccepted) accepted, "
+                    + "\(stats.tlsHandshakeFailures) handshake failures"
+            ),
+            ("media ports", "\(Format.count(stats.portsInUse)) in use, \(Format.count(stats.portsFree)) free"),
+            ("sessions per loop", stats.loopSessions.map(String.init).joined(separator: ", ")),
+            ("PBX", stats.pbxConnected ? "connected" : "not connected"),
+        ]
+        return SessionReport.fields(pairs, indent: 0)
+    }
+
+    /// `config`: each section as `[name]` and its keys as aligned `key = value` lines, all sorted.
+    static func config(_ config: [String: [String: String]]) -> [String] {
+        var lines: [String] = []
+        for section in config.keys.sorted() {
+            let keys = config[section, default: [:]]
+            if !lines.isEmpty { lines.append("") }
+            lines.append("[\(section)]")
+            let width = keys.keys.map(\.count).max() ?? 0
+            for key in keys.keys.sorted() {
+                lines.append(key + String(repeating: " ", count: width - key.count) + " = " + keys[key, default: ""])
+            }
+        }
+        return lines.isEmpty ? ["(empty configuration)"] : lines
+    }
+
+    /// `version`: the relay's, then this client's.
+    static func version(_ version: AdminVersion) -> [String] {
+        SessionReport.fields(
+            [
+                ("sotto", version.version), ("started", version.startedAt), ("SRTP crypto", version.srtpCrypto),
+                ("sottoctl", Sottoctl.version),
+            ], indent: 0)
+    }
+}

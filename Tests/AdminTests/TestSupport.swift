@@ -1,0 +1,359 @@
+import Admin
+import AdminProtocol
+import Foundation
+import Logging
+import Synchronization
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A backend with `count` sessions (ids 1...count) whose counters grow by 50 packets a second; records what
+/// was terminated and the log level. `slowRegistrations` makes `registrations()` block, to show that one slow
+/// call does not hold up other clients.
+final class TestBackend: AdminBackend {
+    private struct State {
+        var live: Set<UInt64>
+        var terminated: [UInt64] = []
+        var logLevel = "info"
+    }
+
+    private let state: Mutex<State>
+    private let started = DispatchTime.now().uptimeNanoseconds
+    let slowRegistrations: Duration?
+
+    init(count: Int = 2, slowRegistrations: Duration? = nil) {
+        state = Mutex(State(live: count > 0 ? Set(1...UInt64(count)) : []))
+        self.slowRegistrations = slowRegistrations
+    }
+
+    var terminated: [UInt64] { state.withLock { $0.terminated } }
+    var logLevel: String { state.withLock { $0.logLevel } }
+    var liveIDs: Set<UInt64> { state.withLock { $0.live } }
+
+    func version() -> AdminVersion {
+        AdminVersion(version: "9.9.9-test", startedAt: "2026-11-29T23:00:00Z", srtpCrypto: "openssl")
+    }
+
+    func sessions() -> [AdminSession] {
+        let ids = state.withLock { $0.live }.sorted()
+        return ids.map(makeSession)
+    }
+
+    func session(id: UInt64) -> AdminSession? {
+        state.withLock { $0.live.contains(id) } ? makeSession(id) : nil
+    }
+
+    func terminate(session id: UInt64) -> Bool {
+        state.withLock { state in
+            guard state.live.remove(id) != nil else { return false }
+            state.terminated.append(id)
+            return true
+        }
+    }
+
+    func registrations() -> [AdminRegistration] {
+        if let slowRegistrations {
+            let (seconds, attoseconds) = slowRegistrations.components
+            Thread.sleep(forTimeInterval: Double(seconds) + Double(attoseconds) / 1e18)
+        }
+        return [
+            AdminRegistration(
+                aor: "sip:1001@example.com", contact: "<sip:1001@192.0.2.10:5061;transport=tls>", flow: 7,
+                source: "192.0.2.10:50612", expiresInSeconds: 600)
+        ]
+    }
+
+    func stats() -> AdminStats {
+        let sessions = sessions()
+        return AdminStats(
+            uptimeSeconds: 12.5, calls: sessions.count, sessions: sessions.count, callsStarted: 10, callsEnded: 8,
+            srtpRefusals: 3, packetsRelayed: 1 << 60, bytesRelayed: 123_456_789,
+            drops: ["authFailed": 4, "replay": 1, "odd\"reason\\x\ny": 2], tlsConnectionsOpen: 2,
+            tlsConnectionsAccepted: 9, tlsHandshakeFailures: 5, portsInUse: 8, portsFree: 992, loopSessions: [1, 1],
+            pbxConnected: true)
+    }
+
+    func setLogLevel(_ level: String) -> Bool {
+        state.withLock { $0.logLevel = level }
+        return true
+    }
+
+    func effectiveConfig() -> [String: [String: String]] {
+        ["sip": ["listen": "0.0.0.0:5061"], "admin": ["socket": "/run/sotto/admin.sock"]]
+    }
+
+    private func makeSession(_ id: UInt64) -> AdminSession {
+        let age = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        let packets = UInt64(age * 50)
+        let leg = { (side: String) in
+            AdminLeg(
+                side: side, local: "192.0.2.1:30000", peer: "198.51.100.7:4000", suite: "AES_CM_128_HMAC_SHA1_80",
+                packetsIn: packets, packetsOut: packets, bytesIn: packets * 180, bytesOut: packets * 180,
+                drops: ["authFailed": 1], loss: 0.01, jitterMs: 2.5)
+        }
+        return AdminSession(
+            id: id, callID: "call-\(id)@test", from: "sip:a@x", to: "sip:b@y", ageSeconds: age, state: "confirmed",
+            legs: [leg("softphone"), leg("pbx")])
+    }
+}
+
+/// A temporary directory (mode 0755, so a client under another uid can reach a socket in it), removed when
+/// the value goes away.
+final class TemporaryDirectory: Sendable {
+    let path: String
+
+    init() {
+        var template = Array("/tmp/sotto-admin-XXXXXX".utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+        precondition(made != nil, "mkdtemp failed")
+        path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        chmod(path, 0o755)
+    }
+
+    func file(_ name: String) -> String { path + "/" + name }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+}
+
+/// A running in-process admin server over a ``TestBackend``, stopped when the value goes away.
+final class RunningServer: Sendable {
+    let directory = TemporaryDirectory()
+    let server: AdminServer
+    let backend: TestBackend
+    let socketPath: String
+    let auditPath: String
+
+    init(
+        access: AdminAccess = AdminAccess(uids: [.admin: [getuid()]]), backend: TestBackend = TestBackend(),
+        auditPath: String? = nil,
+        configure: (inout AdminServerConfiguration) -> Void = { _ in }
+    ) throws {
+        socketPath = directory.file("admin.sock")
+        self.auditPath = auditPath ?? directory.file("audit.log")
+        var configuration = AdminServerConfiguration(
+            socketPath: socketPath, access: access, auditLogPath: self.auditPath)
+        configure(&configuration)
+        var logger = Logger(label: "admin-test")
+        // SOTTO_ADMIN_TEST_LOG=debug shows the server's log when a test needs looking into.
+        logger.logLevel =
+            ProcessInfo.processInfo.environment["SOTTO_ADMIN_TEST_LOG"].flatMap { Logger.Level(rawValue: $0) }
+            ?? .critical
+        self.backend = backend
+        server = try AdminServer(configuration: configuration, backend: backend, logger: logger)
+        server.start()
+    }
+
+    func client() throws -> TestClient { try TestClient(path: socketPath) }
+
+    deinit {
+        server.stop()
+    }
+}
+
+/// What a read brought.
+enum ReadResult: Equatable {
+    case line(String)
+    case closed
+    case timedOut
+}
+
+struct ClientError: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// A blocking test client on the admin socket, with a receive timeout so a stuck server fails the test.
+final class TestClient {
+    let fd: Int32
+    private var buffer = [UInt8]()
+
+    init(path: String, timeout: Duration = .seconds(5)) throws {
+        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw ClientError(description: "socket: \(errno)") }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
+        }
+        let status = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        guard status == 0 else {
+            let error = errno
+            Glibc.close(fd)
+            throw ClientError(description: "connect to \(path): \(String(cString: strerror(error)))")
+        }
+        setTimeout(timeout)
+    }
+
+    deinit { Glibc.close(fd) }
+
+    func setTimeout(_ timeout: Duration) {
+        var value = timeval(
+            tv_sec: Int(timeout.components.seconds), tv_usec: Int(timeout.components.attoseconds / 1_000_000_000_000))
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &value, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    /// Sends all of `bytes`; false if the server closed (EPIPE/ECONNRESET).
+    @discardableResult
+    func send(_ bytes: [UInt8]) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let count = bytes.withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
+            }
+            if count < 0 {
+                if errno == EINTR { continue }
+                return false
+            }
+            offset += count
+        }
+        return true
+    }
+
+    @discardableResult
+    func send(line: String) -> Bool { send(Array((line + "\n").utf8)) }
+
+    /// The next line (newline stripped), or closed/timed out.
+    func readLine() -> ReadResult {
+        while true {
+            if let newline = buffer.firstIndex(of: 0x0a) {
+                let line = String(decoding: buffer[..<newline], as: UTF8.self)
+                buffer.removeFirst(newline + 1)
+                return .line(line)
+            }
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if count > 0 {
+                buffer += chunk[0..<count]
+                continue
+            }
+            if count == 0 { return .closed }
+            switch errno {
+            case EINTR: continue
+            case EAGAIN: return .timedOut
+            default: return .closed  // ECONNRESET: the server closed with our bytes unread
+            }
+        }
+    }
+
+    /// Reads and drops everything until the server closes; the bytes read, or nil on timeout.
+    func drainToClose() -> Int? {
+        var total = buffer.count
+        buffer.removeAll()
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if count > 0 {
+                total += count
+                continue
+            }
+            if count == 0 { return total }
+            if errno == EINTR { continue }
+            return errno == EAGAIN ? nil : total
+        }
+    }
+
+    /// Sends a request and returns the reply as a JSON object.
+    func call(_ id: Int, _ cmd: String, _ args: [String: Any] = [:]) throws -> [String: Any] {
+        var request: [String: Any] = ["id": id, "cmd": cmd]
+        if !args.isEmpty { request["args"] = args }
+        let data = try JSONSerialization.data(withJSONObject: request)
+        send(Array(data) + [0x0a])
+        return try reply()
+    }
+
+    /// The next line as a JSON object.
+    func reply() throws -> [String: Any] {
+        switch readLine() {
+        case .line(let line):
+            guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                throw ClientError(description: "not a JSON object: \(line)")
+            }
+            return object
+        case .closed: throw ClientError(description: "the server closed the connection")
+        case .timedOut: throw ClientError(description: "no reply in time")
+        }
+    }
+
+    /// Sends a request and decodes its result as `T` (throws on an error reply).
+    func result<T: Decodable>(_ type: T.Type, _ id: Int, _ cmd: String, _ args: [String: Any] = [:]) throws -> T {
+        let object = try call(id, cmd, args)
+        guard (object["id"] as? Int) == id else { throw ClientError(description: "wrong id in \(object)") }
+        guard let result = object["result"] else { throw ClientError(description: "an error: \(object)") }
+        let data = try JSONSerialization.data(withJSONObject: result, options: [.fragmentsAllowed])
+        return try JSONDecoder().decode(T.self, from: data)
+    }
+}
+
+/// The error code of a reply, or nil for a result.
+func errorCode(_ reply: [String: Any]) -> String? {
+    (reply["error"] as? [String: Any])?["code"] as? String
+}
+
+/// The error message of a reply.
+func errorMessage(_ reply: [String: Any]) -> String {
+    (reply["error"] as? [String: Any])?["message"] as? String ?? ""
+}
+
+/// A fresh client gets `version` back within `limit`: the server is still answering.
+func answersVersion(_ path: String, within limit: Duration = .seconds(3)) -> Bool {
+    let clock = ContinuousClock()
+    let start = clock.now
+    guard let client = try? TestClient(path: path, timeout: limit),
+        let version = try? client.result(AdminVersion.self, 99, "version")
+    else { return false }
+    return version.version == "9.9.9-test" && clock.now - start < limit
+}
+
+/// Runs a python3 admin client as uid/gid 65534 (nobody) with no supplementary groups, through `setpriv`.
+/// Each request line is sent in turn and its reply printed; with none, it prints the first line the server
+/// sends unprompted. Output lines: the reply, `EOF`, or `CONNECT_ERROR <errno>`.
+func runAsNobody(socket path: String, requests: [String]) throws -> [String] {
+    let script = """
+        import socket, sys
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(5)
+        try:
+            s.connect(sys.argv[1])
+        except OSError as e:
+            print("CONNECT_ERROR", e.errno); sys.exit(0)
+        f = s.makefile("rb")
+        def show():
+            try:
+                line = f.readline()
+            except OSError:
+                line = b""
+            print(line.decode().rstrip("\\n") if line else "EOF", flush=True)
+        if len(sys.argv) == 2:
+            show(); show()
+        for request in sys.argv[2:]:
+            try:
+                s.sendall(request.encode() + b"\\n")
+            except OSError:
+                pass
+            show()
+        """
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+    process.arguments =
+        ["--reuid", "65534", "--regid", "65534", "--clear-groups", "/usr/bin/python3", "-c", script, path]
+        + requests
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+}
+
+/// A JSON reply line parsed.
+func parse(_ line: String) -> [String: Any] {
+    (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]) ?? [:]
+}
