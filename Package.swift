@@ -61,6 +61,14 @@ var targets: [Target] = [
         ]
     ),
     .executableTarget(
+        name: "sotto-loadgen",
+        dependencies: [
+            "SIP", "SDP", "SRTP", "RTPWire", "TLS", "Transport", "COpus", "CSottoShims",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ]
+    ),
+    .executableTarget(
         name: "sottoctl",
         dependencies: [
             "AdminProtocol", "Admin", .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -83,6 +91,7 @@ var targets: [Target] = [
     .testTarget(name: "ProxyTests", dependencies: ["Proxy", "SIP", "SDP", "SRTP", "Media", "Transport"]),
     .testTarget(name: "SottoConfigTests", dependencies: ["SottoConfig", "SottoTestSupport"]),
     .testTarget(name: "AdminTests", dependencies: ["Admin", "AdminProtocol", "admin-fixture-server"]),
+    .testTarget(name: "LoadgenTests", dependencies: ["sotto-loadgen", "SottoTestSupport"]),
     .testTarget(name: "SottoctlTests", dependencies: ["AdminProtocol", "sottoctl", "admin-fixture-server"]),
     // An admin server over a fixed in-memory backend, for the admin and sottoctl tests (a real socket,
     // real roles and audit log; only the relay behind it is canned).
@@ -113,11 +122,13 @@ let package = Package(
         .library(name: "Proxy", targets: ["Proxy"]),
         .executable(name: "sotto", targets: ["sotto"]),
         .executable(name: "sottoctl", targets: ["sottoctl"]),
+        .executable(name: "sotto-loadgen", targets: ["sotto-loadgen"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: targets,
     swiftLanguageModes: [.v6]

@@ -1,0 +1,95 @@
+import SIP
+import SRTP
+import Transport
+
+/// The PBX side: a TLS SIP user agent server the relay's upstream points at. It answers every
+/// INVITE with 180 and 200 (the first crypto line it can use, answered with its own key), and 200
+/// to BYE and OPTIONS.
+extension LoadRun {
+    func pbxHandlers(for stream: TLSStream) -> TLSStreamHandlers {
+        TLSStreamHandlers(
+            onHandshake: { [unowned self] stream in
+                relayConnected = true
+                pbxStreams[ObjectIdentifier(stream)] = (stream, SIPStreamFramer())
+            },
+            onData: { [unowned self] stream, bytes in
+                let key = ObjectIdentifier(stream)
+                guard var entry = pbxStreams[key] else { return bytes.count }
+                let frames = entry.framer.feed(bytes)
+                pbxStreams[key] = entry
+                for frame in frames {
+                    switch frame {
+                    case .message(let raw):
+                        if let message = try? SIPMessage(parsing: raw) { pbxReceived(message, on: stream) }
+                    case .keepAlivePing:
+                        SIPStreamFramer.pong.withUnsafeBytes { _ = stream.sendOnLoop($0) }
+                    case .keepAlivePong, .fatal:
+                        break
+                    }
+                }
+                return bytes.count
+            },
+            onClose: { [unowned self] stream, _ in
+                pbxStreams[ObjectIdentifier(stream)] = nil
+            })
+    }
+
+    private func pbxReceived(_ message: SIPMessage, on stream: TLSStream) {
+        guard message.isRequest else { return }
+        let reply: ([UInt8]) -> Void = { bytes in bytes.withUnsafeBytes { _ = stream.sendOnLoop($0) } }
+        switch message.method {
+        case .invite:
+            pbxInvite(message, reply: reply)
+        case .ack:
+            // Media starts at the ACK, not at the 200: a relay may drop packets that arrive before it has
+            // processed the answer (Sotto counts them as noPeerYet), which would read as loss here.
+            if let call = calls[message.callID], let endpoint = call.pbxEndpoint, !call.pbxMediaStarted {
+                call.pbxMediaStarted = true
+                engine.submit(.start(endpoint))
+            }
+        case .bye, .options, .cancel, .register:
+            reply(SIPText.response(to: message, status: 200, reason: "OK", toTag: SIPText.token(10)))
+        default:
+            reply(SIPText.response(to: message, status: 405, reason: "Method Not Allowed", toTag: SIPText.token(10)))
+        }
+    }
+
+    private func pbxInvite(_ message: SIPMessage, reply: ([UInt8]) -> Void) {
+        let toTag = SIPText.token(10)
+        guard let call = calls[message.callID], call.state == .inviting else {
+            // Not one of ours (or Call-ID rewritten in transit): refuse it, so the caller sees it.
+            reply(SIPText.response(to: message, status: 481, reason: "Call Does Not Exist", toTag: toTag))
+            return
+        }
+        guard call.pbxEndpoint == nil else { return }  // a retransmission
+        guard let target = SIPText.mediaTarget(message.body), let (tag, relayKey) = target.keys.first,
+            let destination = UDPAddress(ip: target.address.ip, port: target.address.port)
+        else {
+            reply(SIPText.response(to: message, status: 488, reason: "Not Acceptable Here", toTag: toTag))
+            return
+        }
+        let endpoint: MediaEndpoint
+        let ownKey: SRTPKeyMaterial
+        do {
+            ownKey = try SRTPKeyMaterial.generate(for: relayKey.profile)
+            endpoint = try MediaEndpoint(side: .pbx, ip: settings.pbxIP, call: call.media)
+            endpoint.outbound = try SRTPContext(key: ownKey, direction: .outbound)
+            endpoint.inbound = try SRTPContext(key: relayKey, direction: .inbound)
+        } catch {
+            reply(SIPText.response(to: message, status: 500, reason: "Server Internal Error", toTag: toTag))
+            return
+        }
+        endpoint.destination = destination
+        call.pbxEndpoint = endpoint
+        let contact = "Contact: <sip:pbx@\(settings.pbxIP):\(settings.listenPort);transport=tls>"
+        reply(
+            SIPText.response(
+                to: message, status: 180, reason: "Ringing", toTag: toTag, recordRoute: true, extra: [contact]))
+        let body = SIPText.sdp(
+            ip: settings.pbxIP, port: endpoint.socket.localAddress.port, codec: settings.codec,
+            ptime: settings.ptimeMilliseconds, cryptoTag: tag, key: ownKey)
+        reply(
+            SIPText.response(
+                to: message, status: 200, reason: "OK", toTag: toTag, recordRoute: true, extra: [contact], body: body))
+    }
+}

@@ -1,0 +1,332 @@
+import Dispatch
+import Foundation
+import SIP
+import SRTP
+import TLS
+import Transport
+
+/// One load test: the PBX (a TLS SIP UAS), the softphones (UACs), the call scheduler and the media
+/// engine. Everything but the media thread lives on one signalling loop.
+final class LoadRun: @unchecked Sendable {
+    let settings: LoadgenSettings
+    let loop = EventLoop(label: "loadgen-sip")
+    let engine: MediaEngine
+    let frames: PayloadFrames
+    var phones: [Softphone] = []
+    var listener: TCPListener?
+    var pbxStreams: [ObjectIdentifier: (stream: TLSStream, framer: SIPStreamFramer)] = [:]
+    var relayConnected = false
+    var calls: [String: Call] = [:]
+    var ended: [Call] = []
+    var started = 0
+    var active = 0
+    var runStart: UInt64 = 0
+    var finishedAt: UInt64 = 0
+    let finished = DispatchSemaphore(value: 0)
+    private var ticker: DispatchSourceTimer?
+    private var stopping = false
+
+    init(settings: LoadgenSettings) throws(LoadgenError) {
+        self.settings = settings
+        frames = try PayloadFrames.make(codec: settings.codec, ptimeMilliseconds: settings.ptimeMilliseconds)
+        engine = try MediaEngine(ptimeMilliseconds: settings.ptimeMilliseconds)
+    }
+
+    // MARK: Set-up
+
+    /// Starts the PBX listener, waits for the relay to connect to it (up to the ready timeout),
+    /// connects the phones, then runs the calls. Blocks until every call has ended.
+    func execute() throws(LoadgenError) {
+        do {
+            _ = try SRTPLibrary.start()
+        } catch {
+            throw LoadgenError("libsrtp2 did not start: \(error.reason)")
+        }
+        let serverContext: TLSContext
+        let clientContext: TLSContext
+        do {
+            serverContext = try TLSContext(
+                .server(certificateChainFile: settings.certificate, privateKeyFile: settings.privateKey))
+            clientContext = try TLSContext(.client(serverName: settings.serverName, caFile: settings.caFile))
+        } catch {
+            throw LoadgenError("TLS set-up failed: \(error)")
+        }
+        let listenAddress: SocketAddress
+        let relayAddress: SocketAddress
+        do {
+            listenAddress = try SocketAddress(ip: settings.listenHost, port: settings.listenPort)
+            relayAddress = try SocketAddress(ip: settings.relayHost, port: settings.relayPort)
+            let listener = try TCPListener(
+                address: listenAddress, context: serverContext, loop: loop, logger: .none
+            ) { [unowned self] stream in pbxHandlers(for: stream) }
+            self.listener = listener
+            listener.start()
+        } catch {
+            throw LoadgenError(
+                "the PBX side could not listen on \(settings.listenHost):\(settings.listenPort): \(error.reason)")
+        }
+        engine.start()
+        // The relay refuses calls (503) until its connection to the upstream is up: wait for it.
+        let readyBy = DispatchTime.now() + settings.readyTimeoutSeconds
+        while DispatchTime.now() < readyBy && !loop.queue.sync(execute: { relayConnected }) {
+            usleep(20_000)
+        }
+        let phoneCount = max(1, min(settings.phones, settings.calls > 0 ? settings.calls : settings.phones))
+        loop.queue.sync {
+            for index in 0..<phoneCount {
+                let phone = Softphone(index: index, run: self)
+                phones.append(phone)
+                phone.connect(to: relayAddress, context: clientContext, serverName: settings.serverName, loop: loop)
+            }
+        }
+        let phonesBy = DispatchTime.now() + 10
+        while DispatchTime.now() < phonesBy && !loop.queue.sync(execute: { phones.allSatisfy { $0.open || $0.closed } })
+        {
+            usleep(10_000)
+        }
+        loop.queue.sync {
+            runStart = engine.now()
+            let timer = DispatchSource.makeTimerSource(queue: loop.queue)
+            timer.schedule(deadline: .now(), repeating: .milliseconds(5))
+            timer.setEventHandler { [unowned self] in schedule() }
+            ticker = timer
+            timer.resume()
+        }
+        finished.wait()
+        engine.shutdown()
+        loop.queue.sync {
+            listener?.stop()
+            for phone in phones { phone.stream?.close() }
+        }
+    }
+
+    /// Every call's outcome, in call order (read after ``execute()``).
+    var results: [CallResult] {
+        loop.queue.sync { ended.map(\.result).sorted { $0.number < $1.number } }
+    }
+
+    func phoneReady(_ phone: Softphone) {}
+
+    // MARK: Scheduling
+
+    private var elapsedSeconds: Double { Double(engine.now() &- runStart) / 1e9 }
+
+    /// Starts calls while the limits allow (every 5 ms on the loop).
+    private func schedule() {
+        guard !stopping else { return }
+        let elapsed = elapsedSeconds
+        let windowOpen = settings.durationSeconds <= 0 || elapsed < settings.durationSeconds
+        let more = settings.calls == 0 || started < settings.calls
+        while windowOpen && more && (settings.calls == 0 || started < settings.calls) && active < settings.concurrency {
+            if settings.rate > 0 && Double(started) >= settings.rate * elapsed + 1 { break }
+            startCall()
+        }
+        let noMore = !windowOpen || (settings.calls > 0 && started >= settings.calls)
+        if noMore && active == 0 {
+            stopping = true
+            finishedAt = engine.now()
+            ticker?.cancel()
+            finished.signal()
+        }
+    }
+
+    private func startCall() {
+        let number = started
+        started += 1
+        active += 1
+        let phone = phones[number % phones.count]
+        let call = Call(number: number, phone: phone, media: CallMedia(number: number, frames: frames))
+        calls[call.callID] = call
+        // A watchdog: a call not over long after its hold time is given up.
+        loop.queue.asyncAfter(deadline: .now() + settings.holdSeconds + 40) { [self] in
+            if call.state != .done { fail(call, "timeout") }
+        }
+        guard phone.open else {
+            fail(call, phone.closed ? "connection failed" : "no connection")
+            return
+        }
+        let key: SRTPKeyMaterial
+        let endpoint: MediaEndpoint
+        do {
+            key = try SRTPKeyMaterial.generate(for: settings.profile)
+            endpoint = try MediaEndpoint(side: .phone, ip: settings.phoneIP, call: call.media)
+            endpoint.outbound = try SRTPContext(key: key, direction: .outbound)
+        } catch {
+            fail(call, "local set-up: \(error)")
+            return
+        }
+        call.phoneEndpoint = endpoint
+        let body = SIPText.sdp(
+            ip: settings.phoneIP, port: endpoint.socket.localAddress.port, codec: settings.codec,
+            ptime: settings.ptimeMilliseconds, cryptoTag: 1, key: key)
+        call.toHeader = "<sip:pbx@\(settings.listenHost)>"
+        let invite = SIPText.request(
+            "INVITE", uri: "sip:pbx@\(settings.listenHost):\(settings.listenPort);transport=tls",
+            headers: [
+                "Via: SIP/2.0/TLS \(settings.phoneIP):5061;branch=\(call.inviteBranch);rport",
+                "Max-Forwards: 70",
+                "From: <sip:\(phone.aor)@loadgen.invalid>;tag=\(call.fromTag)",
+                "To: \(call.toHeader)",
+                "Call-ID: \(call.callID)",
+                "CSeq: 1 INVITE",
+                "Contact: <sip:\(phone.aor)@\(settings.phoneIP):5061;transport=tls>",
+                "User-Agent: sotto-loadgen",
+            ], body: body)
+        call.inviteSentAt = engine.now()
+        phone.send(invite)
+    }
+
+    // MARK: The phone side
+
+    func phoneReceived(_ message: SIPMessage, on phone: Softphone) {
+        guard let call = calls[message.callID], call.state != .done else { return }
+        guard let status = message.statusLine?.statusCode else {
+            // A request from the PBX side (BYE, say): answer 200 so it is not retried.
+            if message.method != .ack {
+                phone.send(SIPText.response(to: message, status: 200, reason: "OK", toTag: nil))
+            }
+            return
+        }
+        switch message.cseq.method {
+        case .invite:
+            if status < 200 { return }
+            if status >= 300 {
+                // The UAC ACKs a non-2xx final response itself, hop by hop (RFC 3261 §17.1.1.3).
+                phone.send(ack(for: call, response: message, sameTransaction: true))
+                call.result.status = status
+                fail(call, "SIP \(status)")
+                return
+            }
+            guard call.state == .inviting else {
+                phone.send(ack(for: call, response: message, sameTransaction: false))  // a retransmitted 200
+                return
+            }
+            call.result.status = status
+            call.result.setupMs = Double(engine.now() &- call.inviteSentAt) / 1e6
+            call.toHeader = message.firstValue(of: "To") ?? call.toHeader
+            call.routeSet = message.headers(named: "Record-Route").map(\.value).reversed()
+            if let contact = message.firstValue(of: "Contact"), let address = try? SIPNameAddress(parsing: contact) {
+                call.remoteTarget = address.uri.description
+            }
+            phone.send(ack(for: call, response: message, sameTransaction: false))
+            guard let target = SIPText.mediaTarget(message.body), let (_, key) = target.keys.first,
+                let endpoint = call.phoneEndpoint,
+                let destination = UDPAddress(ip: target.address.ip, port: target.address.port),
+                let inbound = try? SRTPContext(key: key, direction: .inbound)
+            else {
+                call.state = .answered
+                fail(call, "unusable SDP answer", sendBye: true)
+                return
+            }
+            endpoint.destination = destination
+            endpoint.inbound = inbound
+            engine.submit(.start(endpoint))
+            call.state = .answered
+            loop.queue.asyncAfter(deadline: .now() + settings.holdSeconds) { [self] in hangUp(call) }
+        case .bye:
+            call.byeAnswered = true
+            if status >= 300 { call.result.failure = call.result.failure ?? "BYE answered \(status)" }
+            complete(call)
+        default:
+            return
+        }
+    }
+
+    private func ack(for call: Call, response: SIPMessage, sameTransaction: Bool) -> [UInt8] {
+        let to = response.firstValue(of: "To") ?? call.toHeader
+        var headers = [
+            "Via: SIP/2.0/TLS \(settings.phoneIP):5061;branch=\(sameTransaction ? call.inviteBranch : SIPText.branch());rport",
+            "Max-Forwards: 70",
+        ]
+        var uri = "sip:pbx@\(settings.listenHost):\(settings.listenPort);transport=tls"
+        if !sameTransaction {
+            headers += call.routeSet.map { "Route: \($0)" }
+            if !call.remoteTarget.isEmpty { uri = call.remoteTarget }
+        }
+        headers += [
+            "From: <sip:\(call.phone.aor)@loadgen.invalid>;tag=\(call.fromTag)", "To: \(to)",
+            "Call-ID: \(call.callID)", "CSeq: 1 ACK",
+        ]
+        return SIPText.request("ACK", uri: uri, headers: headers)
+    }
+
+    private func bye(for call: Call) -> [UInt8] {
+        let uri = call.remoteTarget.isEmpty ? "sip:pbx@\(settings.listenHost)" : call.remoteTarget
+        return SIPText.request(
+            "BYE", uri: uri,
+            headers: [
+                "Via: SIP/2.0/TLS \(settings.phoneIP):5061;branch=\(SIPText.branch());rport", "Max-Forwards: 70",
+            ] + call.routeSet.map { "Route: \($0)" } + [
+                "From: <sip:\(call.phone.aor)@loadgen.invalid>;tag=\(call.fromTag)", "To: \(call.toHeader)",
+                "Call-ID: \(call.callID)", "CSeq: 2 BYE",
+            ])
+    }
+
+    /// The hold time is over: stop sending, let the last packets arrive, collect, then BYE.
+    private func hangUp(_ call: Call) {
+        guard call.state == .answered else { return }
+        call.state = .stopping
+        engine.submit(.stop(call.media))
+        loop.queue.asyncAfter(deadline: .now() + .milliseconds(150)) { [self] in
+            guard call.state == .stopping else { return }
+            collectMedia(call)
+            call.state = .byeSent
+            call.phone.send(bye(for: call))
+        }
+    }
+
+    private func collectMedia(_ call: Call) {
+        let endpoints = call.endpoints
+        call.phoneEndpoint = nil
+        call.pbxEndpoint = nil
+        engine.submit(
+            .finish(call.media, endpoints) { [self] media in
+                loop.execute { [self] in
+                    call.result.directions = media.directions
+                    if media.phoneFirstMedia > 0 && media.phoneFirstMedia >= call.inviteSentAt {
+                        call.result.firstMediaMs = Double(media.phoneFirstMedia - call.inviteSentAt) / 1e6
+                    }
+                    call.mediaCollected = true
+                    complete(call)
+                }
+            })
+    }
+
+    private func complete(_ call: Call) {
+        guard call.state != .done, call.byeAnswered, call.mediaCollected else { return }
+        if call.result.failure == nil { call.result.completed = true }
+        end(call)
+    }
+
+    /// Ends a call as failed (once): its media is collected (what flowed still counts) and it leaves the run.
+    func fail(_ call: Call, _ reason: String, sendBye: Bool = false) {
+        guard call.state != .done else { return }
+        if call.result.failure == nil { call.result.failure = reason }
+        if sendBye { call.phone.send(bye(for: call)) }
+        let endpoints = call.endpoints
+        call.phoneEndpoint = nil
+        call.pbxEndpoint = nil
+        if !endpoints.isEmpty {
+            let media = call.media
+            engine.submit(
+                .finish(media, endpoints) { [self] result in
+                    loop.execute { call.result.directions = result.directions }
+                })
+        }
+        end(call)
+    }
+
+    private func end(_ call: Call) {
+        call.state = .done
+        ended.append(call)
+        active -= 1
+        // Kept a little longer so late messages for it are recognised and ignored.
+        loop.queue.asyncAfter(deadline: .now() + 5) { [self] in calls[call.callID] = nil }
+    }
+
+    func phoneClosed(_ phone: Softphone, reason: String) {
+        for call in calls.values where call.phone === phone && call.state != .done {
+            fail(call, "connection lost")
+        }
+    }
+}

@@ -1,0 +1,190 @@
+import ArgumentParser
+import Foundation
+import Glibc
+import SRTP
+
+/// `sotto-loadgen`: plays softphones and a PBX at once and drives real calls through a relay.
+struct LoadgenCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sotto-loadgen",
+        abstract: "Load-test a SIP-over-TLS + SRTP relay by playing both the softphones and the PBX.",
+        discussion: "Exit status: 0 when every limit is met, 1 when failures, loss or integrity errors exceed them, "
+            + "2 for bad arguments or a set-up failure.")
+
+    @Option(help: "The relay's SIP-over-TLS address (softphones connect here), IP:PORT.")
+    var relay: String
+
+    @Option(
+        help: ArgumentHelp(
+            "Where the PBX side listens (point the relay's upstream here), IP:PORT. Use another loopback "
+                + "IP than the phones so the relay can tell them apart."))
+    var listen: String = "127.0.0.2:5062"
+
+    @Option(help: "The name the relay's certificate must carry (default: the relay's host).")
+    var serverName: String?
+
+    @Option(help: "IP the softphones' media sockets bind to.")
+    var phoneIP: String = "127.0.0.1"
+
+    @Option(help: "IP the PBX side's media sockets bind to (default: the --listen IP).")
+    var pbxIP: String?
+
+    @Option(help: "Calls to place in total (0: until --duration ends).")
+    var calls: Int = 10
+
+    @Option(help: "Calls up at once.")
+    var concurrency: Int = 10
+
+    @Option(help: "New calls per second (0: as fast as concurrency allows).")
+    var rate: Double = 0
+
+    @Option(help: "Seconds each call carries media before BYE.")
+    var hold: Double = 5
+
+    @Option(help: "Seconds during which new calls start (0: no limit).")
+    var duration: Double = 0
+
+    @Option(help: "Codec: opus or pcmu.")
+    var codec: String = "opus"
+
+    @Option(help: "SRTP suite the softphones offer.")
+    var suite: String = "AES_CM_128_HMAC_SHA1_80"
+
+    @Option(help: "Packetisation in milliseconds (10, 20, 40 or 60).")
+    var ptime: Int = 20
+
+    @Option(help: "Softphones (TLS connections, distinct AORs); calls are spread over them.")
+    var phones: Int = 50
+
+    @Option(help: "Write the report as JSON to this file.")
+    var json: String?
+
+    @Option(help: "Largest acceptable packet loss, in percent.")
+    var maxLoss: Double = 0.1
+
+    @Option(help: "Largest acceptable number of failed calls.")
+    var maxFailures: Int = 0
+
+    @Option(help: "Seconds to wait for the relay to connect to the PBX side before starting calls.")
+    var readyTimeout: Double = 10
+
+    @Option(help: "PEM certificate chain of the PBX side's TLS server.")
+    var cert: String
+
+    @Option(help: "PEM private key of the PBX side's TLS server.")
+    var key: String
+
+    @Option(help: "PEM CA bundle that verifies the relay's certificate (default: the system's).")
+    var ca: String?
+
+    /// Checks the options and turns them into settings.
+    func settings() throws(LoadgenError) -> LoadgenSettings {
+        let (relayHost, relayPort) = try splitHostPort(relay, option: "--relay")
+        let (listenHost, listenPort) = try splitHostPort(listen, option: "--listen")
+        guard let codec = Codec(rawValue: codec.lowercased()) else {
+            throw LoadgenError("--codec must be opus or pcmu, not \"\(self.codec)\"")
+        }
+        guard SRTPProfile(rawValue: suite) != nil else {
+            throw LoadgenError(
+                "--suite must be one of \(SRTPProfile.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard [10, 20, 40, 60].contains(ptime) else { throw LoadgenError("--ptime must be 10, 20, 40 or 60") }
+        guard calls >= 0, concurrency >= 1, phones >= 1, rate >= 0, hold > 0, duration >= 0, maxLoss >= 0,
+            maxFailures >= 0, readyTimeout >= 0
+        else {
+            throw LoadgenError(
+                "--calls, --rate, --duration, --max-loss, --max-failures and --ready-timeout must not be negative; "
+                    + "--concurrency and --phones at least 1; --hold above 0")
+        }
+        guard calls > 0 || duration > 0 else { throw LoadgenError("give --calls or --duration (or both)") }
+        for (option, path) in [("--cert", cert), ("--key", key), ("--ca", ca ?? "")] where !path.isEmpty {
+            guard FileManager.default.isReadableFile(atPath: path) else {
+                throw LoadgenError("\(option) \(path) cannot be read")
+            }
+        }
+        return LoadgenSettings(
+            relayHost: relayHost, relayPort: relayPort, serverName: serverName ?? relayHost, listenHost: listenHost,
+            listenPort: listenPort, phoneIP: phoneIP, pbxIP: pbxIP ?? listenHost, calls: calls,
+            concurrency: concurrency, rate: rate, holdSeconds: hold, durationSeconds: duration, codec: codec,
+            suite: suite, ptimeMilliseconds: ptime, phones: phones, maxLossPercent: maxLoss, maxFailures: maxFailures,
+            readyTimeoutSeconds: readyTimeout, certificate: cert, privateKey: key, caFile: ca)
+    }
+
+    func run() throws {
+        let settings: LoadgenSettings
+        do {
+            settings = try self.settings()
+        } catch {
+            throw Failure(message: "sotto-loadgen: \(error)", status: 2)
+        }
+        let report: LoadgenReport
+        do {
+            report = try Self.execute(settings)
+        } catch {
+            throw Failure(message: "sotto-loadgen: \(error)", status: 2)
+        }
+        print(report.text)
+        if let json {
+            do {
+                try report.json().write(to: URL(fileURLWithPath: json))
+            } catch {
+                throw Failure(
+                    message: "sotto-loadgen: the JSON report could not be written to \(json): \(error)", status: 2)
+            }
+        }
+        if !report.passed { throw ExitCode(1) }
+    }
+
+    /// Runs the load test and builds its report.
+    static func execute(_ settings: LoadgenSettings) throws(LoadgenError) -> LoadgenReport {
+        signal(SIGPIPE, SIG_IGN)
+        let run = try LoadRun(settings: settings)
+        let progress = Progress(run: run)
+        let cpuBefore = cpuSeconds()
+        progress.start()
+        try run.execute()
+        progress.stop()
+        let cpu = cpuSeconds() - cpuBefore
+        let results = run.results
+        let duration = Double(run.finishedAt &- run.runStart) / 1e9
+        return LoadgenReport.make(
+            settings: settings, results: results, latency: run.engine.latency, durationSeconds: duration,
+            cpuSeconds: cpu, skipped: run.engine.skippedTotal)
+    }
+
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+            + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    }
+
+    /// An error with the exit status it maps to.
+    struct Failure: Error, CustomStringConvertible {
+        let message: String
+        let status: Int32
+        var description: String { message }
+    }
+
+    /// Parses, runs and exits: 2 for argument and set-up errors (ArgumentParser's own default is 64).
+    static func entry(_ arguments: [String]) -> Int32 {
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+            return 0
+        } catch let failure as Failure {
+            FileHandle.standardError.write(Data((failure.message + "\n").utf8))
+            return failure.status
+        } catch let code as ExitCode {
+            return code.rawValue
+        } catch {
+            let status = exitCode(for: error).rawValue
+            if status == 0 {
+                print(fullMessage(for: error))
+                return 0
+            }
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n" + usageString() + "\n").utf8))
+            return 2
+        }
+    }
+}

@@ -1,0 +1,62 @@
+extension LoadgenReport {
+    /// The final text report.
+    var text: String {
+        let f = Self.format
+        var lines: [String] = []
+        lines.append(
+            "sotto-loadgen: \(settings.calls) calls (concurrency \(settings.concurrency)) through "
+                + "\(settings.relayHost):\(settings.relayPort), \(settings.codec.rawValue) \(settings.ptimeMilliseconds) ms, "
+                + "\(settings.suite), hold \(f(settings.holdSeconds, 1)) s")
+        lines.append("duration            \(f(durationSeconds, 2)) s")
+        lines.append(
+            "calls               attempted \(calls.attempted), completed \(calls.completed), failed \(calls.failed), "
+                + "\(f(calls.callsPerSecond, 2)) calls/s")
+        for (cause, count) in calls.failuresByStatus.sorted(by: { $0.key < $1.key }) {
+            lines.append("  failed: \(cause)  \(count)")
+        }
+        let s = calls.inviteTo200Ms
+        let m = calls.inviteToFirstMediaMs
+        lines.append(
+            "setup INVITE→200    p50 \(f(s.p50, 2)) ms  p90 \(f(s.p90, 2))  p99 \(f(s.p99, 2))  max \(f(s.max, 2))")
+        lines.append(
+            "setup INVITE→media  p50 \(f(m.p50, 2)) ms  p90 \(f(m.p90, 2))  p99 \(f(m.p99, 2))  max \(f(m.max, 2))")
+        lines.append("")
+        lines.append("media               phone→PBX        PBX→phone")
+        let a = media.phoneToPBX
+        let b = media.pbxToPhone
+        func row(_ name: String, _ x: String, _ y: String) {
+            lines.append(
+                name.padding(toLength: 20, withPad: " ", startingAt: 0)
+                    + x.padding(toLength: 17, withPad: " ", startingAt: 0) + y)
+        }
+        row("  sent", "\(a.sent)", "\(b.sent)")
+        row("  received", "\(a.received)", "\(b.received)")
+        row("  lost", "\(a.lost) (\(f(a.lossPercent, 3)) %)", "\(b.lost) (\(f(b.lossPercent, 3)) %)")
+        row("  reordered", "\(a.reordered)", "\(b.reordered)")
+        row("  duplicates", "\(a.duplicates)", "\(b.duplicates)")
+        row("  auth failures", "\(a.authFailures)", "\(b.authFailures)")
+        row("  wrong SSRC", "\(a.wrongSSRC)", "\(b.wrongSSRC)")
+        row("  corrupt payload", "\(a.corrupt)", "\(b.corrupt)")
+        row("  other drops", "\(a.otherDrops)", "\(b.otherDrops)")
+        row(
+            "  jitter mean/max", "\(f(a.jitterMeanMs, 2))/\(f(a.jitterMaxMs, 2)) ms",
+            "\(f(b.jitterMeanMs, 2))/\(f(b.jitterMaxMs, 2)) ms")
+        row("  latency p50", "\(f(a.latencyMs.p50, 3)) ms", "\(f(b.latencyMs.p50, 3)) ms")
+        row("  latency p90", "\(f(a.latencyMs.p90, 3)) ms", "\(f(b.latencyMs.p90, 3)) ms")
+        row("  latency p99", "\(f(a.latencyMs.p99, 3)) ms", "\(f(b.latencyMs.p99, 3)) ms")
+        row("  latency max", "\(f(a.latencyMs.max, 3)) ms", "\(f(b.latencyMs.max, 3)) ms")
+        lines.append("")
+        lines.append(
+            "total               sent \(media.packetsSent), received \(media.packetsReceived), loss "
+                + "\(f(media.lossPercent, 3)) %, \(f(media.packetsPerSecond, 0)) packets/s")
+        lines.append(
+            "generator           CPU \(f(media.generatorCPUSeconds, 2)) s, \(f(media.generatorCPUPerPacketUs, 2)) µs/packet, "
+                + "skipped slots \(media.generatorSkipped)")
+        if passed {
+            lines.append("result              PASS")
+        } else {
+            for violation in violations { lines.append("result              FAIL: \(violation)") }
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,327 @@
+internal import CSottoShims
+import Dispatch
+import Foundation
+import Glibc
+import Histogram
+import RTPWire
+import SRTP
+import Synchronization
+import Transport
+
+/// Counters the progress line reads from another thread while the media thread runs.
+final class MediaTotals: Sendable {
+    let sent = Atomic<Int>(0)
+    let received = Atomic<Int>(0)
+    let authFailures = Atomic<Int>(0)
+}
+
+/// One direction of one call, as the media thread counted it when the call ended.
+struct DirectionResult: Sendable, Codable, Equatable {
+    var sent = 0
+    var received = 0
+    var lost = 0
+    var reordered = 0
+    var duplicates = 0
+    var authFailures = 0
+    var wrongSSRC = 0
+    var corrupt = 0
+    var otherDrops = 0
+    /// RFC 3550 interarrival jitter at the end of the stream, in milliseconds.
+    var jitterMs = 0.0
+    /// The largest jitter seen during the stream, in milliseconds.
+    var maxJitterMs = 0.0
+    /// The largest one-way latency through the relay, in microseconds.
+    var maxLatencyUs: UInt64 = 0
+}
+
+/// What the media thread hands back for a finished call: index 0 is phone → PBX, 1 is PBX → phone.
+struct CallMediaResult: Sendable {
+    var directions = [DirectionResult(), DirectionResult()]
+    /// When the phone received its first valid packet (engine clock, ns), or 0.
+    var phoneFirstMedia: UInt64 = 0
+    /// Ticks the generator skipped because it fell behind (both sides).
+    var skipped = 0
+}
+
+/// The generator's media thread: paces every stream (batched `sendmmsg` per socket), receives on
+/// one epoll set (`recvmmsg`), unprotects and checks every packet.
+///
+/// Sending and receiving share one thread on purpose: the per-packet state (sequence accounting,
+/// the send-time rings, the SRTP contexts, the histograms) is then touched by one thread only, with
+/// no lock or atomic on the packet path. The signalling loop talks to it through a small command queue.
+final class MediaEngine: @unchecked Sendable {
+    enum Command {
+        case start(MediaEndpoint)
+        case stop(CallMedia)
+        case finish(CallMedia, [MediaEndpoint], @Sendable (CallMediaResult) -> Void)
+        case shutdown
+    }
+
+    /// Latency in microseconds: index 0 phone → PBX, 1 PBX → phone. Read only after ``shutdown()``.
+    private(set) var latency: [Histogram<UInt64>] = [
+        Histogram(lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three),
+        Histogram(lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three),
+    ]
+    let totals = MediaTotals()
+    let intervalNanoseconds: UInt64
+    private let epoch = DispatchTime.now().uptimeNanoseconds
+    private let pending = Mutex<[Command]>([])
+    private let done = DispatchSemaphore(value: 0)
+    private let epollFD: Int32
+    private let events: UnsafeMutablePointer<epoll_event>
+    private let maxEvents: Int32 = 256
+    private let sendBatch = DatagramBatch(capacity: 8, datagramSize: 1500, tailroom: SRTPContext.maximumTrailerLength)
+    private let receiveBatch = DatagramBatch(
+        capacity: 32, datagramSize: 1500, tailroom: SRTPContext.maximumTrailerLength)
+    private var slots: [MediaEndpoint?] = []
+    private var freeSlots: [Int] = []
+    private var senders: [MediaEndpoint] = []
+    private var running = true
+    /// Packet slots skipped by finished calls' senders (read after ``shutdown()``).
+    private(set) var skippedTotal = 0
+
+    init(ptimeMilliseconds: Int) throws(LoadgenError) {
+        intervalNanoseconds = UInt64(ptimeMilliseconds) * 1_000_000
+        epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
+        guard epollFD >= 0 else { throw LoadgenError("the media thread has no epoll set (errno \(errno))") }
+        events = .allocate(capacity: Int(maxEvents))
+    }
+
+    deinit {
+        events.deallocate()
+        Glibc.close(epollFD)
+    }
+
+    /// The engine's clock: nanoseconds since it was made.
+    func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds &- epoch }
+
+    /// Starts the media thread.
+    func start() {
+        let thread = Thread { [self] in
+            run()
+            done.signal()
+        }
+        thread.name = "loadgen-media"
+        thread.start()
+    }
+
+    /// Queues a command for the media thread (from any thread).
+    func submit(_ command: Command) {
+        pending.withLock { $0.append(command) }
+    }
+
+    /// Stops the thread and waits for it; the histograms are final afterwards.
+    func shutdown() {
+        submit(.shutdown)
+        done.wait()
+    }
+
+    private func run() {
+        while running {
+            let commands = pending.withLock { queued -> [Command] in
+                let taken = queued
+                queued.removeAll(keepingCapacity: true)
+                return taken
+            }
+            for command in commands { handle(command) }
+            let now = now()
+            var earliest = now &+ 5_000_000
+            for endpoint in senders {
+                if endpoint.nextSend <= now { send(endpoint, now: now) }
+                earliest = min(earliest, endpoint.nextSend)
+            }
+            let after = self.now()
+            let wait = earliest > after ? Int32(min(5, (earliest - after + 999_999) / 1_000_000)) : 0
+            let ready = epoll_wait(epollFD, events, maxEvents, wait)
+            if ready <= 0 { continue }
+            for index in 0..<Int(ready) {
+                let token = Int(events[index].data.u64)
+                guard token < slots.count, let endpoint = slots[token] else { continue }
+                receive(endpoint)
+            }
+        }
+        for case let endpoint? in slots { close(endpoint) }
+    }
+
+    private func handle(_ command: Command) {
+        switch command {
+        case .start(let endpoint):
+            endpoint.call.endpoints[endpoint.side.rawValue] = endpoint
+            let token: Int
+            if let free = freeSlots.popLast() {
+                token = free
+                slots[token] = endpoint
+            } else {
+                token = slots.count
+                slots.append(endpoint)
+            }
+            endpoint.token = token
+            var event = epoll_event()
+            event.events = EPOLLIN.rawValue
+            event.data.u64 = UInt64(token)
+            _ = epoll_ctl(epollFD, EPOLL_CTL_ADD, endpoint.socket.fd, &event)
+            endpoint.sending = true
+            endpoint.nextSend = now()
+            senders.append(endpoint)
+        case .stop(let call):
+            for case let endpoint? in call.endpoints { endpoint.sending = false }
+            senders.removeAll { !$0.sending }
+        case .finish(let call, let endpoints, let completion):
+            for endpoint in endpoints { endpoint.sending = false }
+            senders.removeAll { !$0.sending }
+            let outcome = result(of: call, endpoints: endpoints)
+            skippedTotal += outcome.skipped
+            completion(outcome)
+            for endpoint in endpoints { close(endpoint) }
+        case .shutdown:
+            running = false
+        }
+    }
+
+    private func close(_ endpoint: MediaEndpoint) {
+        if endpoint.token >= 0 {
+            _ = epoll_ctl(epollFD, EPOLL_CTL_DEL, endpoint.socket.fd, nil)
+            slots[endpoint.token] = nil
+            freeSlots.append(endpoint.token)
+            endpoint.token = -1
+        }
+        endpoint.socket.close()
+    }
+
+    private func result(of call: CallMedia, endpoints: [MediaEndpoint]) -> CallMediaResult {
+        var result = CallMediaResult()
+        let bySide = Dictionary(endpoints.map { ($0.side, $0) }, uniquingKeysWith: { first, _ in first })
+        // Direction 0: sent by the phone, received by the PBX; direction 1 the other way.
+        for (direction, (from, to)) in [(Side.phone, Side.pbx), (.pbx, .phone)].enumerated() {
+            var entry = DirectionResult()
+            if let sender = bySide[from] {
+                entry.sent = Int(sender.sent) - sender.sendErrors
+                result.skipped += sender.skipped
+            }
+            if let receiver = bySide[to] {
+                let statistics = receiver.statistics
+                let unitsPerMs = Double(call.frames.codec.clockRate) / 1000
+                entry.received = statistics.received
+                entry.reordered = statistics.reordered
+                entry.duplicates = statistics.duplicates
+                entry.authFailures = statistics.authFailures
+                entry.wrongSSRC = statistics.wrongSSRC
+                entry.corrupt = statistics.corrupt
+                entry.otherDrops = statistics.otherDrops
+                entry.jitterMs = statistics.jitter / unitsPerMs
+                entry.maxJitterMs = statistics.maxJitter / unitsPerMs
+                entry.maxLatencyUs = receiver.maxLatency / 1000
+                if to == .phone { result.phoneFirstMedia = statistics.firstArrival }
+            }
+            entry.lost = max(0, entry.sent - entry.received)
+            result.directions[direction] = entry
+        }
+        return result
+    }
+
+    // MARK: The packet path
+
+    private func send(_ endpoint: MediaEndpoint, now: UInt64) {
+        guard let destination = endpoint.destination, let outbound = endpoint.outbound else { return }
+        let frames = endpoint.call.frames
+        var count = 0
+        while endpoint.nextSend <= now && count < sendBatch.capacity {
+            let index = endpoint.sent
+            let slot = sendBatch.slot(count)
+            let fields = RTPHeaderFields(
+                marker: index == 0, payloadType: frames.codec.payloadType,
+                sequenceNumber: UInt16(truncatingIfNeeded: index),
+                timestamp: UInt32(truncatingIfNeeded: index &* UInt64(frames.samplesPerFrame)), ssrc: endpoint.ssrc)
+            guard let header = RTPHeader.write(fields, into: slot).value else { break }
+            let payload = frames.frame(index)
+            payload.withUnsafeBytes {
+                (slot.baseAddress! + header).copyMemory(from: $0.baseAddress!, byteCount: $0.count)
+            }
+            endpoint.sent += 1
+            endpoint.nextSend &+= intervalNanoseconds
+            guard let length = outbound.protectRTP(slot, length: header + payload.count).length else {
+                endpoint.sendErrors += 1
+                continue
+            }
+            endpoint.ownRing.store(index: index, time: now)
+            sendBatch.queue(entry: count, slot: count, length: length, to: destination)
+            count += 1
+        }
+        if endpoint.nextSend <= now {
+            // More than a batch behind: the generator is saturated. Skip ahead and count it.
+            let behind = (now - endpoint.nextSend) / intervalNanoseconds + 1
+            endpoint.skipped += Int(behind)
+            endpoint.nextSend &+= behind * intervalNanoseconds
+        }
+        guard count > 0 else { return }
+        let accepted = sendBatch.send(count: count, from: endpoint.socket.fd)
+        let refused = accepted < 0 ? count : count - accepted
+        endpoint.sendErrors += refused
+        totals.sent.add(count - refused, ordering: .relaxed)
+    }
+
+    private func receive(_ endpoint: MediaEndpoint) {
+        let fd = endpoint.socket.fd
+        for _ in 0..<4 {
+            let count = receiveBatch.receive(from: fd)
+            guard count > 0 else { return }
+            let arrival = now()
+            for index in 0..<count {
+                check(endpoint, slot: receiveBatch.slot(index), length: receiveBatch.length(index), arrival: arrival)
+            }
+            if count < receiveBatch.capacity { return }
+        }
+    }
+
+    private func check(_ endpoint: MediaEndpoint, slot: UnsafeMutableRawBufferPointer, length: Int, arrival: UInt64) {
+        guard let inbound = endpoint.inbound else {
+            endpoint.statistics.otherDrops += 1
+            return
+        }
+        // SRTCP (payload types 72-76 in the second octet's low bits) is not checked: the generator sends none.
+        if length >= 2, (200...204).contains(slot[1]) { return }
+        let plain: Int
+        switch inbound.unprotectRTP(slot, length: length) {
+        case .ok(let octets):
+            plain = octets
+        case .dropped(.authFailed):
+            endpoint.statistics.authFailures += 1
+            totals.authFailures.add(1, ordering: .relaxed)
+            return
+        case .dropped(.replay):
+            endpoint.statistics.duplicates += 1
+            return
+        case .dropped:
+            endpoint.statistics.otherDrops += 1
+            return
+        }
+        guard let header = RTPHeader.parse(UnsafeRawBufferPointer(rebasing: slot[..<plain])).value else {
+            endpoint.statistics.otherDrops += 1
+            return
+        }
+        guard header.ssrc == endpoint.expectedSSRC else {
+            endpoint.statistics.wrongSSRC += 1
+            return
+        }
+        let index = endpoint.statistics.indexFor(sequence: header.sequenceNumber)
+        let expected = endpoint.call.frames.frame(index)
+        let payload = header.payload
+        let same =
+            payload.count == expected.count
+            && expected.withUnsafeBytes { memcmp($0.baseAddress!, payload.baseAddress!, $0.count) == 0 }
+        guard same else {
+            endpoint.statistics.corrupt += 1
+            return
+        }
+        if let sentAt = endpoint.peerRing.time(of: index), arrival >= sentAt {
+            let nanoseconds = arrival - sentAt
+            endpoint.maxLatency = max(endpoint.maxLatency, nanoseconds)
+            // Direction 0 is phone → PBX, so a packet received by the PBX side.
+            _ = latency[endpoint.side == .pbx ? 0 : 1].record(max(1, nanoseconds / 1000))
+        }
+        endpoint.statistics.record(
+            index: index, timestamp: header.timestamp, arrival: arrival,
+            clockRate: endpoint.call.frames.codec.clockRate)
+        totals.received.add(1, ordering: .relaxed)
+    }
+}

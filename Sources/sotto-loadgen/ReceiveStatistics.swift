@@ -1,0 +1,68 @@
+import RTPWire
+
+/// What one endpoint saw of the stream sent to it: RFC 3550 sequence accounting, interarrival
+/// jitter (A.8) and the checks the generator can make because it also sent the stream.
+struct ReceiveStatistics: Sendable, Equatable {
+    /// Packets that authenticated and passed every check, each index counted once.
+    var received = 0
+    /// Packets that arrived after a later one (a lower index than the highest seen).
+    var reordered = 0
+    /// Packets seen twice: libsrtp2's replay check refuses the second copy.
+    var duplicates = 0
+    /// Packets that did not authenticate with the key the relay gave this side.
+    var authFailures = 0
+    /// Authenticated packets with an SSRC other than the one the far end sends with.
+    var wrongSSRC = 0
+    /// Authenticated packets whose payload differs from what was sent with that index.
+    var corrupt = 0
+    /// Packets dropped for any other reason (not RTP, too short, a libsrtp2 error).
+    var otherDrops = 0
+    /// RFC 3550 A.8 interarrival jitter, in RTP timestamp units.
+    var jitter = 0.0
+    /// The largest jitter seen during the stream, in RTP timestamp units.
+    var maxJitter = 0.0
+    /// The first valid packet's arrival, on the engine's clock (ns), or 0.
+    var firstArrival: UInt64 = 0
+
+    private var started = false
+    private var roc: UInt32 = 0
+    private var highest: UInt16 = 0
+    private var lastTransit: Int64 = 0
+
+    /// Accounts one authenticated, checked packet with sequence number `sequence`. Returns its
+    /// 48-bit index (RFC 3711 §3.3.1), from which the sender's send time and payload are found.
+    mutating func indexFor(sequence: UInt16) -> UInt64 {
+        guard started else {
+            return UInt64(sequence)
+        }
+        return SequenceNumber.estimateIndex(roc: roc, highest: highest, received: sequence).index
+    }
+
+    /// Records a valid packet with index `index`, RTP timestamp `timestamp` arriving at `arrival` ns.
+    mutating func record(index: UInt64, timestamp: UInt32, arrival: UInt64, clockRate: Int) {
+        received += 1
+        if !started {
+            started = true
+            roc = UInt32(truncatingIfNeeded: index >> 16)
+            highest = UInt16(truncatingIfNeeded: index)
+            firstArrival = arrival
+        } else {
+            let current = UInt64(roc) << 16 | UInt64(highest)
+            if index > current {
+                roc = UInt32(truncatingIfNeeded: index >> 16)
+                highest = UInt16(truncatingIfNeeded: index)
+            } else if index < current {
+                reordered += 1
+            }
+        }
+        // RFC 3550 A.8: transit = arrival - timestamp in timestamp units; J += (|D| - J) / 16.
+        let arrivalUnits = Int64(arrival / 1000 * UInt64(clockRate) / 1_000_000)
+        let transit = arrivalUnits - Int64(timestamp)
+        if received > 1 {
+            let difference = Double(abs(transit - lastTransit))
+            jitter += (difference - jitter) / 16
+            maxJitter = max(maxJitter, jitter)
+        }
+        lastTransit = transit
+    }
+}

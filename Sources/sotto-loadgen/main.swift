@@ -1,0 +1,3 @@
+import Foundation
+
+exit(LoadgenCommand.entry(Array(CommandLine.arguments.dropFirst())))

@@ -1,0 +1,141 @@
+import Foundation
+import SottoTestSupport
+import Testing
+
+@testable import sotto_loadgen
+
+/// The build directory holding this test binary, and so `sotto` and `sotto-loadgen`.
+func buildDirectory() -> URL {
+    let executable =
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    var url = URL(fileURLWithPath: executable).deletingLastPathComponent()
+    // On some layouts the test binary sits inside a bundle directory.
+    while !FileManager.default.fileExists(atPath: url.appendingPathComponent("sotto-loadgen").path), url.path != "/" {
+        url = url.deletingLastPathComponent()
+    }
+    return url
+}
+
+/// A TCP port nothing listens on right now (the kernel's choice).
+func freePort(ip: String) -> UInt16 {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = 0
+    inet_pton(AF_INET, ip, &address.sin_addr)
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+            _ = bind(fd, pointer, length)
+            return getsockname(fd, pointer, &length)
+        }
+    }
+    return UInt16(bigEndian: address.sin_port)
+}
+
+struct ChildRun {
+    var status: Int32
+    var output: String
+}
+
+/// Runs `sotto-loadgen` with `arguments` and waits (at most `timeout` seconds).
+func runLoadgen(_ arguments: [String], timeout: Double = 90) throws -> ChildRun {
+    let process = Process()
+    process.executableURL = buildDirectory().appendingPathComponent("sotto-loadgen")
+    process.arguments = arguments
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let deadline = Date().addingTimeInterval(timeout)
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    while process.isRunning && Date() < deadline { usleep(50_000) }
+    if process.isRunning { process.terminate() }
+    process.waitUntilExit()
+    return ChildRun(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+}
+
+@Suite(.serialized) struct LoadgenRelayTests {
+    @Test func twentyCallsThroughSotto() throws {
+        let certificates = TestCertificates.shared
+        let directory = certificates.directory
+        let sipPort = freePort(ip: "127.0.0.1")
+        let pbxPort = freePort(ip: "127.0.0.2")
+        let config = """
+            [sip]
+            listen = "127.0.0.1:\(sipPort)"
+            cert = "\(certificates.serverECDSA.chain)"
+            key = "\(certificates.serverECDSA.key)"
+            ca = "\(certificates.caFile)"
+            [upstream]
+            address = "127.0.0.2:\(pbxPort)"
+            server_name = "localhost"
+            reconnect_min_ms = 100
+            reconnect_max_ms = 500
+            [media]
+            ip = "127.0.0.1"
+            ports = "23000-23999"
+            [admin]
+            socket = "\(directory)/loadgen-admin-\(sipPort).sock"
+            audit_log = "\(directory)/loadgen-audit-\(sipPort).jsonl"
+            """
+        let configPath = directory + "/loadgen-sotto-\(sipPort).toml"
+        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+        let relay = Process()
+        relay.executableURL = buildDirectory().appendingPathComponent("sotto")
+        relay.arguments = ["--config", configPath]
+        relay.standardOutput = FileHandle.nullDevice
+        relay.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try relay.run()
+        defer {
+            relay.terminate()
+            relay.waitUntilExit()
+        }
+        let jsonPath = directory + "/loadgen-report-\(sipPort).json"
+        let run = try runLoadgen([
+            "--relay", "127.0.0.1:\(sipPort)", "--listen", "127.0.0.2:\(pbxPort)", "--server-name", "localhost",
+            "--cert", certificates.serverECDSA.chain, "--key", certificates.serverECDSA.key, "--ca",
+            certificates.caFile, "--calls", "20", "--concurrency", "10", "--hold", "2", "--duration", "5",
+            "--json", jsonPath, "--max-loss", "1",
+        ])
+        #expect(run.status == 0, "sotto-loadgen said:\n\(run.output)")
+        let report = try LoadgenReport.parse(Data(contentsOf: URL(fileURLWithPath: jsonPath)))
+        #expect(report.calls.attempted == 20)
+        #expect(report.calls.completed == 20)
+        #expect(report.calls.failed == 0)
+        #expect(report.media.authFailures == 0)
+        for direction in [report.media.phoneToPBX, report.media.pbxToPhone] {
+            #expect(direction.sent > 0)
+            #expect(direction.received <= direction.sent)
+            #expect(direction.received > 0)
+            #expect(direction.corrupt == 0 && direction.wrongSSRC == 0)
+            #expect(direction.latencyMs.count == direction.received)
+            #expect(direction.latencyMs.p50 <= direction.latencyMs.p99)
+        }
+        #expect(report.media.lossPercent <= 1)
+        #expect(report.perCall.count == 20)
+        #expect(report.perCall.allSatisfy { $0.completed && $0.status == 200 && ($0.setupMs ?? 0) > 0 })
+        #expect(report.calls.inviteTo200Ms.count == 20)
+        #expect(report.passed)
+        // The JSON names every field a CI job would read.
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: jsonPath))) as? [String: Any])
+        let media = try #require(object["media"] as? [String: Any])
+        for key in ["phoneToPBX", "pbxToPhone", "lossPercent", "authFailures", "generatorCPUPerPacketUs"] {
+            #expect(media[key] != nil, "media.\(key) missing")
+        }
+    }
+
+    @Test func unreachableRelayFails() throws {
+        let certificates = TestCertificates.shared
+        let run = try runLoadgen([
+            "--relay", "127.0.0.1:\(freePort(ip: "127.0.0.1"))", "--listen", "127.0.0.2:\(freePort(ip: "127.0.0.2"))",
+            "--server-name", "localhost", "--cert", certificates.serverECDSA.chain, "--key",
+            certificates.serverECDSA.key, "--ca", certificates.caFile, "--calls", "3", "--hold", "1",
+            "--ready-timeout", "0.5", "--max-loss", "0", "--max-failures", "0",
+        ])
+        #expect(run.status == 1, "sotto-loadgen said:\n\(run.output)")
+        #expect(run.output.contains("FAIL"))
+    }
+}
