@@ -16,7 +16,7 @@ var targets: [Target] = [
     // are registered into libsrtp2 (called per packet from inside libsrtp2).
     .target(
         name: "CSottoShims",
-        dependencies: ["CSRTP", "COpenSSL"],
+        dependencies: ["CSRTP", "COpenSSL", "COpus"],
         cSettings: [.unsafeFlags(["-O2"])]
     ),
 

@@ -1,4 +1,5 @@
 internal import COpus
+internal import CSottoShims
 import Foundation
 
 /// The codecs the generator can send.
@@ -31,7 +32,9 @@ struct PayloadFrames: Sendable {
 
     /// Makes the frames from a tone sweep (200 Hz to 3 kHz over one second, then back), so that the
     /// payload is never silence (a codec with DTX or VAD would otherwise send nearly nothing).
-    static func make(codec: Codec, ptimeMilliseconds: Int) throws(LoadgenError) -> PayloadFrames {
+    static func make(codec: Codec, ptimeMilliseconds: Int, opusBitrate: Int = 32_000) throws(LoadgenError)
+        -> PayloadFrames
+    {
         let samplesPerFrame = codec.clockRate * ptimeMilliseconds / 1000
         let frameCount = max(1, 1000 / ptimeMilliseconds)
         let signal = sweep(rate: codec.clockRate, samples: samplesPerFrame * frameCount)
@@ -49,6 +52,9 @@ struct PayloadFrames: Sendable {
                 throw LoadgenError("libopus could not make an encoder (status \(status))")
             }
             defer { opus_encoder_destroy(encoder) }
+            guard CSottoShims_opus_set_bitrate(encoder, Int32(opusBitrate)) == OPUS_OK else {
+                throw LoadgenError("libopus refused the bitrate \(opusBitrate) bit/s")
+            }
             var output = [UInt8](repeating: 0, count: 1500)
             for index in 0..<frameCount {
                 let pcm = Array(signal[(index * samplesPerFrame)..<((index + 1) * samplesPerFrame)])

@@ -28,7 +28,8 @@ final class LoadRun: @unchecked Sendable {
 
     init(settings: LoadgenSettings) throws(LoadgenError) {
         self.settings = settings
-        frames = try PayloadFrames.make(codec: settings.codec, ptimeMilliseconds: settings.ptimeMilliseconds)
+        frames = try PayloadFrames.make(
+            codec: settings.codec, ptimeMilliseconds: settings.ptimeMilliseconds, opusBitrate: settings.opusBitrate)
         engine = try MediaEngine(ptimeMilliseconds: settings.ptimeMilliseconds)
     }
 

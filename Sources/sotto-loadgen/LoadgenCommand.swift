@@ -47,6 +47,9 @@ struct LoadgenCommand: ParsableCommand {
     @Option(help: "Codec: opus or pcmu.")
     var codec: String = "opus"
 
+    @Option(help: "Opus target bitrate in bits per second (6000 to 510000).")
+    var bitrate = 32_000
+
     @Option(help: "SRTP suite the softphones offer.")
     var suite: String = "AES_CM_128_HMAC_SHA1_80"
 
@@ -89,6 +92,7 @@ struct LoadgenCommand: ParsableCommand {
                 "--suite must be one of \(SRTPProfile.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard [10, 20, 40, 60].contains(ptime) else { throw LoadgenError("--ptime must be 10, 20, 40 or 60") }
+        guard (6_000...510_000).contains(bitrate) else { throw LoadgenError("--bitrate must be 6000 to 510000") }
         guard calls >= 0, concurrency >= 1, phones >= 1, rate >= 0, hold > 0, duration >= 0, maxLoss >= 0,
             maxFailures >= 0, readyTimeout >= 0
         else {
@@ -106,7 +110,8 @@ struct LoadgenCommand: ParsableCommand {
             relayHost: relayHost, relayPort: relayPort, serverName: serverName ?? relayHost, listenHost: listenHost,
             listenPort: listenPort, phoneIP: phoneIP, pbxIP: pbxIP ?? listenHost, calls: calls,
             concurrency: concurrency, rate: rate, holdSeconds: hold, durationSeconds: duration, codec: codec,
-            suite: suite, ptimeMilliseconds: ptime, phones: phones, maxLossPercent: maxLoss, maxFailures: maxFailures,
+            suite: suite, ptimeMilliseconds: ptime, opusBitrate: bitrate, phones: phones, maxLossPercent: maxLoss,
+            maxFailures: maxFailures,
             readyTimeoutSeconds: readyTimeout, certificate: cert, privateKey: key, caFile: ca)
     }
 

@@ -17,6 +17,8 @@ struct LoadgenSettings: Sendable, Codable, Equatable {
     var codec: Codec
     var suite: String
     var ptimeMilliseconds: Int
+    /// Opus target bitrate, bits per second.
+    var opusBitrate = 32_000
     var phones: Int
     var maxLossPercent: Double
     var maxFailures: Int

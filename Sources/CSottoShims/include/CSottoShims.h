@@ -16,6 +16,7 @@
 #include <srtp2/auth.h>
 #include "CSottoShims_OpenSSL.h"
 #include "CSottoShims_Net.h"
+#include "CSottoShims_Opus.h"
 #include <malloc.h>
 
 /// Bytes the allocator has handed out and not had back (glibc's mallinfo2, which Swift's Glibc module
