@@ -7,7 +7,7 @@ FUZZ_SECONDS ?= 60
 RELAY_SECONDS ?= 5
 SHELL := /bin/bash
 
-.PHONY: deps e2e-deps apt-install build run test e2e lint fuzz bench-crypto bench-relay bench-signalling clean
+.PHONY: deps e2e-deps compare-deps apt-install build run demo test e2e lint fuzz bench-crypto bench-relay bench-signalling bench-compare clean
 
 ## deps: install the Debian packages the build needs (only those missing).
 deps:
@@ -42,6 +42,14 @@ run: deps
 	$(SWIFT) build -c release --product sottoctl
 	@echo "sottoctl is $$($(SWIFT) build -c release --show-bin-path)/sottoctl (socket .dev/sotto-admin.sock)"
 	"$$($(SWIFT) build -c release --show-bin-path)/sotto" --config conf/sotto.toml
+
+## demo: sotto with its development config and sotto-loadgen against it: 40 calls of Opus over SRTP through the
+## relay for a few seconds each, then the generator's report.
+demo: deps
+	@test -f .dev/certs/server.crt || bash scripts/dev-certs.sh .dev/certs
+	$(SWIFT) build -c release --product sotto
+	$(SWIFT) build -c release --product sotto-loadgen
+	bash scripts/demo.sh "$$($(SWIFT) build -c release --show-bin-path)"
 
 ## test: the whole test suite (the command CI runs): unit and integration tests, then end to end.
 test: deps e2e-deps lint
@@ -96,6 +104,19 @@ bench-relay: deps
 bench-signalling: deps
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark \
 	  --target SignallingBenchmarks --no-progress
+
+## compare-deps: Kamailio with rtpengine (the anchor stack bench-compare measures Sotto against).
+compare-deps:
+	@$(MAKE) --no-print-directory apt-install PACKAGES="kamailio kamailio-tls-modules rtpengine-daemon baresip-core sox openssl util-linux python3"
+	@if command -v systemctl >/dev/null 2>&1; then for unit in kamailio rtpengine-daemon; do \
+	  systemctl is-active --quiet $$unit 2>/dev/null && systemctl disable --now $$unit; done; true; fi
+
+## bench-compare: the same load through Sotto and through Kamailio + rtpengine (re-keying), each pinned to
+## core 0 with sotto-loadgen on core 1, concurrency stepped up until loss passes 0.1 %; ends with `compare` lines.
+bench-compare: deps compare-deps
+	$(SWIFT) build -c release --product sotto
+	$(SWIFT) build -c release --product sotto-loadgen
+	python3 Benchmarks/compare/run.py $(BENCH_COMPARE_FLAGS)
 
 clean:
 	rm -rf .build .build-fuzz Benchmarks/.build

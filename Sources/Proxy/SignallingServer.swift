@@ -1,6 +1,6 @@
 import Dispatch
 public import Logging
-public import Media
+import Media
 import SIP
 public import TLS
 public import Transport
