@@ -2,6 +2,8 @@
 struct CallResult: Sendable, Codable, Equatable {
     var number: Int
     var callID: String
+    /// Who placed the call: `outbound` (the softphone) or `inbound` (the PBX side).
+    var direction = CallDirection.outbound
     /// The final status of the INVITE (200 for an answered call), or 0 when none came.
     var status: Int = 0
     /// Whether the call was set up, carried media and was torn down with a 200 to its BYE.
@@ -10,7 +12,8 @@ struct CallResult: Sendable, Codable, Equatable {
     var failure: String?
     /// INVITE sent to the 200 received, in milliseconds.
     var setupMs: Double?
-    /// INVITE sent to the phone's first valid media packet, in milliseconds.
+    /// INVITE sent to the caller's first valid media packet (the phone's for an outbound call, the PBX
+    /// side's for an inbound one), in milliseconds.
     var firstMediaMs: Double?
     /// Index 0 phone → PBX, 1 PBX → phone.
     var directions: [DirectionResult] = [DirectionResult(), DirectionResult()]
@@ -24,6 +27,7 @@ final class Call: @unchecked Sendable {  // confined to the signalling loop
     let callID: String
     let phone: Softphone
     let media: CallMedia
+    let direction: CallDirection
     let fromTag = SIPText.token(10)
     let inviteBranch = SIPText.branch()
     var state = State.inviting
@@ -37,14 +41,35 @@ final class Call: @unchecked Sendable {  // confined to the signalling loop
     var byeAnswered = false
     var mediaCollected = false
     var pbxMediaStarted = false
+    var phoneMediaStarted = false
+    /// The caller's side of the dialog (the phone outbound, the PBX side inbound): its Via sent-by, its
+    /// From header, and the initial INVITE's Request-URI and Route set (a non-2xx ACK reuses them).
+    var callerVia = ""
+    var fromHeader = ""
+    var inviteURI = ""
+    var inviteRoutes: [String] = []
+    /// The softphone's To tag when it answers an inbound call.
+    let answerTag = SIPText.token(10)
 
-    init(number: Int, phone: Softphone, media: CallMedia) {
+    init(number: Int, phone: Softphone, media: CallMedia, direction: CallDirection = .outbound) {
         self.number = number
         self.phone = phone
         self.media = media
+        self.direction = direction
         self.callID = "lg-\(number)-\(SIPText.token(12))"
-        self.result = CallResult(number: number, callID: callID)
+        self.result = CallResult(number: number, callID: callID, direction: direction)
     }
 
     var endpoints: [MediaEndpoint] { [phoneEndpoint, pbxEndpoint].compactMap { $0 } }
+}
+
+/// One softphone's REGISTER, as the report lists it.
+struct RegistrationResult: Sendable, Codable, Equatable {
+    var aor: String
+    /// The final status of the REGISTER, or 0 when none came.
+    var status = 0
+    /// Why it failed: `"REGISTER 403"`, `"connection failed"`, `"timeout"`; nil when it got a 2xx.
+    var failure: String?
+    /// REGISTER sent to its final response, in milliseconds.
+    var registerMs: Double?
 }

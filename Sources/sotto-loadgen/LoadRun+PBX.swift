@@ -3,8 +3,8 @@ import SRTP
 import Transport
 
 /// The PBX side: a TLS SIP user agent server the relay's upstream points at. It answers every
-/// INVITE with 180 and 200 (the first crypto line it can use, answered with its own key), and 200
-/// to BYE and OPTIONS.
+/// INVITE with 180 and 200 (the first crypto line it can use, answered with its own key), 200 to BYE
+/// and OPTIONS, and REGISTER as a registrar (`LoadRun+Inbound.swift`).
 extension LoadRun {
     func pbxHandlers(for stream: TLSStream) -> TLSStreamHandlers {
         TLSStreamHandlers(
@@ -47,7 +47,9 @@ extension LoadRun {
                 call.pbxMediaStarted = true
                 engine.submit(.start(endpoint))
             }
-        case .bye, .options, .cancel, .register:
+        case .register:
+            pbxRegister(message, reply: reply)
+        case .bye, .options, .cancel:
             reply(SIPText.response(to: message, status: 200, reason: "OK", toTag: SIPText.token(10)))
         default:
             reply(SIPText.response(to: message, status: 405, reason: "Method Not Allowed", toTag: SIPText.token(10)))
@@ -56,7 +58,7 @@ extension LoadRun {
 
     private func pbxInvite(_ message: SIPMessage, reply: ([UInt8]) -> Void) {
         let toTag = SIPText.token(10)
-        guard let call = calls[message.callID], call.state == .inviting else {
+        guard let call = calls[message.callID], call.state == .inviting, call.direction == .outbound else {
             // Not one of ours (or Call-ID rewritten in transit): refuse it, so the caller sees it.
             reply(SIPText.response(to: message, status: 481, reason: "Call Does Not Exist", toTag: toTag))
             return

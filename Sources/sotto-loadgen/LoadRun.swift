@@ -16,6 +16,11 @@ final class LoadRun: @unchecked Sendable {
     var listener: TCPListener?
     var pbxStreams: [ObjectIdentifier: (stream: TLSStream, framer: SIPStreamFramer)] = [:]
     var relayConnected = false
+    /// The registrar's bindings (`--register`): per AOR, the Contact and the Path values, in order.
+    var registrations: [String: (contact: String, path: [String])] = [:]
+    /// The PBX side's own connection to the relay (inbound calls), and why it is not up.
+    var pbxClient: PBXConnection?
+    var pbxClientFailure = "no PBX connection"
     var calls: [String: Call] = [:]
     var ended: [Call] = []
     var started = 0
@@ -85,6 +90,29 @@ final class LoadRun: @unchecked Sendable {
         {
             usleep(10_000)
         }
+        if settings.register { registerPhones() }
+        if settings.direction != .outbound {
+            let clientIdentity = TLSConfiguration.client(
+                serverName: settings.serverName, caFile: settings.caFile,
+                certificateChainFile: settings.certificate, privateKeyFile: settings.privateKey)
+            do {
+                let context = try TLSContext(clientIdentity)
+                let connection = try PBXConnection.open(
+                    from: settings.listenHost, to: settings.relayHost, port: settings.relayPort, context: context,
+                    serverName: settings.serverName, loop: loop,
+                    onMessage: { [unowned self] message in pbxClientReceived(message) },
+                    onClose: { [unowned self] reason in
+                        pbxClient = nil
+                        pbxClientFailure = "PBX connection lost"
+                        pbxClientClosed(reason)
+                    })
+                loop.queue.sync { pbxClient = connection }
+            } catch {
+                let reason = "\(error)"
+                loop.queue.sync { pbxClientFailure = "PBX connection failed" }
+                FileHandle.standardError.write(Data("sotto-loadgen: \(reason)\n".utf8))
+            }
+        }
         loop.queue.sync {
             runStart = engine.now()
             let timer = DispatchSource.makeTimerSource(queue: loop.queue)
@@ -98,6 +126,7 @@ final class LoadRun: @unchecked Sendable {
         loop.queue.sync {
             listener?.stop()
             for phone in phones { phone.stream?.close() }
+            pbxClient?.close()
         }
     }
 
@@ -136,7 +165,9 @@ final class LoadRun: @unchecked Sendable {
         started += 1
         active += 1
         let phone = phones[number % phones.count]
-        let call = Call(number: number, phone: phone, media: CallMedia(number: number, frames: frames))
+        let direction = settings.direction.forCall(number)
+        let call = Call(
+            number: number, phone: phone, media: CallMedia(number: number, frames: frames), direction: direction)
         calls[call.callID] = call
         // A watchdog: a call not over long after its hold time is given up.
         loop.queue.asyncAfter(deadline: .now() + settings.holdSeconds + 40) { [self] in
@@ -144,6 +175,10 @@ final class LoadRun: @unchecked Sendable {
         }
         guard phone.open else {
             fail(call, phone.closed ? "connection failed" : "no connection")
+            return
+        }
+        if direction == .inbound {
+            startInboundCall(call)
             return
         }
         let key: SRTPKeyMaterial
@@ -161,12 +196,15 @@ final class LoadRun: @unchecked Sendable {
             ip: settings.phoneIP, port: endpoint.socket.localAddress.port, codec: settings.codec,
             ptime: settings.ptimeMilliseconds, cryptoTag: 1, key: key)
         call.toHeader = "<sip:pbx@\(settings.listenHost)>"
+        call.callerVia = "\(settings.phoneIP):5061"
+        call.fromHeader = "<sip:\(phone.aor)@loadgen.invalid>;tag=\(call.fromTag)"
+        call.inviteURI = "sip:pbx@\(settings.listenHost):\(settings.listenPort);transport=tls"
         let invite = SIPText.request(
-            "INVITE", uri: "sip:pbx@\(settings.listenHost):\(settings.listenPort);transport=tls",
+            "INVITE", uri: call.inviteURI,
             headers: [
-                "Via: SIP/2.0/TLS \(settings.phoneIP):5061;branch=\(call.inviteBranch);rport",
+                "Via: SIP/2.0/TLS \(call.callerVia);branch=\(call.inviteBranch);rport",
                 "Max-Forwards: 70",
-                "From: <sip:\(phone.aor)@loadgen.invalid>;tag=\(call.fromTag)",
+                "From: \(call.fromHeader)",
                 "To: \(call.toHeader)",
                 "Call-ID: \(call.callID)",
                 "CSeq: 1 INVITE",
@@ -180,26 +218,50 @@ final class LoadRun: @unchecked Sendable {
     // MARK: The phone side
 
     func phoneReceived(_ message: SIPMessage, on phone: Softphone) {
-        guard let call = calls[message.callID], call.state != .done else { return }
+        if !message.isRequest && message.cseq.method == .register {
+            registerAnswered(message, on: phone)
+            return
+        }
+        guard let call = calls[message.callID], call.state != .done else {
+            if message.method == .invite {
+                phone.send(SIPText.response(to: message, status: 481, reason: "Call Does Not Exist", toTag: nil))
+            }
+            return
+        }
         guard let status = message.statusLine?.statusCode else {
-            // A request from the PBX side (BYE, say): answer 200 so it is not retried.
-            if message.method != .ack {
+            switch message.method {
+            case .invite where call.direction == .inbound:
+                phoneInvite(message, call: call, on: phone)
+            case .ack:
+                // Inbound: the phone (the callee) starts sending at the ACK, as the PBX side does outbound.
+                if call.direction == .inbound, let endpoint = call.phoneEndpoint, !call.phoneMediaStarted {
+                    call.phoneMediaStarted = true
+                    engine.submit(.start(endpoint))
+                }
+            default:
+                // A request from the PBX side (BYE, say): answer 200 so it is not retried.
                 phone.send(SIPText.response(to: message, status: 200, reason: "OK", toTag: nil))
             }
             return
         }
+        guard call.direction == .outbound else { return }  // the phone sends no request in an inbound call
+        callerReceived(status: status, message, call: call)
+    }
+
+    /// A response to the caller's INVITE or BYE (the phone's outbound, the PBX side's inbound).
+    func callerReceived(status: Int, _ message: SIPMessage, call: Call) {
         switch message.cseq.method {
         case .invite:
             if status < 200 { return }
             if status >= 300 {
                 // The UAC ACKs a non-2xx final response itself, hop by hop (RFC 3261 §17.1.1.3).
-                phone.send(ack(for: call, response: message, sameTransaction: true))
+                sendAsCaller(call, ack(for: call, response: message, sameTransaction: true))
                 call.result.status = status
                 fail(call, "SIP \(status)")
                 return
             }
             guard call.state == .inviting else {
-                phone.send(ack(for: call, response: message, sameTransaction: false))  // a retransmitted 200
+                sendAsCaller(call, ack(for: call, response: message, sameTransaction: false))  // a retransmitted 200
                 return
             }
             call.result.status = status
@@ -209,9 +271,10 @@ final class LoadRun: @unchecked Sendable {
             if let contact = message.firstValue(of: "Contact"), let address = try? SIPNameAddress(parsing: contact) {
                 call.remoteTarget = address.uri.description
             }
-            phone.send(ack(for: call, response: message, sameTransaction: false))
+            sendAsCaller(call, ack(for: call, response: message, sameTransaction: false))
+            let callerEndpoint = call.direction == .outbound ? call.phoneEndpoint : call.pbxEndpoint
             guard let target = SIPText.mediaTarget(message.body), let (_, key) = target.keys.first,
-                let endpoint = call.phoneEndpoint,
+                let endpoint = callerEndpoint,
                 let destination = UDPAddress(ip: target.address.ip, port: target.address.port),
                 let inbound = try? SRTPContext(key: key, direction: .inbound)
             else {
@@ -222,6 +285,7 @@ final class LoadRun: @unchecked Sendable {
             endpoint.destination = destination
             endpoint.inbound = inbound
             engine.submit(.start(endpoint))
+            if call.direction == .inbound { call.pbxMediaStarted = true }
             call.state = .answered
             loop.queue.asyncAfter(deadline: .now() + settings.holdSeconds) { [self] in hangUp(call) }
         case .bye:
@@ -233,33 +297,43 @@ final class LoadRun: @unchecked Sendable {
         }
     }
 
+    /// Sends a request of the caller's: over the phone's connection outbound, the PBX side's own inbound.
+    func sendAsCaller(_ call: Call, _ bytes: [UInt8]) {
+        if call.direction == .outbound {
+            call.phone.send(bytes)
+        } else {
+            pbxClient?.send(bytes)
+        }
+    }
+
     private func ack(for call: Call, response: SIPMessage, sameTransaction: Bool) -> [UInt8] {
         let to = response.firstValue(of: "To") ?? call.toHeader
         var headers = [
-            "Via: SIP/2.0/TLS \(settings.phoneIP):5061;branch=\(sameTransaction ? call.inviteBranch : SIPText.branch());rport",
+            "Via: SIP/2.0/TLS \(call.callerVia);branch=\(sameTransaction ? call.inviteBranch : SIPText.branch());rport",
             "Max-Forwards: 70",
         ]
-        var uri = "sip:pbx@\(settings.listenHost):\(settings.listenPort);transport=tls"
-        if !sameTransaction {
+        var uri = call.inviteURI
+        if sameTransaction {
+            headers += call.inviteRoutes.map { "Route: \($0)" }
+        } else {
             headers += call.routeSet.map { "Route: \($0)" }
             if !call.remoteTarget.isEmpty { uri = call.remoteTarget }
         }
         headers += [
-            "From: <sip:\(call.phone.aor)@loadgen.invalid>;tag=\(call.fromTag)", "To: \(to)",
-            "Call-ID: \(call.callID)", "CSeq: 1 ACK",
+            "From: \(call.fromHeader)", "To: \(to)", "Call-ID: \(call.callID)", "CSeq: 1 ACK",
         ]
         return SIPText.request("ACK", uri: uri, headers: headers)
     }
 
     private func bye(for call: Call) -> [UInt8] {
-        let uri = call.remoteTarget.isEmpty ? "sip:pbx@\(settings.listenHost)" : call.remoteTarget
+        let uri = call.remoteTarget.isEmpty ? call.inviteURI : call.remoteTarget
+        let routes = call.remoteTarget.isEmpty ? call.inviteRoutes : call.routeSet
         return SIPText.request(
             "BYE", uri: uri,
             headers: [
-                "Via: SIP/2.0/TLS \(settings.phoneIP):5061;branch=\(SIPText.branch());rport", "Max-Forwards: 70",
-            ] + call.routeSet.map { "Route: \($0)" } + [
-                "From: <sip:\(call.phone.aor)@loadgen.invalid>;tag=\(call.fromTag)", "To: \(call.toHeader)",
-                "Call-ID: \(call.callID)", "CSeq: 2 BYE",
+                "Via: SIP/2.0/TLS \(call.callerVia);branch=\(SIPText.branch());rport", "Max-Forwards: 70",
+            ] + routes.map { "Route: \($0)" } + [
+                "From: \(call.fromHeader)", "To: \(call.toHeader)", "Call-ID: \(call.callID)", "CSeq: 2 BYE",
             ])
     }
 
@@ -272,7 +346,7 @@ final class LoadRun: @unchecked Sendable {
             guard call.state == .stopping else { return }
             collectMedia(call)
             call.state = .byeSent
-            call.phone.send(bye(for: call))
+            sendAsCaller(call, bye(for: call))
         }
     }
 
@@ -284,8 +358,9 @@ final class LoadRun: @unchecked Sendable {
             .finish(call.media, endpoints) { [self] media in
                 loop.execute { [self] in
                     call.result.directions = media.directions
-                    if media.phoneFirstMedia > 0 && media.phoneFirstMedia >= call.inviteSentAt {
-                        call.result.firstMediaMs = Double(media.phoneFirstMedia - call.inviteSentAt) / 1e6
+                    let first = call.direction == .outbound ? media.phoneFirstMedia : media.pbxFirstMedia
+                    if first > 0 && first >= call.inviteSentAt {
+                        call.result.firstMediaMs = Double(first - call.inviteSentAt) / 1e6
                     }
                     call.mediaCollected = true
                     complete(call)
@@ -303,7 +378,7 @@ final class LoadRun: @unchecked Sendable {
     func fail(_ call: Call, _ reason: String, sendBye: Bool = false) {
         guard call.state != .done else { return }
         if call.result.failure == nil { call.result.failure = reason }
-        if sendBye { call.phone.send(bye(for: call)) }
+        if sendBye { sendAsCaller(call, bye(for: call)) }
         let endpoints = call.endpoints
         call.phoneEndpoint = nil
         call.pbxEndpoint = nil
@@ -326,6 +401,9 @@ final class LoadRun: @unchecked Sendable {
     }
 
     func phoneClosed(_ phone: Softphone, reason: String) {
+        if settings.register && phone.registration == nil {
+            phone.registration = RegistrationResult(aor: phone.aor, failure: "connection failed")
+        }
         for call in calls.values where call.phone === phone && call.state != .done {
             fail(call, "connection lost")
         }

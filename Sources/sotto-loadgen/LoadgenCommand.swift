@@ -71,6 +71,18 @@ struct LoadgenCommand: ParsableCommand {
     @Option(help: "Seconds to wait for the relay to connect to the PBX side before starting calls.")
     var readyTimeout: Double = 10
 
+    @Flag(
+        help: ArgumentHelp(
+            "Each softphone REGISTERs through the relay before the calls; the PBX side acts as registrar "
+                + "(stores each AOR's Contact and Path)."))
+    var register = false
+
+    @Option(
+        help: ArgumentHelp(
+            "Who places the calls: outbound (softphone → PBX), inbound (PBX → softphone through the stored Path; "
+                + "needs --register) or both (alternately)."))
+    var direction: String = "outbound"
+
     @Option(help: "PEM certificate chain of the PBX side's TLS server.")
     var cert: String
 
@@ -90,6 +102,13 @@ struct LoadgenCommand: ParsableCommand {
         guard SRTPProfile(rawValue: suite) != nil else {
             throw LoadgenError(
                 "--suite must be one of \(SRTPProfile.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard let direction = CallDirection(rawValue: direction.lowercased()) else {
+            throw LoadgenError("--direction must be outbound, inbound or both, not \"\(self.direction)\"")
+        }
+        guard direction == .outbound || register else {
+            throw LoadgenError(
+                "--direction \(direction.rawValue) needs --register (the PBX side calls the phones' contacts)")
         }
         guard [10, 20, 40, 60].contains(ptime) else { throw LoadgenError("--ptime must be 10, 20, 40 or 60") }
         guard (6_000...510_000).contains(bitrate) else { throw LoadgenError("--bitrate must be 6000 to 510000") }
@@ -112,7 +131,8 @@ struct LoadgenCommand: ParsableCommand {
             concurrency: concurrency, rate: rate, holdSeconds: hold, durationSeconds: duration, codec: codec,
             suite: suite, ptimeMilliseconds: ptime, opusBitrate: bitrate, phones: phones, maxLossPercent: maxLoss,
             maxFailures: maxFailures,
-            readyTimeoutSeconds: readyTimeout, certificate: cert, privateKey: key, caFile: ca)
+            readyTimeoutSeconds: readyTimeout, certificate: cert, privateKey: key, caFile: ca,
+            register: register, direction: direction)
     }
 
     func run() throws {
@@ -154,7 +174,7 @@ struct LoadgenCommand: ParsableCommand {
         let duration = Double(run.finishedAt &- run.runStart) / 1e9
         return LoadgenReport.make(
             settings: settings, results: results, latency: run.engine.latency, durationSeconds: duration,
-            cpuSeconds: cpu, skipped: run.engine.skippedTotal)
+            cpuSeconds: cpu, skipped: run.engine.skippedTotal, registrations: run.registrationResults)
     }
 
     static func cpuSeconds() -> Double {

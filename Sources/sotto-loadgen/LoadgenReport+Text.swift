@@ -6,7 +6,8 @@ extension LoadgenReport {
         lines.append(
             "sotto-loadgen: \(settings.calls) calls (concurrency \(settings.concurrency)) through "
                 + "\(settings.relayHost):\(settings.relayPort), \(settings.codec.rawValue) \(settings.ptimeMilliseconds) ms, "
-                + "\(settings.suite), hold \(f(settings.holdSeconds, 1)) s")
+                + "\(settings.suite), hold \(f(settings.holdSeconds, 1)) s, direction \(settings.direction.rawValue)"
+                + (settings.register ? ", --register" : ""))
         lines.append("duration            \(f(durationSeconds, 2)) s")
         lines.append(
             "calls               attempted \(calls.attempted), completed \(calls.completed), failed \(calls.failed), "
@@ -14,12 +15,37 @@ extension LoadgenReport {
         for (cause, count) in calls.failuresByStatus.sorted(by: { $0.key < $1.key }) {
             lines.append("  failed: \(cause)  \(count)")
         }
-        let s = calls.inviteTo200Ms
-        let m = calls.inviteToFirstMediaMs
-        lines.append(
-            "setup INVITE→200    p50 \(f(s.p50, 2)) ms  p90 \(f(s.p90, 2))  p99 \(f(s.p99, 2))  max \(f(s.max, 2))")
-        lines.append(
-            "setup INVITE→media  p50 \(f(m.p50, 2)) ms  p90 \(f(m.p90, 2))  p99 \(f(m.p99, 2))  max \(f(m.max, 2))")
+        func setupLines(_ s: Percentiles, _ m: Percentiles, indent: String) {
+            let pad = { (text: String) in
+                (indent + text).padding(toLength: 20 + indent.count, withPad: " ", startingAt: 0)
+            }
+            lines.append(
+                pad("setup INVITE→200")
+                    + "p50 \(f(s.p50, 2)) ms  p90 \(f(s.p90, 2))  p99 \(f(s.p99, 2))  max \(f(s.max, 2))")
+            lines.append(
+                pad("setup INVITE→media")
+                    + "p50 \(f(m.p50, 2)) ms  p90 \(f(m.p90, 2))  p99 \(f(m.p99, 2))  max \(f(m.max, 2))")
+        }
+        setupLines(calls.inviteTo200Ms, calls.inviteToFirstMediaMs, indent: "")
+        if settings.direction != .outbound {
+            for (name, part) in calls.byDirection.sorted(by: { $0.key > $1.key }) {
+                lines.append(
+                    "\(name)".padding(toLength: 20, withPad: " ", startingAt: 0)
+                        + "attempted \(part.attempted), completed \(part.completed), failed \(part.failed)")
+                setupLines(part.inviteTo200Ms, part.inviteToFirstMediaMs, indent: "  ")
+            }
+        }
+        if settings.register {
+            let r = registrations.registerMs
+            lines.append(
+                "registrations       attempted \(registrations.attempted), registered \(registrations.registered), "
+                    + "failed \(registrations.failed)")
+            for (cause, count) in registrations.failuresByStatus.sorted(by: { $0.key < $1.key }) {
+                lines.append("  failed: \(cause)  \(count)")
+            }
+            lines.append(
+                "  REGISTER→200      p50 \(f(r.p50, 2)) ms  p90 \(f(r.p90, 2))  p99 \(f(r.p99, 2))  max \(f(r.max, 2))")
+        }
         lines.append("")
         lines.append("media               phone→PBX        PBX→phone")
         let a = media.phoneToPBX

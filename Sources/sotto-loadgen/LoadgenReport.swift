@@ -65,6 +65,28 @@ struct LoadgenReport: Sendable, Codable, Equatable {
         var callsPerSecond = 0.0
         var inviteTo200Ms = Percentiles()
         var inviteToFirstMediaMs = Percentiles()
+        /// The same figures per call direction (`outbound`, `inbound`), for the directions the run used.
+        var byDirection: [String: DirectionCalls] = [:]
+    }
+
+    /// One call direction's share of the calls.
+    struct DirectionCalls: Sendable, Codable, Equatable {
+        var attempted = 0
+        var completed = 0
+        var failed = 0
+        var failuresByStatus: [String: Int] = [:]
+        var inviteTo200Ms = Percentiles()
+        var inviteToFirstMediaMs = Percentiles()
+    }
+
+    /// The softphones' REGISTERs (`--register`); all zero without it.
+    struct Registrations: Sendable, Codable, Equatable {
+        var attempted = 0
+        var registered = 0
+        var failed = 0
+        /// Failures by cause: `"REGISTER 403"`, `"connection failed"`, `"timeout"`.
+        var failuresByStatus: [String: Int] = [:]
+        var registerMs = Percentiles()
     }
 
     struct Media: Sendable, Codable, Equatable {
@@ -92,6 +114,7 @@ struct LoadgenReport: Sendable, Codable, Equatable {
     var settings: LoadgenSettings
     var durationSeconds = 0.0
     var calls = Calls()
+    var registrations = Registrations()
     var media = Media()
     var limits = Limits()
     /// Why the run failed its limits; empty when it passed.
@@ -100,7 +123,8 @@ struct LoadgenReport: Sendable, Codable, Equatable {
     var perCall: [CallResult] = []
 
     enum CodingKeys: String, CodingKey {
-        case tool, version, settings, durationSeconds, calls, media, limits, violations, passedLimits, perCall
+        case tool, version, settings, durationSeconds, calls, registrations, media, limits, violations, passedLimits,
+            perCall
     }
 
     init(settings: LoadgenSettings) { self.settings = settings }
@@ -112,6 +136,7 @@ struct LoadgenReport: Sendable, Codable, Equatable {
         settings = try container.decode(LoadgenSettings.self, forKey: .settings)
         durationSeconds = try container.decode(Double.self, forKey: .durationSeconds)
         calls = try container.decode(Calls.self, forKey: .calls)
+        registrations = try container.decodeIfPresent(Registrations.self, forKey: .registrations) ?? Registrations()
         media = try container.decode(Media.self, forKey: .media)
         limits = try container.decode(Limits.self, forKey: .limits)
         violations = try container.decode([String].self, forKey: .violations)
@@ -125,6 +150,7 @@ struct LoadgenReport: Sendable, Codable, Equatable {
         try container.encode(settings, forKey: .settings)
         try container.encode(durationSeconds, forKey: .durationSeconds)
         try container.encode(calls, forKey: .calls)
+        try container.encode(registrations, forKey: .registrations)
         try container.encode(media, forKey: .media)
         try container.encode(limits, forKey: .limits)
         try container.encode(violations, forKey: .violations)
@@ -135,7 +161,7 @@ struct LoadgenReport: Sendable, Codable, Equatable {
     /// Builds the report from the calls' results and the engine's latency histograms.
     static func make(
         settings: LoadgenSettings, results: [CallResult], latency: [Histogram<UInt64>], durationSeconds: Double,
-        cpuSeconds: Double, skipped: Int
+        cpuSeconds: Double, skipped: Int, registrations: [RegistrationResult] = []
     ) -> LoadgenReport {
         var report = LoadgenReport(settings: settings)
         report.durationSeconds = durationSeconds
@@ -146,7 +172,23 @@ struct LoadgenReport: Sendable, Codable, Equatable {
         var jitterSums = [0.0, 0.0]
         var jitterCounts = [0, 0]
         var directions = [DirectionTotals(), DirectionTotals()]
+        func histogram() -> Histogram<UInt64> {
+            Histogram(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
+        }
+        var byDirection: [String: (calls: DirectionCalls, setup: Histogram<UInt64>, media: Histogram<UInt64>)] = [:]
         for result in results {
+            let name = result.direction.rawValue
+            var entry = byDirection[name] ?? (DirectionCalls(), histogram(), histogram())
+            entry.calls.attempted += 1
+            if result.completed {
+                entry.calls.completed += 1
+            } else {
+                entry.calls.failed += 1
+                entry.calls.failuresByStatus[result.failure ?? "unknown", default: 0] += 1
+            }
+            if let ms = result.setupMs { _ = entry.setup.record(UInt64(max(1, ms * 1000))) }
+            if let ms = result.firstMediaMs { _ = entry.media.record(UInt64(max(1, ms * 1000))) }
+            byDirection[name] = entry
             report.calls.attempted += 1
             if result.completed {
                 report.calls.completed += 1
@@ -173,6 +215,24 @@ struct LoadgenReport: Sendable, Codable, Equatable {
         }
         report.calls.inviteTo200Ms = Percentiles(setup, divisor: 1000)
         report.calls.inviteToFirstMediaMs = Percentiles(firstMedia, divisor: 1000)
+        for (name, entry) in byDirection {
+            var calls = entry.calls
+            calls.inviteTo200Ms = Percentiles(entry.setup, divisor: 1000)
+            calls.inviteToFirstMediaMs = Percentiles(entry.media, divisor: 1000)
+            report.calls.byDirection[name] = calls
+        }
+        var registerMs = histogram()
+        for registration in registrations {
+            report.registrations.attempted += 1
+            if let failure = registration.failure {
+                report.registrations.failed += 1
+                report.registrations.failuresByStatus[failure, default: 0] += 1
+            } else {
+                report.registrations.registered += 1
+            }
+            if let ms = registration.registerMs { _ = registerMs.record(UInt64(max(1, ms * 1000))) }
+        }
+        report.registrations.registerMs = Percentiles(registerMs, divisor: 1000)
         report.calls.callsPerSecond = durationSeconds > 0 ? Double(report.calls.completed) / durationSeconds : 0
         report.media.phoneToPBX = directions[0]
         report.media.pbxToPhone = directions[1]
@@ -195,7 +255,14 @@ struct LoadgenReport: Sendable, Codable, Equatable {
     /// The limits a run must meet for exit status 0.
     func checkLimits() -> [String] {
         var violations: [String] = []
-        if calls.failed > limits.maxFailures {
+        if registrations.failed > 0 {
+            // A failed REGISTER counts against --max-failures like a failed call.
+            if calls.failed + registrations.failed > limits.maxFailures {
+                violations.append(
+                    "\(calls.failed) calls and \(registrations.failed) REGISTERs failed, more than --max-failures "
+                        + "\(limits.maxFailures)")
+            }
+        } else if calls.failed > limits.maxFailures {
             violations.append("\(calls.failed) calls failed, more than --max-failures \(limits.maxFailures)")
         }
         if media.lossPercent > limits.maxLossPercent {

@@ -26,8 +26,30 @@ struct LoadgenSettings: Sendable, Codable, Equatable {
     var certificate: String
     var privateKey: String
     var caFile: String?
+    /// Softphones REGISTER (through the relay) before any call; the PBX side is their registrar.
+    var register = false
+    /// Who places the calls: the softphones (outbound), the PBX side (inbound), or each in turn (both).
+    var direction = CallDirection.outbound
 
     var profile: SRTPProfile { SRTPProfile(rawValue: suite) ?? .aesCM128HMACSHA1_80 }
+}
+
+/// Who places a run's calls.
+enum CallDirection: String, Sendable, Codable, Equatable, CaseIterable {
+    /// Softphone → relay → PBX.
+    case outbound
+    /// PBX → relay → softphone, through the Path the relay added at REGISTER.
+    case inbound
+    /// Alternately: even call numbers outbound, odd inbound.
+    case both
+
+    /// The direction call `number` takes.
+    func forCall(_ number: Int) -> CallDirection {
+        switch self {
+        case .outbound, .inbound: self
+        case .both: number % 2 == 0 ? .outbound : .inbound
+        }
+    }
 }
 
 /// `HOST:PORT` (IPv4 or a name) to its parts.

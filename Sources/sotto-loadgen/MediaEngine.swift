@@ -39,6 +39,8 @@ struct CallMediaResult: Sendable {
     var directions = [DirectionResult(), DirectionResult()]
     /// When the phone received its first valid packet (engine clock, ns), or 0.
     var phoneFirstMedia: UInt64 = 0
+    /// When the PBX side received its first valid packet (engine clock, ns), or 0.
+    var pbxFirstMedia: UInt64 = 0
     /// Ticks the generator skipped because it fell behind (both sides).
     var skipped = 0
 }
@@ -211,7 +213,11 @@ final class MediaEngine: @unchecked Sendable {
                 entry.jitterMs = statistics.jitter / unitsPerMs
                 entry.maxJitterMs = statistics.maxJitter / unitsPerMs
                 entry.maxLatencyUs = receiver.maxLatency / 1000
-                if to == .phone { result.phoneFirstMedia = statistics.firstArrival }
+                if to == .phone {
+                    result.phoneFirstMedia = statistics.firstArrival
+                } else {
+                    result.pbxFirstMedia = statistics.firstArrival
+                }
             }
             entry.lost = max(0, entry.sent - entry.received)
             result.directions[direction] = entry

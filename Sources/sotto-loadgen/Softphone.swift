@@ -10,6 +10,10 @@ final class Softphone: @unchecked Sendable {
     var framer = SIPStreamFramer()
     var open = false
     var closed = false
+    /// Registration (`--register`): its outcome once known.
+    var registration: RegistrationResult?
+    var registerCallID = ""
+    var registerSentAt: UInt64 = 0
     unowned let run: LoadRun
 
     init(index: Int, run: LoadRun) {

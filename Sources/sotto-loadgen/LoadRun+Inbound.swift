@@ -1,0 +1,212 @@
+import Dispatch
+import Glibc
+import SIP
+import SRTP
+import Transport
+
+/// `--register` and `--direction inbound`: the softphones register through the relay, the PBX side is
+/// their registrar (it keeps each AOR's Contact and Path), and inbound calls go from the PBX side's own
+/// connection to the relay, routed by that Path, to the phones.
+extension LoadRun {
+    // MARK: Registration (the phones' side)
+
+    /// Sends every open phone's REGISTER and waits (up to 10 s) for their answers. Called off the loop.
+    func registerPhones() {
+        loop.queue.sync {
+            for phone in phones {
+                guard phone.open else {
+                    if phone.registration == nil {
+                        phone.registration = RegistrationResult(aor: phone.aor, failure: "connection failed")
+                    }
+                    continue
+                }
+                phone.registerCallID = "lg-reg-\(phone.index)-\(SIPText.token(12))"
+                phone.registerSentAt = engine.now()
+                phone.send(
+                    SIPText.request(
+                        "REGISTER", uri: "sip:\(settings.listenHost):\(settings.listenPort);transport=tls",
+                        headers: [
+                            "Via: SIP/2.0/TLS \(settings.phoneIP):5061;branch=\(SIPText.branch());rport",
+                            "Max-Forwards: 70",
+                            "From: <sip:\(phone.aor)@loadgen.invalid>;tag=\(SIPText.token(10))",
+                            "To: <sip:\(phone.aor)@loadgen.invalid>",
+                            "Call-ID: \(phone.registerCallID)",
+                            "CSeq: 1 REGISTER",
+                            "Contact: <sip:\(phone.aor)@\(settings.phoneIP):5061;transport=tls>",
+                            "Expires: 600",
+                            "Supported: path, outbound",
+                            "User-Agent: sotto-loadgen",
+                        ]))
+            }
+        }
+        let by = DispatchTime.now() + 10
+        while DispatchTime.now() < by && !loop.queue.sync(execute: { phones.allSatisfy { $0.registration != nil } }) {
+            usleep(10_000)
+        }
+        loop.queue.sync {
+            for phone in phones where phone.registration == nil {
+                phone.registration = RegistrationResult(aor: phone.aor, failure: "timeout")
+            }
+        }
+    }
+
+    /// A final response to a phone's REGISTER.
+    func registerAnswered(_ message: SIPMessage, on phone: Softphone) {
+        guard let status = message.statusLine?.statusCode, status >= 200, phone.registration == nil,
+            message.callID == phone.registerCallID
+        else { return }
+        var result = RegistrationResult(aor: phone.aor, status: status)
+        result.registerMs = Double(engine.now() &- phone.registerSentAt) / 1e6
+        if status >= 300 { result.failure = "REGISTER \(status)" }
+        phone.registration = result
+    }
+
+    /// Every phone's registration, in phone order (read after ``execute()``).
+    var registrationResults: [RegistrationResult] {
+        loop.queue.sync { settings.register ? phones.compactMap(\.registration) : [] }
+    }
+
+    // MARK: The registrar (the PBX side)
+
+    /// Stores the binding (Contact and Path, per AOR) and answers 200 with the Contact, its expiry and the
+    /// Path echoed (RFC 3327 §5.3). Expires 0 removes the binding.
+    func pbxRegister(_ message: SIPMessage, reply: ([UInt8]) -> Void) {
+        let toTag = SIPText.token(10)
+        guard let user = message.to.uri.user, !user.isEmpty, let contactList = try? message.contacts(),
+            let paths = try? message.paths()
+        else {
+            reply(SIPText.response(to: message, status: 400, reason: "Bad Request", toTag: toTag))
+            return
+        }
+        let path = paths.map { "<\($0.uri.description)>" }
+        var extra: [String] = []
+        if case .addresses(let contacts) = contactList, let contact = contacts.first {
+            let expires =
+                contact.parameters.first(where: { $0.name.lowercased() == "expires" })?.value.flatMap { Int($0) }
+                ?? message.firstValue(of: "Expires").flatMap { Int($0) } ?? 600
+            if expires == 0 {
+                registrations[user] = nil
+            } else {
+                registrations[user] = (contact.uri.description, path)
+                extra.append("Contact: <\(contact.uri.description)>;expires=\(min(expires, 600))")
+            }
+        } else if let binding = registrations[user] {
+            extra.append("Contact: <\(binding.contact)>;expires=600")  // a query: list the binding
+        }
+        extra += path.map { "Path: \($0)" }
+        reply(SIPText.response(to: message, status: 200, reason: "OK", toTag: toTag, extra: extra))
+    }
+
+    // MARK: Inbound calls (PBX side → relay → phone)
+
+    /// Sends the PBX side's INVITE to the phone's registered Contact, routed by its stored Path.
+    func startInboundCall(_ call: Call) {
+        let phone = call.phone
+        guard let binding = registrations[phone.aor] else {
+            fail(call, "not registered")
+            return
+        }
+        guard let pbxClient else {
+            fail(call, pbxClientFailure)
+            return
+        }
+        let key: SRTPKeyMaterial
+        let endpoint: MediaEndpoint
+        do {
+            key = try SRTPKeyMaterial.generate(for: settings.profile)
+            endpoint = try MediaEndpoint(side: .pbx, ip: settings.pbxIP, call: call.media)
+            endpoint.outbound = try SRTPContext(key: key, direction: .outbound)
+        } catch {
+            fail(call, "local set-up: \(error)")
+            return
+        }
+        call.pbxEndpoint = endpoint
+        call.callerVia = "\(settings.listenHost):\(settings.listenPort)"
+        call.fromHeader = "<sip:pbx@\(settings.listenHost)>;tag=\(call.fromTag)"
+        call.toHeader = "<sip:\(phone.aor)@loadgen.invalid>"
+        call.inviteURI = binding.contact
+        call.inviteRoutes = binding.path
+        let body = SIPText.sdp(
+            ip: settings.pbxIP, port: endpoint.socket.localAddress.port, codec: settings.codec,
+            ptime: settings.ptimeMilliseconds, cryptoTag: 1, key: key)
+        let invite = SIPText.request(
+            "INVITE", uri: call.inviteURI,
+            headers: [
+                "Via: SIP/2.0/TLS \(call.callerVia);branch=\(call.inviteBranch);rport",
+                "Max-Forwards: 70",
+            ] + call.inviteRoutes.map { "Route: \($0)" } + [
+                "From: \(call.fromHeader)",
+                "To: \(call.toHeader)",
+                "Call-ID: \(call.callID)",
+                "CSeq: 1 INVITE",
+                "Contact: <sip:pbx@\(settings.pbxIP):\(settings.listenPort);transport=tls>",
+                "User-Agent: sotto-loadgen",
+            ], body: body)
+        call.inviteSentAt = engine.now()
+        pbxClient.send(invite)
+    }
+
+    /// The phone's side of an inbound call: 180, then 200 with its answer (its own key, the first crypto
+    /// line the relay offered). Media starts at the ACK.
+    func phoneInvite(_ message: SIPMessage, call: Call, on phone: Softphone) {
+        let reply: ([UInt8]) -> Void = { phone.send($0) }
+        guard phone === call.phone else {
+            // The relay delivered it over another phone's connection: that is a routing failure.
+            reply(SIPText.response(to: message, status: 404, reason: "Not Found", toTag: call.answerTag))
+            fail(call, "delivered to the wrong phone")
+            return
+        }
+        guard call.phoneEndpoint == nil else { return }  // a retransmission
+        guard let target = SIPText.mediaTarget(message.body), let (tag, relayKey) = target.keys.first,
+            let destination = UDPAddress(ip: target.address.ip, port: target.address.port)
+        else {
+            reply(SIPText.response(to: message, status: 488, reason: "Not Acceptable Here", toTag: call.answerTag))
+            return
+        }
+        let endpoint: MediaEndpoint
+        let ownKey: SRTPKeyMaterial
+        do {
+            ownKey = try SRTPKeyMaterial.generate(for: relayKey.profile)
+            endpoint = try MediaEndpoint(side: .phone, ip: settings.phoneIP, call: call.media)
+            endpoint.outbound = try SRTPContext(key: ownKey, direction: .outbound)
+            endpoint.inbound = try SRTPContext(key: relayKey, direction: .inbound)
+        } catch {
+            reply(SIPText.response(to: message, status: 500, reason: "Server Internal Error", toTag: call.answerTag))
+            return
+        }
+        endpoint.destination = destination
+        call.phoneEndpoint = endpoint
+        let contact = "Contact: <sip:\(phone.aor)@\(settings.phoneIP):5061;transport=tls>"
+        reply(
+            SIPText.response(
+                to: message, status: 180, reason: "Ringing", toTag: call.answerTag, recordRoute: true,
+                extra: [contact]))
+        let body = SIPText.sdp(
+            ip: settings.phoneIP, port: endpoint.socket.localAddress.port, codec: settings.codec,
+            ptime: settings.ptimeMilliseconds, cryptoTag: tag, key: ownKey)
+        reply(
+            SIPText.response(
+                to: message, status: 200, reason: "OK", toTag: call.answerTag, recordRoute: true, extra: [contact],
+                body: body))
+    }
+
+    /// A message on the PBX side's own connection: responses to its INVITEs and BYEs.
+    func pbxClientReceived(_ message: SIPMessage) {
+        guard let status = message.statusLine?.statusCode else {
+            // A request on this connection (OPTIONS, a BYE from the relay): answer it.
+            guard message.method != .ack else { return }
+            let reply = SIPText.response(to: message, status: 200, reason: "OK", toTag: SIPText.token(10))
+            pbxClient?.send(reply)
+            return
+        }
+        guard let call = calls[message.callID], call.state != .done, call.direction == .inbound else { return }
+        callerReceived(status: status, message, call: call)
+    }
+
+    /// The PBX side's connection closed: inbound calls still setting up fail.
+    func pbxClientClosed(_ reason: String) {
+        for call in calls.values where call.direction == .inbound && call.state != .done {
+            fail(call, "PBX connection lost")
+        }
+    }
+}
