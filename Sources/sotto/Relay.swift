@@ -68,8 +68,7 @@ final class Relay: @unchecked Sendable {
         do {
             var mediaConfiguration = MediaEngine.Configuration(
                 bindIP: config.media.ip, ports: config.media.ports,
-                loops: config.media.loops > 0
-                    ? config.media.loops : max(1, ProcessInfo.processInfo.activeProcessorCount),
+                loops: config.effectiveMediaLoops,
                 idleTimeoutNanoseconds: UInt64(config.media.idleTimeout.components.seconds) * 1_000_000_000)
             mediaConfiguration.logger = TransportLogger { level, message in
                 level == .warning ? logger.warning("\(message)") : logger.debug("\(message)")
@@ -194,6 +193,7 @@ final class Relay: @unchecked Sendable {
             metadata: [
                 "listen": "\(server.localAddress)", "pbx": "\(config.upstream.address.map(\.description) ?? "-")",
                 "media": "\(config.media.ip) \(config.media.ports.lowerBound)-\(config.media.ports.upperBound)",
+                "media-loops": "\(config.effectiveMediaLoops)",
                 "suites": "\(config.media.suites.map(\.rawValue).joined(separator: ","))",
                 "version": "\(SottoCommand.version)", "admin-socket": "\(config.admin.socket)",
             ])

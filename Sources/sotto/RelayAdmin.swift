@@ -77,7 +77,7 @@ final class RelayAdminBackend: AdminBackend, @unchecked Sendable {
         var bytes: UInt64 = 0
         var perLoop = [Int](
             repeating: 0,
-            count: max(1, config.media.loops > 0 ? config.media.loops : ProcessInfo.processInfo.activeProcessorCount))
+            count: config.effectiveMediaLoops)
         for snapshot in snapshots {
             if perLoop.indices.contains(snapshot.loop) { perLoop[snapshot.loop] += 1 }
             for stream in snapshot.streams {

@@ -29,7 +29,8 @@ enum Resolver {
             } else {
                 ok = false
             }
-            if ok, let address = try? SocketAddress(ip: String(cString: buffer), port: port) { return address }
+            let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if ok, let address = try? SocketAddress(ip: text, port: port) { return address }
             node = entry.pointee.ai_next
         }
         return nil

@@ -20,4 +20,7 @@ int CSottoShims_recvmmsg(int fd, CSottoShims_mmsghdr *messages, unsigned int cou
 /// sendmmsg(2): sends up to `count` datagrams in one system call.
 int CSottoShims_sendmmsg(int fd, CSottoShims_mmsghdr *messages, unsigned int count, int flags);
 
+/// CPUs this process may run on (sched_getaffinity + CPU_COUNT, GNU-only and a macro): -1 when unknown.
+int CSottoShims_allowed_cpu_count(void);
+
 #endif
