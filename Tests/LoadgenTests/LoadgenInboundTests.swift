@@ -8,47 +8,14 @@ import Testing
 /// inherits `.serialized`: it uses the same media ports (23000-23999) and never runs beside the other relay test.
 extension LoadgenRelayTests {
     @Test func inboundCallsThroughSottoAfterRegister() throws {
-        let certificates = TestCertificates.shared
-        let directory = certificates.directory
-        let sipPort = freePort(ip: "127.0.0.1")
-        let pbxPort = freePort(ip: "127.0.0.2")
-        let config = """
-            [sip]
-            listen = "127.0.0.1:\(sipPort)"
-            cert = "\(certificates.serverECDSA.chain)"
-            key = "\(certificates.serverECDSA.key)"
-            ca = "\(certificates.caFile)"
-            [upstream]
-            address = "127.0.0.2:\(pbxPort)"
-            server_name = "localhost"
-            reconnect_min_ms = 100
-            reconnect_max_ms = 500
-            [media]
-            ip = "127.0.0.1"
-            ports = "23000-23999"
-            [admin]
-            socket = "\(directory)/loadgen-in-admin-\(sipPort).sock"
-            audit_log = "\(directory)/loadgen-in-audit-\(sipPort).jsonl"
-            """
-        let configPath = directory + "/loadgen-in-sotto-\(sipPort).toml"
-        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
-        let relay = Process()
-        relay.executableURL = buildDirectory().appendingPathComponent("sotto")
-        relay.arguments = ["--config", configPath]
-        relay.standardOutput = FileHandle.nullDevice
-        relay.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try relay.run()
-        defer {
-            relay.terminate()
-            relay.waitUntilExit()
-        }
-        let jsonPath = directory + "/loadgen-in-report-\(sipPort).json"
-        let run = try runLoadgen([
-            "--relay", "127.0.0.1:\(sipPort)", "--listen", "127.0.0.2:\(pbxPort)", "--server-name", "localhost",
-            "--cert", certificates.serverECDSA.chain, "--key", certificates.serverECDSA.key, "--ca",
-            certificates.caFile, "--calls", "10", "--concurrency", "10", "--phones", "5", "--hold", "2",
-            "--register", "--direction", "inbound", "--json", jsonPath, "--max-loss", "1",
-        ])
+        let relay = try RelayUnderTest(label: "loadgen-in")
+        defer { relay.stop() }
+        let jsonPath = relay.reportPath("loadgen-in")
+        let run = try runLoadgen(
+            relay.loadgenArguments + [
+                "--calls", "10", "--concurrency", "10", "--phones", "5", "--hold", "2",
+                "--register", "--direction", "inbound", "--json", jsonPath, "--max-loss", "1",
+            ])
         #expect(run.status == 0, "sotto-loadgen said:\n\(run.output)")
         let report = try LoadgenReport.parse(Data(contentsOf: URL(fileURLWithPath: jsonPath)))
         #expect(report.registrations.attempted == 5)
