@@ -15,6 +15,8 @@ extension TLSStream {
     ///
     /// - Parameters:
     ///   - address: where to connect.
+    ///   - source: the local address to connect from (port 0: any port), for a peer that trusts by
+    ///     source address; the kernel's choice when nil.
     ///   - context: a client-role context.
     ///   - serverName: the name to verify and send as SNI; the context's when nil.
     ///   - loop: the loop the stream lives on.
@@ -24,6 +26,7 @@ extension TLSStream {
     ///   - handlers: the owner's callbacks.
     public static func connect(
         to address: SocketAddress,
+        from source: SocketAddress? = nil,
         context: TLSContext,
         serverName: String? = nil,
         loop: EventLoop,
@@ -42,6 +45,12 @@ extension TLSStream {
             throw TransportError(.tlsSetupFailed, error.reason)
         }
         let fd = try Socket.make(family: address.protocolFamily)
+        if let source, source.withSockAddr({ bind(fd, $0, $1) }) != 0 {
+            let error = errno
+            Glibc.close(fd)
+            throw TransportError(
+                .bindFailed, "binding \(source) to connect to \(address) failed: \(errnoSentence(error))")
+        }
         let status = address.withSockAddr { Glibc.connect(fd, $0, $1) }
         let error = errno
         if status != 0 && error != EINPROGRESS {

@@ -1,5 +1,6 @@
 import Foundation
 import SottoTestSupport
+import Synchronization
 import TLS
 import Testing
 import Transport
@@ -49,6 +50,32 @@ import Transport
         #expect(client.closes.map(\.kind) == [.closedLocally])
         #expect(server.context.counters.handshakesCompleted == 1)
         #expect(await eventually { server.counters.connectionsOpen == 0 })
+    }
+
+    /// A peer that trusts by source address (Sotto trusts its PBX that way) sees the address the client bound.
+    @Test func anOutboundConnectionComesFromTheAddressItWasGiven() async throws {
+        let peers = Mutex<[String]>([])
+        let server = try TestServer(onHandshake: { stream in peers.withLock { $0.append(stream.peer.host) } })
+        defer { server.listener.stop() }
+        let recorder = Recorder()
+        let stream = try TLSStream.connect(
+            to: SocketAddress(ip: "127.0.0.1", port: server.port), from: SocketAddress(ip: "127.0.0.2", port: 0),
+            context: clientContext(), loop: EventLoop(label: "test.client"), logger: recorder.logger,
+            handlers: recorder.handlers())
+        #expect(await eventually { recorder.handshakes == 1 })
+        #expect(await eventually { peers.withLock { $0 } == ["127.0.0.2"] })
+        stream.close()
+    }
+
+    @Test func aSourceAddressThatCannotBeBoundIsAClearError() throws {
+        let server = try TestServer()
+        defer { server.listener.stop() }
+        #expect(throws: TransportError.self) {
+            // 192.0.2.1 (TEST-NET-1) is on no interface of this machine.
+            _ = try TLSStream.connect(
+                to: SocketAddress(ip: "127.0.0.1", port: server.port), from: SocketAddress(ip: "192.0.2.1", port: 0),
+                context: clientContext(), loop: EventLoop(label: "test.client"), handlers: Recorder().handlers())
+        }
     }
 
     @Test func echoOverIPv6WhenLoopbackHasIt() async throws {
