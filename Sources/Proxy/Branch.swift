@@ -1,7 +1,6 @@
 import SIP
 
-/// Sotto's Via branches (RFC 3261 §8.1.1.7, §16.6 step 8): `z9hG4bK` + a loop-detection hash + the inbound
-/// flow + a random part.
+/// Sotto's Via branches (RFC 3261 §8.1.1.7, §16.6 step 8): `z9hG4bK` + a loop-detection hash + a random part.
 ///
 /// The hash covers what decides where a request goes (Request-URI, From and To tags, Call-ID, CSeq number,
 /// the Route set left after Sotto's own entry): a request that comes back with Sotto's Via and the same
@@ -29,15 +28,14 @@ enum Branch {
         return String(hash, radix: 16)
     }
 
-    static func make(loopHash: String, flow: FlowID) -> String {
-        "\(prefix)\(loopHash)-\(String(flow, radix: 36))-\(RandomToken.make(10))"
+    static func make(loopHash: String) -> String {
+        "\(prefix)\(loopHash)-\(RandomToken.make(10))"
     }
 
-    /// The loop hash and inbound flow of a branch Sotto made; nil for anyone else's.
-    static func parse(_ branch: String) -> (loopHash: Substring, flow: FlowID)? {
+    /// The loop hash of a branch Sotto made; nil for anyone else's.
+    static func loopHash(ofBranch branch: String) -> Substring? {
         guard branch.hasPrefix(prefix) else { return nil }
         let parts = branch.dropFirst(prefix.count).split(separator: "-")
-        guard parts.count == 3, let flow = FlowID(parts[1], radix: 36) else { return nil }
-        return (parts[0], flow)
+        return parts.count == 2 ? parts[0] : nil
     }
 }

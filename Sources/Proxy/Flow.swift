@@ -19,8 +19,6 @@ struct Flow {
     let peerPort: UInt16
     /// The random token written into Path and Record-Route for this flow (softphones only).
     let token: String
-    /// Whether this is Sotto's own outbound connection to the PBX.
-    let isUpstream: Bool
 
     var peerDescription: String { peerIP.contains(":") ? "[\(peerIP)]:\(peerPort)" : "\(peerIP):\(peerPort)" }
 }

@@ -124,7 +124,7 @@ extension SIPProxy {
             stripSDP(&request)
         }
 
-        let branch = Branch.make(loopHash: hash, flow: flow.id)
+        let branch = Branch.make(loopHash: hash)
         try edit { () throws(SIPError) in try request.insertVia(local.via(branch: branch)) }
         if method == .invite {
             respond(server, status: 100, reason: "Trying")
@@ -202,7 +202,7 @@ extension SIPProxy {
     {
         let hash = Branch.loopHash(of: request, routes: routes)
         for via in request.via where local.matches(via) {
-            if let branch = via.branch, let mine = Branch.parse(branch), mine.loopHash == hash {
+            if let branch = via.branch, Branch.loopHash(ofBranch: branch) == Substring(hash) {
                 counters.loopsDetected += 1
                 throw ProxyRefusal(status: 482, reason: "Loop Detected", warning: nil)
             }
@@ -256,7 +256,7 @@ extension SIPProxy {
         if !checked && !request.body.isEmpty {
             try? request.replaceBody([])
         }
-        guard (try? request.insertVia(local.via(branch: Branch.make(loopHash: hash, flow: flow.id)))) != nil else {
+        guard (try? request.insertVia(local.via(branch: Branch.make(loopHash: hash)))) != nil else {
             return
         }
         send(request, on: next.id)

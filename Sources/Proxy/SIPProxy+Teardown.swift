@@ -96,7 +96,7 @@ extension SIPProxy {
         guard
             let ack = MessageBuilder.request(
                 method: .ack, uri: contact ?? (towardCallee ? dialog.calleeContact : dialog.callerContact),
-                via: local.via(branch: Branch.make(loopHash: "0", flow: 0)),
+                via: local.via(branch: Branch.make(loopHash: "0")),
                 routes: towardCallee ? dialog.routeTowardCallee : dialog.routeTowardCaller,
                 from: client.request.from.description, to: response.to.description, callID: call.callID,
                 sequence: client.request.cseq.sequence, product: configuration.product)
@@ -114,7 +114,7 @@ extension SIPProxy {
                 towardCallee
                 ? max(call.highestCSeq[dialog.callerSide] ?? 0, dialog.inviteSequence) &+ 1
                 : (call.highestCSeq[dialog.callerSide.other] ?? 0) &+ 1
-            let branch = Branch.make(loopHash: "0", flow: 0)
+            let branch = Branch.make(loopHash: "0")
             guard
                 let bye = MessageBuilder.request(
                     method: .bye, uri: towardCallee ? dialog.calleeContact : dialog.callerContact,

@@ -74,7 +74,7 @@ public final class SIPProxy: @unchecked Sendable {
         nextFlowID += 1
         let token = kind == .softphone ? RandomToken.make(20) : ""
         flows[id] = Flow(
-            id: id, kind: kind, peerIP: peerIP, peerPort: peerPort, token: token, isUpstream: isUpstream)
+            id: id, kind: kind, peerIP: peerIP, peerPort: peerPort, token: token)
         if kind == .softphone { flowsByToken[token] = id }
         if isUpstream { upstream = id }
         return id
