@@ -114,7 +114,7 @@ extension LoadRun {
         let endpoint: MediaEndpoint
         do {
             key = try SRTPKeyMaterial.generate(for: settings.profile)
-            endpoint = try MediaEndpoint(side: .pbx, ip: settings.pbxIP, call: call.media)
+            endpoint = engine.endpoint(side: .pbx, call: call.media)
             endpoint.outbound = try SRTPContext(key: key, direction: .outbound)
         } catch {
             fail(call, "local set-up: \(error)")
@@ -127,7 +127,7 @@ extension LoadRun {
         call.inviteURI = binding.contact
         call.inviteRoutes = binding.path
         let body = SIPText.sdp(
-            ip: settings.pbxIP, port: endpoint.socket.localAddress.port, codec: settings.codec,
+            ip: settings.pbxIP, port: endpoint.localPort, codec: settings.codec,
             ptime: settings.ptimeMilliseconds, cryptoTag: 1, key: key)
         let invite = SIPText.request(
             "INVITE", uri: call.inviteURI,
@@ -167,7 +167,7 @@ extension LoadRun {
         let ownKey: SRTPKeyMaterial
         do {
             ownKey = try SRTPKeyMaterial.generate(for: relayKey.profile)
-            endpoint = try MediaEndpoint(side: .phone, ip: settings.phoneIP, call: call.media)
+            endpoint = engine.endpoint(side: .phone, call: call.media)
             endpoint.outbound = try SRTPContext(key: ownKey, direction: .outbound)
             endpoint.inbound = try SRTPContext(key: relayKey, direction: .inbound)
         } catch {
@@ -176,13 +176,14 @@ extension LoadRun {
         }
         endpoint.destination = destination
         call.phoneEndpoint = endpoint
+        engine.submit(.listen(endpoint))  // the caller may send as soon as it has the 200
         let contact = "Contact: <sip:\(phone.aor)@\(settings.phoneIP):5061;transport=tls>"
         reply(
             SIPText.response(
                 to: message, status: 180, reason: "Ringing", toTag: call.answerTag, recordRoute: true,
                 extra: [contact]))
         let body = SIPText.sdp(
-            ip: settings.phoneIP, port: endpoint.socket.localAddress.port, codec: settings.codec,
+            ip: settings.phoneIP, port: endpoint.localPort, codec: settings.codec,
             ptime: settings.ptimeMilliseconds, cryptoTag: tag, key: ownKey)
         reply(
             SIPText.response(

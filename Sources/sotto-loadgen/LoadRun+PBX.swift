@@ -74,7 +74,7 @@ extension LoadRun {
         let ownKey: SRTPKeyMaterial
         do {
             ownKey = try SRTPKeyMaterial.generate(for: relayKey.profile)
-            endpoint = try MediaEndpoint(side: .pbx, ip: settings.pbxIP, call: call.media)
+            endpoint = engine.endpoint(side: .pbx, call: call.media)
             endpoint.outbound = try SRTPContext(key: ownKey, direction: .outbound)
             endpoint.inbound = try SRTPContext(key: relayKey, direction: .inbound)
         } catch {
@@ -83,12 +83,13 @@ extension LoadRun {
         }
         endpoint.destination = destination
         call.pbxEndpoint = endpoint
+        engine.submit(.listen(endpoint))  // the caller may send as soon as it has the 200
         let contact = "Contact: <sip:pbx@\(settings.pbxIP):\(settings.listenPort);transport=tls>"
         reply(
             SIPText.response(
                 to: message, status: 180, reason: "Ringing", toTag: toTag, recordRoute: true, extra: [contact]))
         let body = SIPText.sdp(
-            ip: settings.pbxIP, port: endpoint.socket.localAddress.port, codec: settings.codec,
+            ip: settings.pbxIP, port: endpoint.localPort, codec: settings.codec,
             ptime: settings.ptimeMilliseconds, cryptoTag: tag, key: ownKey)
         reply(
             SIPText.response(

@@ -35,7 +35,9 @@ final class LoadRun: @unchecked Sendable {
         self.settings = settings
         frames = try PayloadFrames.make(
             codec: settings.codec, ptimeMilliseconds: settings.ptimeMilliseconds, opusBitrate: settings.opusBitrate)
-        engine = try MediaEngine(ptimeMilliseconds: settings.ptimeMilliseconds)
+        engine = try MediaEngine(
+            ptimeMilliseconds: settings.ptimeMilliseconds, socketsPerSide: settings.mediaSockets,
+            phoneIP: settings.phoneIP, pbxIP: settings.pbxIP)
     }
 
     // MARK: Set-up
@@ -185,7 +187,7 @@ final class LoadRun: @unchecked Sendable {
         let endpoint: MediaEndpoint
         do {
             key = try SRTPKeyMaterial.generate(for: settings.profile)
-            endpoint = try MediaEndpoint(side: .phone, ip: settings.phoneIP, call: call.media)
+            endpoint = engine.endpoint(side: .phone, call: call.media)
             endpoint.outbound = try SRTPContext(key: key, direction: .outbound)
         } catch {
             fail(call, "local set-up: \(error)")
@@ -193,7 +195,7 @@ final class LoadRun: @unchecked Sendable {
         }
         call.phoneEndpoint = endpoint
         let body = SIPText.sdp(
-            ip: settings.phoneIP, port: endpoint.socket.localAddress.port, codec: settings.codec,
+            ip: settings.phoneIP, port: endpoint.localPort, codec: settings.codec,
             ptime: settings.ptimeMilliseconds, cryptoTag: 1, key: key)
         call.toHeader = "<sip:pbx@\(settings.listenHost)>"
         call.callerVia = "\(settings.phoneIP):5061"

@@ -59,6 +59,12 @@ struct LoadgenCommand: ParsableCommand {
     @Option(help: "Softphones (TLS connections, distinct AORs); calls are spread over them.")
     var phones: Int = 50
 
+    @Option(
+        help: ArgumentHelp(
+            "Media sockets per side (softphones, PBX), each shared by many streams; packets are told apart by "
+                + "the relay port they come from."))
+    var mediaSockets = 8
+
     @Option(help: "Write the report as JSON to this file.")
     var json: String?
 
@@ -111,6 +117,7 @@ struct LoadgenCommand: ParsableCommand {
                 "--direction \(direction.rawValue) needs --register (the PBX side calls the phones' contacts)")
         }
         guard [10, 20, 40, 60].contains(ptime) else { throw LoadgenError("--ptime must be 10, 20, 40 or 60") }
+        guard (1...1024).contains(mediaSockets) else { throw LoadgenError("--media-sockets must be 1 to 1024") }
         guard (6_000...510_000).contains(bitrate) else { throw LoadgenError("--bitrate must be 6000 to 510000") }
         guard calls >= 0, concurrency >= 1, phones >= 1, rate >= 0, hold > 0, duration >= 0, maxLoss >= 0,
             maxFailures >= 0, readyTimeout >= 0
@@ -129,7 +136,8 @@ struct LoadgenCommand: ParsableCommand {
             relayHost: relayHost, relayPort: relayPort, serverName: serverName ?? relayHost, listenHost: listenHost,
             listenPort: listenPort, phoneIP: phoneIP, pbxIP: pbxIP ?? listenHost, calls: calls,
             concurrency: concurrency, rate: rate, holdSeconds: hold, durationSeconds: duration, codec: codec,
-            suite: suite, ptimeMilliseconds: ptime, opusBitrate: bitrate, phones: phones, maxLossPercent: maxLoss,
+            suite: suite, ptimeMilliseconds: ptime, opusBitrate: bitrate, phones: phones, mediaSockets: mediaSockets,
+            maxLossPercent: maxLoss,
             maxFailures: maxFailures,
             readyTimeoutSeconds: readyTimeout, certificate: cert, privateKey: key, caFile: ca,
             register: register, direction: direction)
@@ -174,7 +182,8 @@ struct LoadgenCommand: ParsableCommand {
         let duration = Double(run.finishedAt &- run.runStart) / 1e9
         return LoadgenReport.make(
             settings: settings, results: results, latency: run.engine.latency, durationSeconds: duration,
-            cpuSeconds: cpu, skipped: run.engine.skippedTotal, registrations: run.registrationResults)
+            cpuSeconds: cpu, skipped: run.engine.skippedTotal,
+            strays: run.engine.strays, registrations: run.registrationResults)
     }
 
     static func cpuSeconds() -> Double {

@@ -77,7 +77,7 @@ extension LoadgenReport {
                 + "\(f(media.lossPercent, 3)) %, \(f(media.packetsPerSecond, 0)) packets/s")
         lines.append(
             "generator           CPU \(f(media.generatorCPUSeconds, 2)) s, \(f(media.generatorCPUPerPacketUs, 2)) µs/packet, "
-                + "skipped slots \(media.generatorSkipped)")
+                + "skipped slots \(media.generatorSkipped), stray packets \(media.strayPackets)")
         if passed {
             lines.append("result              PASS")
         } else {

@@ -99,6 +99,8 @@ struct LoadgenReport: Sendable, Codable, Equatable {
         var packetsPerSecond = 0.0
         /// Packet slots the generator skipped because it fell behind its schedule (saturated).
         var generatorSkipped = 0
+        /// Packets that came from an address no live stream expected (none from a well-behaved relay).
+        var strayPackets = 0
         var generatorCPUSeconds = 0.0
         /// The generator's own CPU (user + system, whole process) per packet sent or received.
         var generatorCPUPerPacketUs = 0.0
@@ -161,7 +163,7 @@ struct LoadgenReport: Sendable, Codable, Equatable {
     /// Builds the report from the calls' results and the engine's latency histograms.
     static func make(
         settings: LoadgenSettings, results: [CallResult], latency: [Histogram<UInt64>], durationSeconds: Double,
-        cpuSeconds: Double, skipped: Int, registrations: [RegistrationResult] = []
+        cpuSeconds: Double, skipped: Int, strays: Int = 0, registrations: [RegistrationResult] = []
     ) -> LoadgenReport {
         var report = LoadgenReport(settings: settings)
         report.durationSeconds = durationSeconds
@@ -245,6 +247,7 @@ struct LoadgenReport: Sendable, Codable, Equatable {
         report.media.packetsPerSecond =
             durationSeconds > 0 ? Double(report.media.packetsSent + report.media.packetsReceived) / durationSeconds : 0
         report.media.generatorSkipped = skipped
+        report.media.strayPackets = strays
         report.media.generatorCPUSeconds = cpuSeconds
         let packets = report.media.packetsSent + report.media.packetsReceived
         report.media.generatorCPUPerPacketUs = packets > 0 ? cpuSeconds * 1e6 / Double(packets) : 0

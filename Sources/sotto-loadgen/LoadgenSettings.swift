@@ -20,6 +20,8 @@ struct LoadgenSettings: Sendable, Codable, Equatable {
     /// Opus target bitrate, bits per second.
     var opusBitrate = 32_000
     var phones: Int
+    /// Media sockets per side, shared by that side's streams.
+    var mediaSockets = 8
     var maxLossPercent: Double
     var maxFailures: Int
     var readyTimeoutSeconds: Double

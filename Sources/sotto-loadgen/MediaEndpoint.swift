@@ -59,16 +59,19 @@ final class CallMedia: @unchecked Sendable {
     }
 }
 
-/// One side's media socket with its two SRTP contexts and its counters.
+/// One side of one call: its share of a media socket, its two SRTP contexts and its counters.
 final class MediaEndpoint: @unchecked Sendable {
     let side: Side
-    let socket: UDPSocket
     let call: CallMedia
+    /// The shared socket it sends and receives on (an index into ``MediaSockets/sockets``).
+    let socketIndex: Int
+    /// That socket's port, which the endpoint's SDP declares.
+    let localPort: UInt16
     var destination: UDPAddress?
     var outbound: SRTPContext?
     var inbound: SRTPContext?
-    /// The engine's token for this endpoint's socket (its slot), set on the media thread.
-    var token = -1
+    /// Whether the media thread routes packets from `destination` on its socket to this endpoint.
+    var routed = false
     var sending = false
     var nextSend: UInt64 = 0
     /// Packets sent so far; also the next packet's index.
@@ -80,18 +83,11 @@ final class MediaEndpoint: @unchecked Sendable {
     var statistics = ReceiveStatistics()
     var maxLatency: UInt64 = 0
 
-    /// Opens the socket on `ip` (a free port).
-    init(side: Side, ip: String, call: CallMedia) throws(LoadgenError) {
+    init(side: Side, call: CallMedia, socket: (index: Int, port: UInt16)) {
         self.side = side
         self.call = call
-        guard let address = UDPAddress(ip: ip, port: 0) else {
-            throw LoadgenError("\(ip) is not a numeric IP address for media")
-        }
-        do {
-            socket = try UDPSocket(binding: address)
-        } catch {
-            throw LoadgenError("a media socket on \(ip) could not be opened: \(error.reason)")
-        }
+        socketIndex = socket.index
+        localPort = socket.port
     }
 
     var ssrc: UInt32 { call.ssrc[side.rawValue] }

@@ -45,14 +45,19 @@ struct CallMediaResult: Sendable {
     var skipped = 0
 }
 
-/// The generator's media thread: paces every stream (batched `sendmmsg` per socket), receives on
-/// one epoll set (`recvmmsg`), unprotects and checks every packet.
+/// The generator's media thread: paces every stream, sends each tick's packets with one `sendmmsg`
+/// per shared socket, receives on one epoll set of those sockets (`recvmmsg`), and routes, unprotects
+/// and checks every packet.
 ///
 /// Sending and receiving share one thread on purpose: the per-packet state (sequence accounting,
 /// the send-time rings, the SRTP contexts, the histograms) is then touched by one thread only, with
 /// no lock or atomic on the packet path. The signalling loop talks to it through a small command queue.
 final class MediaEngine: @unchecked Sendable {
     enum Command {
+        /// Route what the relay sends from the endpoint's destination to it (the answerer's side, before
+        /// its 200: the caller starts sending when it has the answer).
+        case listen(MediaEndpoint)
+        /// Route (if not yet) and start sending.
         case start(MediaEndpoint)
         case stop(CallMedia)
         case finish(CallMedia, [MediaEndpoint], @Sendable (CallMediaResult) -> Void)
@@ -66,27 +71,46 @@ final class MediaEngine: @unchecked Sendable {
     ]
     let totals = MediaTotals()
     let intervalNanoseconds: UInt64
+    let sockets: MediaSockets
     private let epoch = DispatchTime.now().uptimeNanoseconds
     private let pending = Mutex<[Command]>([])
     private let done = DispatchSemaphore(value: 0)
     private let epollFD: Int32
     private let events: UnsafeMutablePointer<epoll_event>
-    private let maxEvents: Int32 = 256
-    private let sendBatch = DatagramBatch(capacity: 8, datagramSize: 1500, tailroom: SRTPContext.maximumTrailerLength)
+    private let maxEvents: Int32 = 64
     private let receiveBatch = DatagramBatch(
-        capacity: 32, datagramSize: 1500, tailroom: SRTPContext.maximumTrailerLength)
-    private var slots: [MediaEndpoint?] = []
-    private var freeSlots: [Int] = []
+        capacity: 64, datagramSize: 1500, tailroom: SRTPContext.maximumTrailerLength)
+    /// Per socket: which endpoint a packet from a given relay address belongs to.
+    private var routes: [[UDPAddress: MediaEndpoint]]
+    /// Per socket: the endpoints whose packets fill its send batch, entry by entry.
+    private var queuedBy: [[MediaEndpoint]]
     private var senders: [MediaEndpoint] = []
     private var running = true
     /// Packet slots skipped by finished calls' senders (read after ``shutdown()``).
     private(set) var skippedTotal = 0
+    /// Packets from an address no live endpoint expects (read after ``shutdown()``).
+    private(set) var strays = 0
+    /// At most this many packets per stream in one tick; a stream further behind skips ahead.
+    private let catchUp = 8
 
-    init(ptimeMilliseconds: Int) throws(LoadgenError) {
+    init(ptimeMilliseconds: Int, socketsPerSide: Int, phoneIP: String, pbxIP: String) throws(LoadgenError) {
         intervalNanoseconds = UInt64(ptimeMilliseconds) * 1_000_000
+        sockets = try MediaSockets(perSide: socketsPerSide, phoneIP: phoneIP, pbxIP: pbxIP, batchSize: 64)
+        routes = sockets.sockets.map { _ in [:] }
+        queuedBy = sockets.sockets.map { _ in
+            var entries: [MediaEndpoint] = []
+            entries.reserveCapacity(64)
+            return entries
+        }
         epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
         guard epollFD >= 0 else { throw LoadgenError("the media thread has no epoll set (errno \(errno))") }
         events = .allocate(capacity: Int(maxEvents))
+        for (index, socket) in sockets.sockets.enumerated() {
+            var event = epoll_event()
+            event.events = EPOLLIN.rawValue
+            event.data.u64 = UInt64(index)
+            _ = epoll_ctl(epollFD, EPOLL_CTL_ADD, socket.fd, &event)
+        }
     }
 
     deinit {
@@ -96,6 +120,11 @@ final class MediaEngine: @unchecked Sendable {
 
     /// The engine's clock: nanoseconds since it was made.
     func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds &- epoch }
+
+    /// A new endpoint of `call` on the next shared socket of `side` (from any thread).
+    func endpoint(side: Side, call: CallMedia) -> MediaEndpoint {
+        MediaEndpoint(side: side, call: call, socket: sockets.assign(side))
+    }
 
     /// Starts the media thread.
     func start() {
@@ -129,39 +158,25 @@ final class MediaEngine: @unchecked Sendable {
             let now = now()
             var earliest = now &+ 5_000_000
             for endpoint in senders {
-                if endpoint.nextSend <= now { send(endpoint, now: now) }
+                if endpoint.nextSend <= now { queueDue(endpoint, now: now) }
                 earliest = min(earliest, endpoint.nextSend)
             }
+            for index in queuedBy.indices where !queuedBy[index].isEmpty { flush(index) }
             let after = self.now()
             let wait = earliest > after ? Int32(min(5, (earliest - after + 999_999) / 1_000_000)) : 0
             let ready = epoll_wait(epollFD, events, maxEvents, wait)
             if ready <= 0 { continue }
-            for index in 0..<Int(ready) {
-                let token = Int(events[index].data.u64)
-                guard token < slots.count, let endpoint = slots[token] else { continue }
-                receive(endpoint)
-            }
+            for index in 0..<Int(ready) { receive(socket: Int(events[index].data.u64)) }
         }
-        for case let endpoint? in slots { close(endpoint) }
+        sockets.closeAll()
     }
 
     private func handle(_ command: Command) {
         switch command {
+        case .listen(let endpoint):
+            route(endpoint)
         case .start(let endpoint):
-            endpoint.call.endpoints[endpoint.side.rawValue] = endpoint
-            let token: Int
-            if let free = freeSlots.popLast() {
-                token = free
-                slots[token] = endpoint
-            } else {
-                token = slots.count
-                slots.append(endpoint)
-            }
-            endpoint.token = token
-            var event = epoll_event()
-            event.events = EPOLLIN.rawValue
-            event.data.u64 = UInt64(token)
-            _ = epoll_ctl(epollFD, EPOLL_CTL_ADD, endpoint.socket.fd, &event)
+            route(endpoint)
             endpoint.sending = true
             endpoint.nextSend = now()
             senders.append(endpoint)
@@ -174,20 +189,25 @@ final class MediaEngine: @unchecked Sendable {
             let outcome = result(of: call, endpoints: endpoints)
             skippedTotal += outcome.skipped
             completion(outcome)
-            for endpoint in endpoints { close(endpoint) }
+            for endpoint in endpoints { unroute(endpoint) }
         case .shutdown:
             running = false
         }
     }
 
-    private func close(_ endpoint: MediaEndpoint) {
-        if endpoint.token >= 0 {
-            _ = epoll_ctl(epollFD, EPOLL_CTL_DEL, endpoint.socket.fd, nil)
-            slots[endpoint.token] = nil
-            freeSlots.append(endpoint.token)
-            endpoint.token = -1
+    private func route(_ endpoint: MediaEndpoint) {
+        endpoint.call.endpoints[endpoint.side.rawValue] = endpoint
+        guard !endpoint.routed, let destination = endpoint.destination else { return }
+        routes[endpoint.socketIndex][destination] = endpoint
+        endpoint.routed = true
+    }
+
+    private func unroute(_ endpoint: MediaEndpoint) {
+        guard endpoint.routed, let destination = endpoint.destination else { return }
+        endpoint.routed = false
+        if routes[endpoint.socketIndex][destination] === endpoint {
+            routes[endpoint.socketIndex][destination] = nil
         }
-        endpoint.socket.close()
     }
 
     private func result(of call: CallMedia, endpoints: [MediaEndpoint]) -> CallMediaResult {
@@ -227,13 +247,18 @@ final class MediaEngine: @unchecked Sendable {
 
     // MARK: The packet path
 
-    private func send(_ endpoint: MediaEndpoint, now: UInt64) {
+    /// Queues the packets `endpoint` has due into its socket's send batch.
+    private func queueDue(_ endpoint: MediaEndpoint, now: UInt64) {
         guard let destination = endpoint.destination, let outbound = endpoint.outbound else { return }
         let frames = endpoint.call.frames
+        let socket = endpoint.socketIndex
+        let batch = sockets.batches[socket]
         var count = 0
-        while endpoint.nextSend <= now && count < sendBatch.capacity {
+        while endpoint.nextSend <= now && count < catchUp {
+            if queuedBy[socket].count == batch.capacity { flush(socket) }
+            let entry = queuedBy[socket].count
             let index = endpoint.sent
-            let slot = sendBatch.slot(count)
+            let slot = batch.slot(entry)
             let fields = RTPHeaderFields(
                 marker: index == 0, payloadType: frames.codec.payloadType,
                 sequenceNumber: UInt16(truncatingIfNeeded: index),
@@ -245,35 +270,47 @@ final class MediaEngine: @unchecked Sendable {
             }
             endpoint.sent += 1
             endpoint.nextSend &+= intervalNanoseconds
+            count += 1
             guard let length = outbound.protectRTP(slot, length: header + payload.count).length else {
                 endpoint.sendErrors += 1
                 continue
             }
             endpoint.ownRing.store(index: index, time: now)
-            sendBatch.queue(entry: count, slot: count, length: length, to: destination)
-            count += 1
+            batch.queue(entry: entry, slot: entry, length: length, to: destination)
+            queuedBy[socket].append(endpoint)
         }
         if endpoint.nextSend <= now {
-            // More than a batch behind: the generator is saturated. Skip ahead and count it.
+            // More than `catchUp` packets behind: the generator is saturated. Skip ahead and count it.
             let behind = (now - endpoint.nextSend) / intervalNanoseconds + 1
             endpoint.skipped += Int(behind)
             endpoint.nextSend &+= behind * intervalNanoseconds
         }
-        guard count > 0 else { return }
-        let accepted = sendBatch.send(count: count, from: endpoint.socket.fd)
-        let refused = accepted < 0 ? count : count - accepted
-        endpoint.sendErrors += refused
-        totals.sent.add(count - refused, ordering: .relaxed)
     }
 
-    private func receive(_ endpoint: MediaEndpoint) {
-        let fd = endpoint.socket.fd
-        for _ in 0..<4 {
+    /// Sends socket `index`'s batch; what the kernel refuses is counted against its endpoints.
+    private func flush(_ index: Int) {
+        let count = queuedBy[index].count
+        let accepted = max(0, sockets.batches[index].send(count: count, from: sockets.sockets[index].fd))
+        for entry in accepted..<count { queuedBy[index][entry].sendErrors += 1 }
+        totals.sent.add(accepted, ordering: .relaxed)
+        queuedBy[index].removeAll(keepingCapacity: true)
+    }
+
+    /// Drains socket `index` (a bounded number of batches, so sending keeps its pace) and routes
+    /// every packet to its endpoint by the relay address it came from.
+    private func receive(socket index: Int) {
+        let fd = sockets.sockets[index].fd
+        for _ in 0..<8 {
             let count = receiveBatch.receive(from: fd)
             guard count > 0 else { return }
             let arrival = now()
-            for index in 0..<count {
-                check(endpoint, slot: receiveBatch.slot(index), length: receiveBatch.length(index), arrival: arrival)
+            for packet in 0..<count {
+                guard let endpoint = routes[index][receiveBatch.source(packet)] else {
+                    strays += 1
+                    continue
+                }
+                check(
+                    endpoint, slot: receiveBatch.slot(packet), length: receiveBatch.length(packet), arrival: arrival)
             }
             if count < receiveBatch.capacity { return }
         }

@@ -65,6 +65,8 @@ func runLoadgen(_ arguments: [String], timeout: Double = 90) throws -> ChildRun 
             relay.loadgenArguments + [
                 "--calls", "20", "--concurrency", "10", "--hold", "2", "--duration", "5",
                 "--json", jsonPath, "--max-loss", "1",
+                // Five streams per socket at once: packets must be told apart by the relay port they come from.
+                "--media-sockets", "2",
             ])
         #expect(run.status == 0, "sotto-loadgen said:\n\(run.output)")
         let report = try LoadgenReport.parse(Data(contentsOf: URL(fileURLWithPath: jsonPath)))
@@ -83,13 +85,17 @@ func runLoadgen(_ arguments: [String], timeout: Double = 90) throws -> ChildRun 
         #expect(report.media.lossPercent <= 1)
         #expect(report.perCall.count == 20)
         #expect(report.perCall.allSatisfy { $0.completed && $0.status == 200 && ($0.setupMs ?? 0) > 0 })
+        // Every call got its own packets back both ways through the shared sockets.
+        #expect(report.perCall.allSatisfy { $0.directions.count == 2 && $0.directions.allSatisfy { $0.received > 0 } })
         #expect(report.calls.inviteTo200Ms.count == 20)
         #expect(report.passed)
         // The JSON names every field a CI job would read.
         let object = try #require(
             try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: jsonPath))) as? [String: Any])
         let media = try #require(object["media"] as? [String: Any])
-        for key in ["phoneToPBX", "pbxToPhone", "lossPercent", "authFailures", "generatorCPUPerPacketUs"] {
+        for key in [
+            "phoneToPBX", "pbxToPhone", "lossPercent", "authFailures", "generatorCPUPerPacketUs", "strayPackets",
+        ] {
             #expect(media[key] != nil, "media.\(key) missing")
         }
     }
