@@ -37,7 +37,8 @@ final class MediaPort: MediaLoopHandler, @unchecked Sendable {
         }
         if count == 0 { return 0 }
         let now = clock.now()
-        let other: MediaLeg = leg.other
+        // Not retained: both legs live as long as their session, which outlives its registered ports.
+        unowned(unsafe) let other: MediaLeg = leg.other
         var batchCounters = LegCounters()  // this batch's receive counts and drops, added once at the end
         var bytesOut: UInt64 = 0
         var queued = 0
@@ -53,10 +54,12 @@ final class MediaPort: MediaLoopHandler, @unchecked Sendable {
             let isRTCP =
                 isRTCPPort
                 || (length >= 2 && PacketKind.classify(UnsafeRawBufferPointer(rebasing: slot[..<length])) == .rtcp)
-            guard let inbound = leg.inbound else {
+            guard leg.inbound != nil else {
                 batchCounters[.noPeerYet] &+= 1
                 continue
             }
+            // Not retained per packet: contexts are replaced only on this queue, never during a batch.
+            unowned(unsafe) let inbound: SRTPContext = leg.inbound.unsafelyUnwrapped
             let opened =
                 isRTCP ? inbound.unprotectRTCP(slot, length: length) : inbound.unprotectRTP(slot, length: length)
             guard case .ok(let plainLength) = opened else {
@@ -96,10 +99,11 @@ final class MediaPort: MediaLoopHandler, @unchecked Sendable {
 
             if !isRTCP && plainLength >= 12 { record(slot, now: now) }
 
-            guard let outbound = other.outbound, let destination = other.destination(rtcp: isRTCP) else {
+            guard other.outbound != nil, let destination = other.destination(rtcp: isRTCP) else {
                 batchCounters[.noPeerYet] &+= 1
                 continue
             }
+            unowned(unsafe) let outbound: SRTPContext = other.outbound.unsafelyUnwrapped
             let sealed =
                 isRTCP
                 ? outbound.protectRTCP(slot, length: plainLength) : outbound.protectRTP(slot, length: plainLength)

@@ -22,7 +22,13 @@ public final class MediaLoop: @unchecked Sendable {
     public let budget: Int
     private let epollFD: Int32
     private var source: DispatchSourceRead?
-    private var handlers: [UInt64: (fd: Int32, handler: MediaLoopHandler)] = [:]
+    /// Registered sockets, indexed by the slot number carried in each epoll event (with the slot's
+    /// generation, so that an event for a socket removed earlier in the same round is recognised as
+    /// stale): the packet path finds its handler by array index, not by hashing a token.
+    private var slots: [Slot] = []
+    private var freeSlots: [Int] = []
+    /// The caller's token → its slot (register and deregister only).
+    private var slotOfToken: [UInt64: Int] = [:]
     private let events: UnsafeMutablePointer<epoll_event>
     private let maxEvents: Int32
     /// Wakeups served (read it on `queue`).
@@ -60,24 +66,47 @@ public final class MediaLoop: @unchecked Sendable {
     /// Stops the loop; the epoll descriptor is closed once Dispatch has let go of it.
     public func stop() { source?.cancel() }
 
-    /// Adds a socket to the epoll set (level-triggered `EPOLLIN`). Call on `queue`.
+    /// Adds a socket to the epoll set (level-triggered `EPOLLIN`); `token` names it to its handler and
+    /// to `deregister`, and must be unique on this loop. Call on `queue`.
     public func register(fd: Int32, token: UInt64, handler: MediaLoopHandler) throws(TransportError) {
         dispatchPrecondition(condition: .onQueue(queue))
+        let index = freeSlots.popLast() ?? slots.count
+        if index == slots.count { slots.append(Slot()) }
+        slots[index].fd = fd
+        slots[index].token = token
+        slots[index].handler = handler
         var event = epoll_event()
         event.events = EPOLLIN.rawValue
-        event.data.u64 = token
+        event.data.u64 = UInt64(slots[index].generation) << 32 | UInt64(index)
         guard epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &event) == 0 else {
-            throw TransportError(
-                .socketFailed, "media socket \(fd) could not join the epoll set: \(errnoSentence(errno))")
+            let reason = errnoSentence(errno)
+            release(slot: index)
+            throw TransportError(.socketFailed, "media socket \(fd) could not join the epoll set: \(reason)")
         }
-        handlers[token] = (fd, handler)
+        slotOfToken[token] = index
     }
 
     /// Removes a socket from the epoll set before it is closed. Call on `queue`.
     public func deregister(fd: Int32, token: UInt64) {
         dispatchPrecondition(condition: .onQueue(queue))
         _ = epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, nil)
-        handlers[token] = nil
+        if let index = slotOfToken.removeValue(forKey: token) { release(slot: index) }
+    }
+
+    private func release(slot index: Int) {
+        slots[index].handler = nil
+        slots[index].generation &+= 1  // events already fetched for the old socket no longer match
+        freeSlots.append(index)
+    }
+
+    /// Calls the handler an epoll event names, unless the event is stale; returns datagrams consumed.
+    @inline(__always)  // once per ready socket
+    private func dispatch(_ data: UInt64) -> Int {
+        let index = Int(truncatingIfNeeded: data & 0xFFFF_FFFF)
+        guard index < slots.count, slots[index].generation == UInt32(truncatingIfNeeded: data >> 32),
+            let handler = slots[index].handler
+        else { return 0 }
+        return handler.readable(fd: slots[index].fd, token: slots[index].token, loop: self)
     }
 
     /// The benchmark's reference: serves the same epoll set from the calling thread with blocking
@@ -87,10 +116,7 @@ public final class MediaLoop: @unchecked Sendable {
         while running() {
             let ready = epoll_wait(epollFD, events, maxEvents, timeoutMilliseconds)
             if ready <= 0 { continue }
-            for index in 0..<Int(ready) {
-                guard let entry = handlers[events[index].data.u64] else { continue }
-                _ = entry.handler.readable(fd: entry.fd, token: events[index].data.u64, loop: self)
-            }
+            for index in 0..<Int(ready) { _ = dispatch(events[index].data.u64) }
         }
     }
 
@@ -100,11 +126,16 @@ public final class MediaLoop: @unchecked Sendable {
         while served < budget {
             let ready = epoll_wait(epollFD, events, maxEvents, 0)
             if ready <= 0 { return }
-            for index in 0..<Int(ready) {
-                // A socket removed by an earlier handler in this round leaves a stale token: skip it.
-                guard let entry = handlers[events[index].data.u64] else { continue }
-                served += entry.handler.readable(fd: entry.fd, token: events[index].data.u64, loop: self)
-            }
+            // A socket removed by an earlier handler in this round leaves a stale event: dispatch skips it.
+            for index in 0..<Int(ready) { served += dispatch(events[index].data.u64) }
         }
     }
+}
+
+/// One registered socket of a media loop.
+private struct Slot {
+    var fd: Int32 = -1
+    var token: UInt64 = 0
+    var generation: UInt32 = 0
+    var handler: MediaLoopHandler?
 }

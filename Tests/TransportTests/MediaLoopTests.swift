@@ -98,6 +98,55 @@ final class Forwarder: MediaLoopHandler, @unchecked Sendable {
         #expect(batch.slot(1)[0] == 2, "slot 1 keeps its own bytes")
     }
 
+    /// A handler that removes another socket in the same round, and registers a new one that takes
+    /// over the removed socket's slot: the removed socket's event, already fetched by `epoll_wait`,
+    /// must not reach the new socket's handler.
+    @Test func staleEventOfARemovedSocketIsSkipped() throws {
+        final class Swapper: MediaLoopHandler, @unchecked Sendable {
+            var calls: [UInt64] = []
+            var sockets: [UInt64: UDPSocket] = [:]
+            let replacement: UDPSocket
+            init(replacement: UDPSocket) { self.replacement = replacement }
+            func readable(fd: Int32, token: UInt64, loop: MediaLoop) -> Int {
+                calls.append(token)
+                var byte: UInt8 = 0
+                _ = recv(fd, &byte, 1, Int32(MSG_DONTWAIT))
+                guard token != 3, calls.count == 1 else { return 1 }
+                let other: UInt64 = token == 1 ? 2 : 1
+                loop.deregister(fd: sockets[other]!.fd, token: other)
+                try! loop.register(fd: replacement.fd, token: 3, handler: self)
+                return 1
+            }
+        }
+        let loopback = UDPAddress(ip: "127.0.0.1", port: 0)!
+        let first = try UDPSocket(binding: loopback)
+        let second = try UDPSocket(binding: loopback)
+        let sender = try UDPSocket(binding: loopback)
+        let swapper = Swapper(replacement: try UDPSocket(binding: loopback))
+        swapper.sockets = [1: first, 2: second]
+        for target in [first, second] {
+            var storage = target.localAddress.storage
+            _ = withUnsafePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    sendto(sender.fd, [1], 1, 0, $0, target.localAddress.length)
+                }
+            }
+        }
+        usleep(20_000)  // both datagrams queued, so one epoll_wait reports both sockets
+        let loop = try MediaLoop(label: "test.stale")
+        loop.queue.sync {
+            try! loop.register(fd: first.fd, token: 1, handler: swapper)
+            try! loop.register(fd: second.fd, token: 2, handler: swapper)
+            var rounds = 0
+            loop.serveBlocking(timeoutMilliseconds: 1) {
+                rounds += 1
+                return rounds < 3
+            }
+        }
+        #expect(swapper.calls.count == 1, "handlers called: \(swapper.calls)")
+        #expect(swapper.calls.first == 1 || swapper.calls.first == 2)
+    }
+
     @Test func addressesParseAndPrint() {
         #expect(UDPAddress(ip: "127.0.0.1", port: 30000)?.description == "127.0.0.1:30000")
         #expect(UDPAddress(ip: "::1", port: 5061)?.description == "[::1]:5061")
