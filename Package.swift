@@ -38,6 +38,7 @@ var targets: [Target] = [
         name: "Proxy",
         dependencies: [
             "SIP", "SDP", "SRTP", "TLS", "Transport", "Media", .product(name: "Logging", package: "swift-log"),
+            .product(name: "HeapModule", package: "swift-collections"),
         ]
     ),
 
@@ -129,6 +130,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: targets,
     swiftLanguageModes: [.v6]
