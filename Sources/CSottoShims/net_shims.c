@@ -1,7 +1,9 @@
 // See CSottoShims_Net.h: the GNU-only socket calls, compiled with _GNU_SOURCE.
 #define _GNU_SOURCE
 #include <sched.h>
+#include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include "CSottoShims_Net.h"
 
 _Static_assert(sizeof(CSottoShims_mmsghdr) == sizeof(struct mmsghdr), "mmsghdr layout");
@@ -12,6 +14,28 @@ int CSottoShims_recvmmsg(int fd, CSottoShims_mmsghdr *messages, unsigned int cou
 
 int CSottoShims_sendmmsg(int fd, CSottoShims_mmsghdr *messages, unsigned int count, int flags) {
     return sendmmsg(fd, (struct mmsghdr *)messages, count, flags);
+}
+
+int CSottoShims_enable_receive_timestamps(int fd) {
+    int on = 1;
+    return setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
+}
+
+unsigned int CSottoShims_timestamp_control_size(void) {
+    return CMSG_SPACE(sizeof(struct timespec));
+}
+
+int64_t CSottoShims_receive_timestamp(const struct msghdr *message) {
+    for (struct cmsghdr *header = CMSG_FIRSTHDR((struct msghdr *)message); header != NULL;
+         header = CMSG_NXTHDR((struct msghdr *)message, header)) {
+        if (header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_TIMESTAMPNS &&
+            header->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
+            struct timespec stamp;
+            memcpy(&stamp, CMSG_DATA(header), sizeof(stamp));
+            return (int64_t)stamp.tv_sec * 1000000000 + stamp.tv_nsec;
+        }
+    }
+    return -1;
 }
 
 int CSottoShims_allowed_cpu_count(void) {

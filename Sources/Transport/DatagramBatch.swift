@@ -16,12 +16,17 @@ public final class DatagramBatch: @unchecked Sendable {
     private let iovecs: UnsafeMutablePointer<iovec>
     private let addresses: UnsafeMutablePointer<sockaddr_storage>
     private let headers: UnsafeMutablePointer<CSottoShims_mmsghdr>
+    /// Per-datagram control space for the kernel's arrival timestamp (nil unless asked for).
+    private let control: UnsafeMutableRawPointer?
+    private let controlSize: Int
 
     /// - Parameters:
     ///   - capacity: datagrams per batch (e.g. 32).
     ///   - datagramSize: the largest datagram received; longer ones are truncated by the kernel.
     ///   - tailroom: extra room past each datagram for in-place growth (an SRTP trailer).
-    public init(capacity: Int, datagramSize: Int = 1500, tailroom: Int) {
+    ///   - receiveTimestamps: keep room for each datagram's arrival timestamp (see
+    ///     ``UDPSocket/enableReceiveTimestamps()`` and ``arrivalTimestamp(_:)``).
+    public init(capacity: Int, datagramSize: Int = 1500, tailroom: Int, receiveTimestamps: Bool = false) {
         self.capacity = capacity
         self.slotSize = (datagramSize + tailroom + 63) & ~63
         self.datagramSize = datagramSize
@@ -29,6 +34,10 @@ public final class DatagramBatch: @unchecked Sendable {
         iovecs = .allocate(capacity: capacity)
         addresses = .allocate(capacity: capacity)
         headers = .allocate(capacity: capacity)
+        controlSize = receiveTimestamps ? Int(CSottoShims_timestamp_control_size()) : 0
+        control =
+            receiveTimestamps
+            ? .allocate(byteCount: controlSize * capacity, alignment: MemoryLayout<Int>.alignment) : nil
         for index in 0..<capacity {
             iovecs[index] = iovec(iov_base: memory.baseAddress! + index * slotSize, iov_len: datagramSize)
             addresses[index] = sockaddr_storage()
@@ -43,6 +52,7 @@ public final class DatagramBatch: @unchecked Sendable {
         iovecs.deallocate()
         addresses.deallocate()
         headers.deallocate()
+        control?.deallocate()
     }
 
     /// The whole slot `index` (datagram plus tailroom), for in-place protect/unprotect.
@@ -62,6 +72,16 @@ public final class DatagramBatch: @unchecked Sendable {
         UDPAddress(storage: addresses[index], length: headers[index].msg_hdr.msg_namelen)
     }
 
+    /// When the kernel received datagram `index` (CLOCK_REALTIME nanoseconds), for a batch made with
+    /// `receiveTimestamps` reading a socket that stamps its datagrams; nil otherwise.
+    public func arrivalTimestamp(_ index: Int) -> UInt64? {
+        guard control != nil else { return nil }
+        // msg_hdr is the first member of the mmsghdr.
+        let stamp = CSottoShims_receive_timestamp(
+            UnsafeRawPointer(headers + index).assumingMemoryBound(to: msghdr.self))
+        return stamp >= 0 ? UInt64(stamp) : nil
+    }
+
     /// Receives up to `capacity` datagrams from `fd` without blocking. Returns how many (0 when none
     /// was waiting), or -errno.
     public func receive(from fd: Int32) -> Int {
@@ -71,7 +91,8 @@ public final class DatagramBatch: @unchecked Sendable {
             headers[index].msg_hdr = msghdr(
                 msg_name: UnsafeMutableRawPointer(addresses + index),
                 msg_namelen: socklen_t(MemoryLayout<sockaddr_storage>.size),
-                msg_iov: iovecs + index, msg_iovlen: 1, msg_control: nil, msg_controllen: 0, msg_flags: 0)
+                msg_iov: iovecs + index, msg_iovlen: 1, msg_control: control.map { $0 + index * controlSize },
+                msg_controllen: controlSize, msg_flags: 0)
             headers[index].msg_len = 0
         }
         let received = CSottoShims_recvmmsg(fd, headers, UInt32(capacity), Int32(MSG_DONTWAIT))

@@ -1,3 +1,4 @@
+internal import CSottoShims
 import Glibc
 
 /// A non-blocking UDP socket bound to a local address. Owns its descriptor; `close()` is explicit
@@ -36,6 +37,11 @@ public final class UDPSocket: @unchecked Sendable {
         self.fd = fd
         self.localAddress = UDPAddress(storage: actual, length: length)
     }
+
+    /// Has the kernel stamp every datagram with its arrival time, read back with
+    /// ``DatagramBatch/arrivalTimestamp(_:)``. False when the kernel refused.
+    @discardableResult
+    public func enableReceiveTimestamps() -> Bool { CSottoShims_enable_receive_timestamps(fd) == 0 }
 
     /// Closes the descriptor (once).
     public func close() {

@@ -78,12 +78,15 @@ final class MediaEngine: @unchecked Sendable {
     private let epollFD: Int32
     private let events: UnsafeMutablePointer<epoll_event>
     private let maxEvents: Int32 = 64
+    /// Receives with the kernel's arrival timestamps: latency is measured to when a packet reached the
+    /// generator's socket, not to when the (possibly busy) media thread got round to reading it.
     private let receiveBatch = DatagramBatch(
-        capacity: 64, datagramSize: 1500, tailroom: SRTPContext.maximumTrailerLength)
+        capacity: 64, datagramSize: 1500, tailroom: SRTPContext.maximumTrailerLength, receiveTimestamps: true)
     /// Per socket: which endpoint a packet from a given relay address belongs to.
     private var routes: [[UDPAddress: MediaEndpoint]]
-    /// Per socket: the endpoints whose packets fill its send batch, entry by entry.
+    /// Per socket: the endpoints whose packets fill its send batch, entry by entry, and those packets' indexes.
     private var queuedBy: [[MediaEndpoint]]
+    private var queuedIndex: [[UInt64]]
     private var senders: [MediaEndpoint] = []
     private var running = true
     /// Packet slots skipped by finished calls' senders (read after ``shutdown()``).
@@ -99,6 +102,11 @@ final class MediaEngine: @unchecked Sendable {
         routes = sockets.sockets.map { _ in [:] }
         queuedBy = sockets.sockets.map { _ in
             var entries: [MediaEndpoint] = []
+            entries.reserveCapacity(64)
+            return entries
+        }
+        queuedIndex = sockets.sockets.map { _ in
+            var entries: [UInt64] = []
             entries.reserveCapacity(64)
             return entries
         }
@@ -120,6 +128,12 @@ final class MediaEngine: @unchecked Sendable {
 
     /// The engine's clock: nanoseconds since it was made.
     func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds &- epoch }
+
+    private func realtimeNanoseconds() -> UInt64 {
+        var stamp = timespec()
+        clock_gettime(CLOCK_REALTIME, &stamp)
+        return UInt64(stamp.tv_sec) &* 1_000_000_000 &+ UInt64(stamp.tv_nsec)
+    }
 
     /// A new endpoint of `call` on the next shared socket of `side` (from any thread).
     func endpoint(side: Side, call: CallMedia) -> MediaEndpoint {
@@ -275,9 +289,9 @@ final class MediaEngine: @unchecked Sendable {
                 endpoint.sendErrors += 1
                 continue
             }
-            endpoint.ownRing.store(index: index, time: now)
             batch.queue(entry: entry, slot: entry, length: length, to: destination)
             queuedBy[socket].append(endpoint)
+            queuedIndex[socket].append(index)
         }
         if endpoint.nextSend <= now {
             // More than `catchUp` packets behind: the generator is saturated. Skip ahead and count it.
@@ -287,13 +301,19 @@ final class MediaEngine: @unchecked Sendable {
         }
     }
 
-    /// Sends socket `index`'s batch; what the kernel refuses is counted against its endpoints.
+    /// Sends socket `index`'s batch; what the kernel refuses is counted against its endpoints. A
+    /// packet's send time is when the batch is handed to the kernel.
     private func flush(_ index: Int) {
         let count = queuedBy[index].count
+        let sentAt = now()
         let accepted = max(0, sockets.batches[index].send(count: count, from: sockets.sockets[index].fd))
+        for entry in 0..<accepted {
+            queuedBy[index][entry].ownRing.store(index: queuedIndex[index][entry], time: sentAt)
+        }
         for entry in accepted..<count { queuedBy[index][entry].sendErrors += 1 }
         totals.sent.add(accepted, ordering: .relaxed)
         queuedBy[index].removeAll(keepingCapacity: true)
+        queuedIndex[index].removeAll(keepingCapacity: true)
     }
 
     /// Drains socket `index` (a bounded number of batches, so sending keeps its pace) and routes
@@ -303,11 +323,18 @@ final class MediaEngine: @unchecked Sendable {
         for _ in 0..<8 {
             let count = receiveBatch.receive(from: fd)
             guard count > 0 else { return }
-            let arrival = now()
+            // Kernel timestamps are CLOCK_REALTIME; the engine's clock is monotonic. The offset between
+            // them is taken afresh for every batch, so that a slewing wall clock cannot skew latency.
+            let engineNow = now()
+            let offset = Int64(bitPattern: realtimeNanoseconds()) &- Int64(bitPattern: engineNow)
             for packet in 0..<count {
                 guard let endpoint = routes[index][receiveBatch.source(packet)] else {
                     strays += 1
                     continue
+                }
+                var arrival = engineNow
+                if let stamp = receiveBatch.arrivalTimestamp(packet) {
+                    arrival = min(engineNow, UInt64(bitPattern: max(0, Int64(bitPattern: stamp) &- offset)))
                 }
                 check(
                     endpoint, slot: receiveBatch.slot(packet), length: receiveBatch.length(packet), arrival: arrival)

@@ -34,6 +34,7 @@ final class MediaSockets: @unchecked Sendable {
                 do {
                     let socket = try UDPSocket(binding: address)
                     Self.enlargeBuffers(socket.fd)
+                    socket.enableReceiveTimestamps()  // without them, latency falls back to read time
                     sockets.append(socket)
                 } catch {
                     throw LoadgenError("a media socket on \(ip) could not be opened: \(error.reason)")

@@ -147,6 +147,40 @@ final class Forwarder: MediaLoopHandler, @unchecked Sendable {
         #expect(swapper.calls.first == 1 || swapper.calls.first == 2)
     }
 
+    /// With timestamps asked for on both the socket and the batch, each datagram carries the kernel's
+    /// arrival time (CLOCK_REALTIME), between the send and the read; without them, none.
+    @Test func receiveTimestampsComeFromTheKernel() throws {
+        func realtime() -> UInt64 {
+            var stamp = timespec()
+            clock_gettime(CLOCK_REALTIME, &stamp)
+            return UInt64(stamp.tv_sec) * 1_000_000_000 + UInt64(stamp.tv_nsec)
+        }
+        let loopback = UDPAddress(ip: "127.0.0.1", port: 0)!
+        let stamped = try UDPSocket(binding: loopback)
+        let plain = try UDPSocket(binding: loopback)
+        let sender = try UDPSocket(binding: loopback)
+        #expect(stamped.enableReceiveTimestamps())
+        let before = realtime()
+        for target in [stamped, plain] {
+            var storage = target.localAddress.storage
+            _ = withUnsafePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    sendto(sender.fd, [7, 7], 2, 0, $0, target.localAddress.length)
+                }
+            }
+        }
+        usleep(20_000)
+        let batch = DatagramBatch(capacity: 4, tailroom: 0, receiveTimestamps: true)
+        #expect(batch.receive(from: stamped.fd) == 1)
+        let after = realtime()
+        let arrival = try #require(batch.arrivalTimestamp(0))
+        #expect(arrival >= before && arrival <= after, "arrival \(arrival) outside [\(before), \(after)]")
+        #expect(batch.receive(from: plain.fd) == 1)
+        #expect(batch.arrivalTimestamp(0) == nil, "a socket that was not asked stamps nothing")
+        let unstamped = DatagramBatch(capacity: 4, tailroom: 0)
+        #expect(unstamped.arrivalTimestamp(0) == nil)
+    }
+
     @Test func addressesParseAndPrint() {
         #expect(UDPAddress(ip: "127.0.0.1", port: 30000)?.description == "127.0.0.1:30000")
         #expect(UDPAddress(ip: "::1", port: 5061)?.description == "[::1]:5061")
