@@ -62,20 +62,6 @@ def log(message):
     sys.stderr.flush()
 
 
-def wait_tcp(ip, port, timeout, proc=None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and not proc.alive():
-            raise RuntimeError("%s exited (status %s) before listening on %s:%d; log: %s"
-                               % (proc.name, proc.popen.returncode, ip, port, proc.log_path))
-        try:
-            with socket.create_connection((ip, port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("nothing listens on %s:%d after %ss" % (ip, port, timeout))
-
-
 def make_pki(directory, phones=()):
     """CA; `relay` (IP:127.0.0.1, serves both Sotto and Kamailio), `uas` (IP:127.0.0.2, the PBX side),
     one client certificate per phone (also IP:127.0.0.1)."""
@@ -152,7 +138,7 @@ class AnchorStack:
         self.kamailio = procs.Proc(
             "kamailio", taskset(self.cpu, ["kamailio", "-f", cfg, "-DD", "-E", "-m", "256", "-M", "32", "-Y", rundir]),
             os.path.join(self.directory, "kamailio.log"))
-        wait_tcp(RELAY_IP, RELAY_PORT, 20, self.kamailio)
+        procs.wait_tcp(RELAY_IP, RELAY_PORT, 20, self.kamailio)
         log("anchor: rtpengine pid %d (userspace, 1 thread, ng %s:%d), kamailio pid %d (TLS %s:%d -> %s:%d)%s" % (
             self.rtpengine.pid, NG_IP, NG_PORT, self.kamailio.pid, RELAY_IP, RELAY_PORT, self.uas[0], self.uas[1],
             " pinned to cpu %s" % self.cpu if self.cpu is not None else ""))
@@ -242,7 +228,7 @@ class SottoRelay:
     def start(self, wait_upstream=True):
         os.makedirs(self.directory, exist_ok=True)
         self.proc = procs.Proc("sotto", taskset(self.cpu, self.argv()), os.path.join(self.directory, "sotto.log"))
-        wait_tcp(RELAY_IP, RELAY_PORT, 30, self.proc)
+        procs.wait_tcp(RELAY_IP, RELAY_PORT, 30, self.proc)
         if wait_upstream:
             # Sotto connects to the PBX (the loadgen UAS) at start; it logs this line when it is up.
             self.proc.wait_for(r"connected to the PBX", 20)

@@ -89,20 +89,6 @@ def in_range(port, ports):
     return ports[0] <= port <= ports[1]
 
 
-def wait_tcp(ip, port, timeout, proc=None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and not proc.alive():
-            raise AssertionError("%s exited (status %s) before listening on %s:%d; log: %s"
-                                 % (proc.name, proc.popen.returncode, ip, port, proc.log_path))
-        try:
-            with socket.create_connection((ip, port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError("nothing listens on %s:%d after %ss" % (ip, port, timeout))
-
-
 # ---------------------------------------------------------------------------------------------------
 # The harness every test uses.
 
@@ -143,7 +129,7 @@ class E2ETest(unittest.TestCase):
         self.kamailio = self.track(procs.Proc(
             "kamailio", ["kamailio", "-f", cfg, "-DD", "-E", "-m", "64", "-M", "8", "-Y", rundir],
             os.path.join(self.dir, "kamailio.log")))
-        wait_tcp(KAM_IP, KAM_PORT, 20, self.kamailio)
+        procs.wait_tcp(KAM_IP, KAM_PORT, 20, self.kamailio)
         log("kamailio %s:%d (TLS only) pid %d" % (KAM_IP, KAM_PORT, self.kamailio.pid))
         return self.kamailio
 
@@ -156,7 +142,7 @@ class E2ETest(unittest.TestCase):
     def start_sotto(self, argv_tail=None):
         argv = [OPTIONS.sotto] + (argv_tail if argv_tail is not None else self.sotto_flags())
         self.sotto = self.track(procs.Proc("sotto", argv, os.path.join(self.dir, "sotto.log")))
-        wait_tcp(SOTTO_IP, SOTTO_PORT, 30, self.sotto)
+        procs.wait_tcp(SOTTO_IP, SOTTO_PORT, 30, self.sotto)
         # A REGISTER that arrives before Sotto's TLS connection to the PBX is up gets 503 (Warning: "the
         # PBX is not reachable"), and baresip only retries much later: wait for the connection first.
         self.sotto.wait_for(SOTTO_UPSTREAM_READY, 15)
@@ -707,7 +693,7 @@ class RefusalTest(E2ETest):
                          "-key", self.pki.path("sotto.key"), "-cipher", "DEFAULT@SECLEVEL=0",
                          "-min_protocol", "TLSv1", "-max_protocol", "TLSv1.2", "-naccept", "4", "-quiet"],
             os.path.join(self.dir, "control-s_server.log"), stdin=subprocess.PIPE))
-        wait_tcp("127.0.0.1", 29980, 10, control)
+        procs.wait_tcp("127.0.0.1", 29980, 10, control)
         for flag in ("-tls1", "-tls1_1"):
             ok, summary = s_client("127.0.0.1:29980", flag, self.pki.ca)
             log("control: openssl s_client %s to an s_server that allows it: %s" % (flag, summary))

@@ -7,6 +7,7 @@ import atexit
 import os
 import re
 import signal
+import socket
 import subprocess
 import time
 
@@ -15,6 +16,25 @@ _running = []
 
 class TimeoutExpired(Exception):
     pass
+
+
+class NotListening(AssertionError):
+    """A process did not start listening in time (an AssertionError, so a test fails rather than errors)."""
+
+
+def wait_tcp(ip, port, timeout, proc=None):
+    """Waits until something accepts TCP connections on ip:port; fails early when `proc` exits first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and not proc.alive():
+            raise NotListening("%s exited (status %s) before listening on %s:%d; log: %s"
+                               % (proc.name, proc.popen.returncode, ip, port, proc.log_path))
+        try:
+            with socket.create_connection((ip, port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise NotListening("nothing listens on %s:%d after %ss" % (ip, port, timeout))
 
 
 class Proc:
