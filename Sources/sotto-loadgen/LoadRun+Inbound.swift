@@ -113,9 +113,7 @@ extension LoadRun {
         let key: SRTPKeyMaterial
         let endpoint: MediaEndpoint
         do {
-            key = try SRTPKeyMaterial.generate(for: settings.profile)
-            endpoint = engine.endpoint(side: .pbx, call: call.media)
-            endpoint.outbound = try SRTPContext(key: key, direction: .outbound)
+            (endpoint, key) = try engine.endpoint(side: .pbx, call: call.media, profile: settings.profile)
         } catch {
             fail(call, "local set-up: \(error)")
             return
@@ -166,10 +164,8 @@ extension LoadRun {
         let endpoint: MediaEndpoint
         let ownKey: SRTPKeyMaterial
         do {
-            ownKey = try SRTPKeyMaterial.generate(for: relayKey.profile)
-            endpoint = engine.endpoint(side: .phone, call: call.media)
-            endpoint.outbound = try SRTPContext(key: ownKey, direction: .outbound)
-            endpoint.inbound = try SRTPContext(key: relayKey, direction: .inbound)
+            (endpoint, ownKey) = try engine.endpoint(
+                side: .phone, call: call.media, profile: relayKey.profile, relayKey: relayKey)
         } catch {
             reply(SIPText.response(to: message, status: 500, reason: "Server Internal Error", toTag: call.answerTag))
             return

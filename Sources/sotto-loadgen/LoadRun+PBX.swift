@@ -73,10 +73,8 @@ extension LoadRun {
         let endpoint: MediaEndpoint
         let ownKey: SRTPKeyMaterial
         do {
-            ownKey = try SRTPKeyMaterial.generate(for: relayKey.profile)
-            endpoint = engine.endpoint(side: .pbx, call: call.media)
-            endpoint.outbound = try SRTPContext(key: ownKey, direction: .outbound)
-            endpoint.inbound = try SRTPContext(key: relayKey, direction: .inbound)
+            (endpoint, ownKey) = try engine.endpoint(
+                side: .pbx, call: call.media, profile: relayKey.profile, relayKey: relayKey)
         } catch {
             reply(SIPText.response(to: message, status: 500, reason: "Server Internal Error", toTag: toTag))
             return

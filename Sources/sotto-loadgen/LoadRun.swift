@@ -186,9 +186,7 @@ final class LoadRun: @unchecked Sendable {
         let key: SRTPKeyMaterial
         let endpoint: MediaEndpoint
         do {
-            key = try SRTPKeyMaterial.generate(for: settings.profile)
-            endpoint = engine.endpoint(side: .phone, call: call.media)
-            endpoint.outbound = try SRTPContext(key: key, direction: .outbound)
+            (endpoint, key) = try engine.endpoint(side: .phone, call: call.media, profile: settings.profile)
         } catch {
             fail(call, "local set-up: \(error)")
             return

@@ -135,9 +135,17 @@ final class MediaEngine: @unchecked Sendable {
         return UInt64(stamp.tv_sec) &* 1_000_000_000 &+ UInt64(stamp.tv_nsec)
     }
 
-    /// A new endpoint of `call` on the next shared socket of `side` (from any thread).
-    func endpoint(side: Side, call: CallMedia) -> MediaEndpoint {
-        MediaEndpoint(side: side, call: call, socket: sockets.assign(side))
+    /// A new endpoint of `call` on the next shared socket of `side` (from any thread), sending under a
+    /// fresh key of `profile`, which it returns for its SDP. The answerer, which already has the relay's
+    /// key from the offer, passes it as `relayKey` for what it receives.
+    func endpoint(
+        side: Side, call: CallMedia, profile: SRTPProfile, relayKey: SRTPKeyMaterial? = nil
+    ) throws -> (endpoint: MediaEndpoint, key: SRTPKeyMaterial) {
+        let key = try SRTPKeyMaterial.generate(for: profile)
+        let endpoint = MediaEndpoint(side: side, call: call, socket: sockets.assign(side))
+        endpoint.outbound = try SRTPContext(key: key, direction: .outbound)
+        endpoint.inbound = try relayKey.map { try SRTPContext(key: $0, direction: .inbound) }
+        return (endpoint, key)
     }
 
     /// Starts the media thread.
