@@ -29,11 +29,17 @@ final class ForwardPathFixture: @unchecked Sendable {
         phone = try UDPSocket(binding: UDPAddress(ip: "127.0.0.1", port: 0)!)
         pbx = try UDPSocket(binding: UDPAddress(ip: "127.0.0.1", port: 0)!)
         let keys = (0..<4).map { _ in try! SRTPKeyMaterial.generate(for: .aesCM128HMACSHA1_80) }
-        let (id, ports) = try engine.createSession(callID: "bench", streams: [MediaStreamSpec()])
+        let created = try engine.createSession(callID: "bench", streams: [MediaStreamSpec()])
+        let (id, ports) = (created.id, created.ports)
         try engine.updateLeg(
-            session: id, stream: 0, side: .a, declaredRTP: phone.localAddress, peerKey: keys[0], sottoKey: keys[1])
+            MediaLegUpdate(
+                session: id, stream: 0, side: .a, declaredRTP: phone.localAddress, peerKey: keys[0], sottoKey: keys[1]))
         try engine.updateLeg(
-            session: id, stream: 0, side: .b, declaredRTP: pbx.localAddress, peerKey: keys[2], sottoKey: keys[3])
+            MediaLegUpdate(
+                session: id, stream: 0, side: .b, declaredRTP: pbx.localAddress, peerKey: keys[2], sottoKey: keys[3]))
+        // The session joins its loop and takes its keys on the loop's queue; the benchmark then serves the
+        // loop from this thread, so everything queued must have run first.
+        engine.flush()
         legA = UDPAddress(ip: "127.0.0.1", port: ports[0].rtpA)!
         sender = try SRTPContext(key: keys[0], direction: .outbound)
         // Warm up: the first packet of an SSRC makes libsrtp2 create its streams (set-up, not per packet).

@@ -57,17 +57,22 @@ func runRelay() throws {
     let engine = try MediaEngine(configuration: configuration)
     var lines: [String] = []
     for call in 0..<calls {
-        let (id, ports) = try engine.createSession(callID: "bench-\(call)", streams: [MediaStreamSpec(rtcpMux: true)])
+        let created = try engine.createSession(
+            callID: "bench-\(call)", streams: [MediaStreamSpec(rtcpMux: true)])
+        let (id, ports) = (created.id, created.ports)
         try engine.updateLeg(
-            session: id, stream: 0, side: .a,
-            declaredRTP: UDPAddress(ip: "127.0.0.1", port: generatorBase + UInt16(2 * call))!,
-            peerKey: key(call: call, role: 0), sottoKey: key(call: call, role: 1))
+            MediaLegUpdate(
+                session: id, stream: 0, side: .a,
+                declaredRTP: UDPAddress(ip: "127.0.0.1", port: generatorBase + UInt16(2 * call))!,
+                peerKey: key(call: call, role: 0), sottoKey: key(call: call, role: 1)))
         try engine.updateLeg(
-            session: id, stream: 0, side: .b,
-            declaredRTP: UDPAddress(ip: "127.0.0.1", port: generatorBase + UInt16(2 * call + 1))!,
-            peerKey: key(call: call, role: 2), sottoKey: key(call: call, role: 3))
+            MediaLegUpdate(
+                session: id, stream: 0, side: .b,
+                declaredRTP: UDPAddress(ip: "127.0.0.1", port: generatorBase + UInt16(2 * call + 1))!,
+                peerKey: key(call: call, role: 2), sottoKey: key(call: call, role: 3)))
         lines.append("\(call) \(ports[0].rtpA) \(ports[0].rtpB)")
     }
+    engine.flush()  // every session on its loop with its keys before the generator starts
     print(lines.joined(separator: "\n"))
     print("READY")
     fflush(nil)

@@ -5,11 +5,13 @@ import Synchronization
 public import Transport
 
 /// The media relay: loops, the port pool, and the sessions on them. The proxy creates, updates and
-/// ends sessions through this small API; the admin socket reads snapshots. Neither touches a loop's
-/// state directly: every change is carried out on the session's loop queue.
+/// ends sessions through ``MediaControl`` without ever waiting on a loop; the admin socket reads
+/// snapshots. Neither touches a loop's state directly: every change is carried out on the session's loop
+/// queue.
 ///
-/// Call it from any thread except a media loop's own queue (it waits on that queue).
-public final class MediaEngine: @unchecked Sendable {
+/// The synchronous readers (``snapshot()``, ``endIdleSessions()``, ``flush()``) wait on the loops: call
+/// them from any thread but a media loop's own queue and the signalling loop.
+public final class MediaEngine: MediaControl, @unchecked Sendable {
     /// How the engine is set up.
     public struct Configuration: Sendable {
         /// The local address media sockets bind to (and that Sotto writes into SDP).
@@ -54,19 +56,14 @@ public final class MediaEngine: @unchecked Sendable {
     private let pool: Mutex<PortPool>
     private let sessions = Mutex<[UInt64: MediaSession]>([:])
     private let nextID = Atomic<UInt64>(1)
-    private let onSessionEnded: @Sendable (MediaSessionSnapshot) -> Void
+    private let onSessionEnded = Mutex<(@Sendable (MediaSessionSnapshot) -> Void)?>(nil)
+    /// Runs what must wait on a loop on behalf of callers that may not (ending sessions, snapshots for
+    /// ``snapshots(then:)``), and the idle sweep.
     private let control = DispatchQueue(label: "sotto.media.control")
     private var sweepTimer: DispatchSourceTimer?
 
     /// Starts the loops, and (Dispatch-driven) a timer that ends idle sessions.
-    ///
-    /// - Parameter onSessionEnded: called with the final snapshot of every session the engine ends by
-    ///   itself (media timeout), so that the proxy can send BYE both ways. Not called for `endSession`.
-    public init(
-        configuration: Configuration, clock: any MediaClock = SystemMediaClock(),
-        onSessionEnded: @escaping @Sendable (MediaSessionSnapshot) -> Void = { _ in }
-    ) throws(MediaError) {
-        self.onSessionEnded = onSessionEnded
+    public init(configuration: Configuration, clock: any MediaClock = SystemMediaClock()) throws(MediaError) {
         guard configuration.loops >= 1, configuration.batchSize >= 1,
             UDPAddress(ip: configuration.bindIP, port: 0) != nil
         else {
@@ -109,16 +106,18 @@ public final class MediaEngine: @unchecked Sendable {
     deinit {
         sweepTimer?.cancel()
         // Sessions first, each on its loop, so no batch can be running on a leg that is being freed.
-        for session in sessions.withLock({ Array($0.values) }) { teardown(session, reason: .admin) }
+        for session in sessions.withLock({ Array($0.values) }) { teardown(session, end: .requested) }
         if configuration.dispatchDriven {
             for loop in loops { loop.stop() }
         }
     }
 
-    /// Allocates ports and sockets for a call. Nothing flows until both legs have keys and a peer.
-    public func createSession(callID: String, streams specs: [MediaStreamSpec]) throws(MediaError) -> (
-        id: UInt64, ports: [MediaStreamPorts]
-    ) {
+    /// Allocates ports and sockets for a call (``MediaControl``). The sockets are bound here, on the
+    /// caller's thread; they join the loop's epoll set on the loop, right after. Should that fail, the
+    /// session ends by itself with ``MediaSessionEnd/failed``.
+    public func createSession(callID: String, streams specs: [MediaStreamSpec]) throws(MediaError)
+        -> MediaSessionPorts
+    {
         let id = nextID.add(1, ordering: .relaxed).oldValue
         let loopIndex = Int(id % UInt64(loops.count))
         let loop = loops[loopIndex]
@@ -153,52 +152,57 @@ public final class MediaEngine: @unchecked Sendable {
         let session = MediaSession(
             id: id, callID: callID, loop: loop, loopIndex: loopIndex, created: now, streams: streams)
         let batch = batches[loopIndex]
-        let failure: MediaError? = loop.queue.sync {
-            var token = id << 16
-            for stream in streams {
-                for leg in [stream.a, stream.b] {
-                    for (socket, isRTCP) in [(leg.rtpSocket, false)] + (leg.rtcpSocket.map { [($0, true)] } ?? []) {
-                        let port = MediaPort(
-                            leg: leg, isRTCPPort: isRTCP, batch: batch, clock: clock, logger: configuration.logger)
-                        do {
-                            try loop.register(fd: socket.fd, token: token, handler: port)
-                        } catch {
-                            return MediaError(.socketFailed, "\(error)")
-                        }
-                        session.ports.append((socket.fd, token, port))
-                        token += 1
-                    }
+        sessions.withLock { $0[id] = session }
+        loop.queue.async { [self] in
+            do throws(TransportError) {
+                try register(session, batch: batch)
+            } catch {
+                configuration.logger.log(.warning, "media session \(id) could not join its loop: \(error.reason)")
+                control.async { [self] in
+                    guard sessions.withLock({ $0.removeValue(forKey: id) }) != nil else { return }
+                    notifyEnded(teardown(session, end: .failed))
                 }
             }
-            return nil
         }
-        if let failure {
-            teardown(session, reason: .error)
-            throw failure
-        }
-        sessions.withLock { $0[id] = session }
-        return (id, ports)
+        return MediaSessionPorts(id: id, ports: ports)
     }
 
-    /// Sets what one leg of one stream knows about its peer: the address its SDP declared and the keys.
-    /// New keys replace the old contexts at once (re-INVITE); nil leaves a value as it is.
-    public func updateLeg(
-        session id: UInt64, stream: Int, side: LegSide, declaredRTP: UDPAddress? = nil,
-        declaredRTCP: UDPAddress? = nil, peerKey: SRTPKeyMaterial? = nil, sottoKey: SRTPKeyMaterial? = nil
-    ) throws(MediaError) {
+    /// Puts a session's sockets into its loop's epoll set. On the loop.
+    private func register(_ session: MediaSession, batch: DatagramBatch) throws(TransportError) {
+        var token = session.id << 16
+        for stream in session.streams {
+            for leg in [stream.a, stream.b] {
+                for (socket, isRTCP) in [(leg.rtpSocket, false)] + (leg.rtcpSocket.map { [($0, true)] } ?? []) {
+                    let port = MediaPort(
+                        leg: leg, isRTCPPort: isRTCP, batch: batch, clock: clock, logger: configuration.logger)
+                    try session.loop.register(fd: socket.fd, token: token, handler: port)
+                    session.ports.append((socket.fd, token, port))
+                    token += 1
+                }
+            }
+        }
+    }
+
+    /// Sets what one leg of one stream knows about its peer (``MediaControl``). Checked and the SRTP
+    /// contexts made here, on the caller's thread (making one allocates and derives keys, which the loop
+    /// must not pay for); installed on the loop after, in the order updates were made.
+    public func updateLeg(_ update: MediaLegUpdate) throws(MediaError) {
+        let id = update.session
         guard let session = sessions.withLock({ $0[id] }) else {
             throw MediaError(.unknownSession, "no media session \(id)")
+        }
+        guard session.streams.indices.contains(update.stream) else {
+            throw MediaError(.unknownStream, "session \(id) has no stream \(update.stream)")
         }
         // RFC 4568 §7.1.4: a re-offer that keeps a key keeps its crypto context (ROC, replay window,
         // packet indexes). Only a changed key gets a new context: a fresh one for an unchanged key would
         // accept replays of old packets, lose the ROC after a wrap, and reuse keystream outbound.
-        let current: (SRTPKeyMaterial?, SRTPKeyMaterial?)? = session.loop.queue.sync {
-            session.leg(stream: stream, side: side).map { ($0.inboundKey, $0.outboundKey) }
+        let (newPeerKey, newSottoKey) = session.keys.withLock { keys in
+            let slot = update.stream * 2 + update.side.rawValue
+            let peer = update.peerKey.flatMap { $0 == keys[slot].peer ? nil : $0 }
+            let sotto = update.sottoKey.flatMap { $0 == keys[slot].sotto ? nil : $0 }
+            return (peer, sotto)
         }
-        guard let current else { throw MediaError(.unknownStream, "session \(id) has no stream \(stream)") }
-        let newPeerKey = peerKey.flatMap { $0 == current.0 ? nil : $0 }
-        let newSottoKey = sottoKey.flatMap { $0 == current.1 ? nil : $0 }
-        // Contexts are made here, off the loop: creating one allocates and derives keys.
         let inbound: SRTPContext?
         let outbound: SRTPContext?
         do {
@@ -209,35 +213,54 @@ public final class MediaEngine: @unchecked Sendable {
         } catch {
             throw MediaError(.keyRejected, "\(error)")
         }
-        let found: Bool = session.loop.queue.sync {
-            guard let leg = session.leg(stream: stream, side: side) else { return false }
-            if let declaredRTP { leg.declaredRTP = declaredRTP }
-            if let declaredRTCP { leg.declaredRTCP = declaredRTCP }
+        session.keys.withLock { keys in
+            let slot = update.stream * 2 + update.side.rawValue
+            if let newPeerKey { keys[slot].peer = newPeerKey }
+            if let newSottoKey { keys[slot].sotto = newSottoKey }
+        }
+        session.loop.queue.async {
+            guard let leg = session.leg(stream: update.stream, side: update.side) else { return }
+            if let address = update.declaredRTP { leg.declaredRTP = address }
+            if let address = update.declaredRTCP { leg.declaredRTCP = address }
             if let inbound {
                 leg.inbound = inbound
-                leg.inboundKey = newPeerKey
                 leg.inboundSSRCs.removeAll(keepingCapacity: true)
             }
-            if let outbound {
-                leg.outbound = outbound
-                leg.outboundKey = newSottoKey
-            }
-            return true
+            if let outbound { leg.outbound = outbound }
         }
-        guard found else { throw MediaError(.unknownStream, "session \(id) has no stream \(stream)") }
     }
 
-    /// Ends a session: its sockets close, its ports return to the pool, its contexts are freed.
-    /// Returns its final snapshot, or nil when it was not (or no longer) there.
-    @discardableResult
-    public func endSession(_ id: UInt64, reason: MediaEndReason) -> MediaSessionSnapshot? {
-        guard let session = sessions.withLock({ $0.removeValue(forKey: id) }) else { return nil }
-        return teardown(session, reason: reason)
+    /// Ends a session (``MediaControl``): it leaves the session table at once; the teardown waits for its
+    /// loop on the engine's control queue, and the final snapshot goes to the session-ended handler.
+    public func endSession(_ id: UInt64) {
+        guard let session = sessions.withLock({ $0.removeValue(forKey: id) }) else { return }
+        control.async { [self] in notifyEnded(teardown(session, end: .requested)) }
     }
 
-    /// Ends every session whose legs have been silent for longer than the idle timeout, telling
-    /// `onSessionEnded` about each. The engine's timer calls this in service; tests call it after
-    /// moving their clock.
+    /// Hands every live session's snapshot to `completion`, from the engine's control queue.
+    public func snapshots(then completion: @escaping @Sendable ([MediaSessionSnapshot]) -> Void) {
+        control.async { [self] in completion(snapshot()) }
+    }
+
+    public func setSessionEndedHandler(_ handler: @escaping @Sendable (MediaSessionSnapshot) -> Void) {
+        onSessionEnded.withLock { $0 = handler }
+    }
+
+    /// Waits until every change asked for so far (updates, ends and their handler calls) has been carried
+    /// out. For tests and benchmarks, which then read counters or the port pool.
+    public func flush() {
+        control.sync {}
+        for loop in loops { loop.queue.sync {} }
+        control.sync {}
+    }
+
+    private func notifyEnded(_ snapshot: MediaSessionSnapshot) {
+        onSessionEnded.withLock { $0 }?(snapshot)
+    }
+
+    /// Ends every session whose legs have been silent for longer than the idle timeout, handing each
+    /// final snapshot to the session-ended handler, and returns them. The engine's timer calls this in
+    /// service; tests call it after moving their clock.
     @discardableResult
     public func endIdleSessions() -> [MediaSessionSnapshot] {
         let all = sessions.withLock { Array($0.values) }
@@ -258,10 +281,10 @@ public final class MediaEngine: @unchecked Sendable {
         }
         var ended: [MediaSessionSnapshot] = []
         for id in idle {
-            if let snapshot = endSession(id, reason: .mediaTimeout) {
-                ended.append(snapshot)
-                onSessionEnded(snapshot)
-            }
+            guard let session = sessions.withLock({ $0.removeValue(forKey: id) }) else { continue }
+            let snapshot = teardown(session, end: .idle)
+            ended.append(snapshot)
+            notifyEnded(snapshot)
         }
         return ended
     }
@@ -319,11 +342,13 @@ public final class MediaEngine: @unchecked Sendable {
         _ = try? pool.withLock { pool throws(PortPool.Failure) in try pool.release(port) }
     }
 
+    /// Takes a session (already out of the table) off its loop, then closes its sockets and frees its
+    /// ports. Waits on the loop: never on the caller's thread of a ``MediaControl`` method.
     @discardableResult
-    private func teardown(_ session: MediaSession, reason: MediaEndReason) -> MediaSessionSnapshot {
+    private func teardown(_ session: MediaSession, end: MediaSessionEnd) -> MediaSessionSnapshot {
         let now = clock.now()
         let snapshot: MediaSessionSnapshot = session.loop.queue.sync {
-            session.endReason = reason
+            session.end = end
             // Out of the epoll set first, then closed (RECIPES.md §10).
             for entry in session.ports { session.loop.deregister(fd: entry.fd, token: entry.token) }
             session.ports.removeAll()
@@ -347,7 +372,7 @@ public final class MediaEngine: @unchecked Sendable {
         MediaSessionSnapshot(
             id: session.id, callID: session.callID, loop: session.loopIndex,
             ageNanoseconds: now > session.created ? now - session.created : 0,
-            endReason: session.endReason,
+            end: session.end,
             streams: session.streams.map { stream in
                 [stream.a, stream.b].map { leg in
                     MediaLegSnapshot(

@@ -28,9 +28,6 @@ final class MediaLeg: @unchecked Sendable {
     var latchedRTCP: UDPAddress?
     var inbound: SRTPContext?
     var outbound: SRTPContext?
-    /// The keys behind `inbound` and `outbound`, to tell a re-offered key from a new one.
-    var inboundKey: SRTPKeyMaterial?
-    var outboundKey: SRTPKeyMaterial?
     /// SSRCs the peer has authenticated with under the current key, at most `maximumSSRCs` (capacity
     /// reserved up front, so appending on the packet path does not allocate).
     var inboundSSRCs: [UInt32]

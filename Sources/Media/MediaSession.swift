@@ -1,28 +1,6 @@
+internal import SRTP
+import Synchronization
 internal import Transport
-
-/// Why a session ended.
-public enum MediaEndReason: String, Sendable, Hashable {
-    /// A BYE from either side.
-    case bye
-    /// The caller cancelled before an answer.
-    case cancel
-    /// No authenticated packet on any leg for the idle timeout.
-    case mediaTimeout
-    /// An operator ended it.
-    case admin
-    /// Something failed while setting it up.
-    case error
-    /// The INVITE got a final error response (busy, declined, not found, ...).
-    case rejected
-    /// An offer or answer without usable SRTP (DESIGN.md §2 rule 1).
-    case srtpRefused
-    /// A softphone's TLS connection was lost.
-    case connectionLost
-    /// Sotto is shutting down (after the drain time).
-    case shutdown
-    /// A SIP transaction timed out (Timer B or C: no final response).
-    case timeout
-}
 
 /// What a session's stream needs at creation.
 public struct MediaStreamSpec: Sendable, Hashable {
@@ -46,6 +24,14 @@ public struct MediaStreamPorts: Sendable, Hashable {
     /// The RTCP ports, nil with rtcp-mux.
     public var rtcpA: UInt16?
     public var rtcpB: UInt16?
+
+    /// A stream's ports.
+    public init(rtpA: UInt16, rtpB: UInt16, rtcpA: UInt16?, rtcpB: UInt16?) {
+        self.rtpA = rtpA
+        self.rtpB = rtpB
+        self.rtcpA = rtcpA
+        self.rtcpB = rtcpB
+    }
 }
 
 /// A relayed call's media: one or more streams (one per SDP m-line), each with legs A and B.
@@ -61,7 +47,10 @@ final class MediaSession: @unchecked Sendable {
     let streams: [(a: MediaLeg, b: MediaLeg)]
     /// The handlers registered for this session's sockets, with their epoll tokens.
     var ports: [(fd: Int32, token: UInt64, port: MediaPort)] = []
-    var endReason: MediaEndReason?
+    var end: MediaSessionEnd?
+    /// The keys behind each leg's contexts, per stream and side (index `stream * 2 + side`), kept off the
+    /// loop so that an update can tell a re-offered key from a new one without waiting for the loop.
+    let keys: Mutex<[LegKeys]>
 
     init(
         id: UInt64, callID: String, loop: MediaLoop, loopIndex: Int, created: UInt64,
@@ -73,6 +62,7 @@ final class MediaSession: @unchecked Sendable {
         self.loopIndex = loopIndex
         self.created = created
         self.streams = streams
+        self.keys = Mutex(Array(repeating: LegKeys(), count: streams.count * 2))
     }
 
     func leg(stream: Int, side: LegSide) -> MediaLeg? {
@@ -84,4 +74,12 @@ final class MediaSession: @unchecked Sendable {
     var lastActivity: UInt64 {
         streams.reduce(created) { max($0, $1.a.lastAuthenticated, $1.b.lastAuthenticated) }
     }
+}
+
+/// The keys a leg's contexts were made from.
+struct LegKeys {
+    /// The peer's key (the inbound context's).
+    var peer: SRTPKeyMaterial?
+    /// Sotto's key toward the peer (the outbound context's).
+    var sotto: SRTPKeyMaterial?
 }

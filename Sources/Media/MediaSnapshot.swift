@@ -7,6 +7,20 @@ public struct MediaLegSnapshot: Sendable, Hashable {
     public var suite: String?
     public var counters: LegCounters
     public var statistics: ReceptionStatistics?
+
+    /// A copy with these values (the engine makes them; fakes of ``MediaControl`` too).
+    public init(
+        side: LegSide, localRTPPort: UInt16, declaredPeer: String?, latchedPeer: String?, suite: String?,
+        counters: LegCounters, statistics: ReceptionStatistics?
+    ) {
+        self.side = side
+        self.localRTPPort = localRTPPort
+        self.declaredPeer = declaredPeer
+        self.latchedPeer = latchedPeer
+        self.suite = suite
+        self.counters = counters
+        self.statistics = statistics
+    }
 }
 
 /// A copy of one session's state.
@@ -16,7 +30,21 @@ public struct MediaSessionSnapshot: Sendable, Hashable {
     /// The media loop the session lives on.
     public var loop: Int
     public var ageNanoseconds: UInt64
-    public var endReason: MediaEndReason?
+    /// Why it ended; nil while it is live.
+    public var end: MediaSessionEnd?
     /// Per stream: legs A and B.
     public var streams: [[MediaLegSnapshot]]
+
+    /// A copy with these values (the engine makes them; fakes of ``MediaControl`` too).
+    public init(
+        id: UInt64, callID: String, loop: Int, ageNanoseconds: UInt64, end: MediaSessionEnd?,
+        streams: [[MediaLegSnapshot]]
+    ) {
+        self.id = id
+        self.callID = callID
+        self.loop = loop
+        self.ageNanoseconds = ageNanoseconds
+        self.end = end
+        self.streams = streams
+    }
 }

@@ -61,9 +61,9 @@ extension SIPProxy {
             // talk through the same session (the engine demultiplexes RTCP on an RTP port, RFC 5761).
             let specs = plan.streams.map { MediaStreamSpec(rtcpMux: false, clockRate: $0.clockRate) }
             do {
-                let (id, ports) = try media.createSession(callID: call.callID, streams: specs)
-                call.mediaSession = id
-                call.ports = ports
+                let created = try media.createSession(callID: call.callID, streams: specs)
+                call.mediaSession = created.id
+                call.ports = created.ports
             } catch {
                 logger.warning(
                     "no media session for a call", metadata: ["call-id": "\(call.callID)", "error": "\(error)"])
@@ -133,13 +133,15 @@ extension SIPProxy {
                 let sottoToAnswerer = pending.offeredKeys[index][tag - 1]
                 let sottoToOfferer = pending.answerKeys[index]
                 try media.updateLeg(
-                    session: session, stream: index, side: side, declaredRTP: rtpAddress(answered),
-                    declaredRTCP: rtcpAddress(answered, muxAgreed: answered.rtcpMux), peerKey: answered.key,
-                    sottoKey: sottoToAnswerer)
+                    MediaLegUpdate(
+                        session: session, stream: index, side: side, declaredRTP: rtpAddress(answered),
+                        declaredRTCP: rtcpAddress(answered, muxAgreed: answered.rtcpMux), peerKey: answered.key,
+                        sottoKey: sottoToAnswerer))
                 try media.updateLeg(
-                    session: session, stream: index, side: offerer, declaredRTP: rtpAddress(offered),
-                    declaredRTCP: rtcpAddress(offered, muxAgreed: answered.rtcpMux), peerKey: offered.key,
-                    sottoKey: sottoToOfferer)
+                    MediaLegUpdate(
+                        session: session, stream: index, side: offerer, declaredRTP: rtpAddress(offered),
+                        declaredRTCP: rtcpAddress(offered, muxAgreed: answered.rtcpMux), peerKey: offered.key,
+                        sottoKey: sottoToOfferer))
                 toward[side]?.append(sottoToAnswerer)
                 toward[offerer]?.append(sottoToOfferer)
                 suites[side]?.append(sottoToAnswerer.profile.rawValue)

@@ -14,17 +14,19 @@ extension SIPProxy {
         return call
     }
 
-    /// Ends a call's media session and writes its teardown line. Idempotent.
-    func finish(_ call: ProxyCall, reason: MediaEndReason, snapshot: MediaSessionSnapshot? = nil) {
+    /// Ends a call and its media session. Its teardown line is written when the session's final counters
+    /// come back (``SIPProxy/mediaSessionEnded(_:)``), or now when it has none. Idempotent.
+    func finish(_ call: ProxyCall, reason: CallEndReason, snapshot: MediaSessionSnapshot? = nil) {
         guard calls[call.key] === call else { return }
         calls[call.key] = nil
-        var final = snapshot
-        if let id = call.mediaSession {
-            final = media.endSession(id, reason: reason) ?? final
-            call.mediaSession = nil
-        }
         counters.callsEnded += 1
-        logCallEnded(call, reason: reason, snapshot: final)
+        if let id = call.mediaSession {
+            call.mediaSession = nil
+            ending[id] = (call, reason)
+            media.endSession(id)
+        } else {
+            logCallEnded(call, reason: reason, snapshot: snapshot)
+        }
     }
 
     /// A softphone's connection is gone: the PBX side of its calls is ended.
@@ -154,7 +156,7 @@ extension SIPProxy {
         logger.info("call up", metadata: metadata)
     }
 
-    func logCallEnded(_ call: ProxyCall, reason: MediaEndReason, snapshot: MediaSessionSnapshot?) {
+    func logCallEnded(_ call: ProxyCall, reason: CallEndReason, snapshot: MediaSessionSnapshot?) {
         let now = clock.now()
         var metadata: Logger.Metadata = [
             "call-id": "\(call.callID)", "from": "\(call.from)", "to": "\(call.to)", "end-reason": "\(reason.rawValue)",

@@ -24,7 +24,7 @@ public final class SIPProxy: @unchecked Sendable {
     }
 
     let configuration: ProxyConfiguration
-    let media: MediaEngine
+    let media: any MediaControl
     let clock: any MediaClock
     let logger: Logger
     let local: LocalAddress
@@ -42,13 +42,16 @@ public final class SIPProxy: @unchecked Sendable {
     /// Softphone bindings by `aor contact`.
     var registrations: [String: ProxyRegistration] = [:]
     var timers = TimerQueue<ProxyTimer>()
+    /// Calls that ended while their media session was still being taken down: the teardown line is
+    /// written when the session's final counters arrive (one entry per session, removed then).
+    var ending: [UInt64: (call: ProxyCall, reason: CallEndReason)] = [:]
     /// Set by ``startDraining()``: new calls get 503.
     public private(set) var draining = false
     /// What happened so far.
     public internal(set) var counters = Counters()
 
     /// Creates a proxy. Set ``setTransport(_:)`` before the first flow.
-    public init(configuration: ProxyConfiguration, media: MediaEngine, clock: any MediaClock, logger: Logger) {
+    public init(configuration: ProxyConfiguration, media: any MediaControl, clock: any MediaClock, logger: Logger) {
         self.configuration = configuration
         self.media = media
         self.clock = clock
@@ -148,12 +151,19 @@ public final class SIPProxy: @unchecked Sendable {
         }
     }
 
-    /// The media engine ended a session by itself (no media for the idle timeout): BYE both ways.
+    /// A media session ended, with its final counters. For a call that had already ended, its teardown
+    /// line is written now; a session the media side ended by itself (no media for the idle timeout, or
+    /// its sockets could not be served) ends its call with BYE both ways.
     public func mediaSessionEnded(_ snapshot: MediaSessionSnapshot) {
+        if let (call, reason) = ending.removeValue(forKey: snapshot.id) {
+            logCallEnded(call, reason: reason, snapshot: snapshot)
+            return
+        }
         guard let call = calls.values.first(where: { $0.mediaSession == snapshot.id }) else { return }
         call.mediaSession = nil
-        sendBYE(call, toward: [.a, .b], cause: 408, text: "media timeout")
-        finish(call, reason: .mediaTimeout, snapshot: snapshot)
+        let idle = snapshot.end == .idle
+        sendBYE(call, toward: [.a, .b], cause: idle ? 408 : 500, text: idle ? "media timeout" : "media failed")
+        finish(call, reason: idle ? .mediaTimeout : .error, snapshot: snapshot)
     }
 
     /// SIGTERM: new calls are refused with 503 from now on; calls in progress carry on.
@@ -162,7 +172,7 @@ public final class SIPProxy: @unchecked Sendable {
     }
 
     /// Ends every call: BYE both ways for confirmed calls, CANCEL or an error for calls being set up.
-    public func endAllCalls(reason: MediaEndReason) {
+    public func endAllCalls(reason: CallEndReason) {
         for call in Array(calls.values) {
             if call.state == .confirmed {
                 sendBYE(call, toward: [.a, .b], cause: 503, text: "Sotto is shutting down")

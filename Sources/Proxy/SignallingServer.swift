@@ -92,6 +92,11 @@ public final class SignallingServer: ProxyTransport, @unchecked Sendable {
         }
         box.server = self
         proxy.setTransport(self)
+        // Final media counters and sessions the media side ended by itself come back on the signalling
+        // loop, where the proxy lives.
+        proxy.media.setSessionEndedHandler { snapshot in
+            loop.execute { box.server?.proxy.mediaSessionEnded(snapshot) }
+        }
     }
 
     /// The address the listener is bound to.

@@ -64,7 +64,6 @@ final class Relay: @unchecked Sendable {
             ? Set([upstreamAddress.host]) : Set(config.upstream.trustedAddresses)
 
         let loop = EventLoop(label: "sotto.sip")
-        let forward = SessionEndForwarder()
         do {
             var mediaConfiguration = MediaEngine.Configuration(
                 bindIP: config.media.ip, ports: config.media.ports,
@@ -73,7 +72,7 @@ final class Relay: @unchecked Sendable {
             mediaConfiguration.logger = TransportLogger { level, message in
                 level == .warning ? logger.warning("\(message)") : logger.debug("\(message)")
             }
-            media = try MediaEngine(configuration: mediaConfiguration) { snapshot in forward.forward(snapshot) }
+            media = try MediaEngine(configuration: mediaConfiguration)
         } catch {
             throw StartError(description: "media: \(error.reason)", isConfiguration: false)
         }
@@ -103,7 +102,6 @@ final class Relay: @unchecked Sendable {
         } catch {
             throw StartError(description: "sip.listen: \(error.reason)", isConfiguration: false)
         }
-        forward.target = (loop, proxy)
 
         let backend = RelayAdminBackend(
             config: config, server: server, media: media, serverCounters: serverCounters, logLevel: level,
@@ -259,16 +257,6 @@ final class Relay: @unchecked Sendable {
         } catch {
             logger.error("certificates not reloaded; the old ones stay in use", metadata: ["reason": "\(error)"])
         }
-    }
-}
-
-/// Hands media-timeout snapshots to the proxy on its loop (the engine is made before the proxy).
-private final class SessionEndForwarder: @unchecked Sendable {
-    var target: (EventLoop, SIPProxy)?
-
-    func forward(_ snapshot: MediaSessionSnapshot) {
-        guard let (loop, proxy) = target else { return }
-        loop.execute { proxy.mediaSessionEnded(snapshot) }
     }
 }
 

@@ -106,8 +106,9 @@ final class Peer {
     static func call(_ engine: MediaEngine, phone: Peer, pbx: Peer, mux: Bool = true) throws -> (
         id: UInt64, legA: UDPAddress, legB: UDPAddress, ports: MediaStreamPorts
     ) {
-        let (id, ports) = try engine.createSession(
+        let created = try engine.createSession(
             callID: "call-\(phone.ssrc)", streams: [MediaStreamSpec(rtcpMux: mux)])
+        let (id, ports) = (created.id, created.ports)
         try engine.updateLeg(
             session: id, stream: 0, side: .a, declaredRTP: phone.address, peerKey: phone.ownKey,
             sottoKey: phone.sottoKey)
@@ -154,7 +155,7 @@ final class Peer {
         #expect(snapshot.streams[0][0].latchedPeer == phone.address.description)
         #expect(snapshot.streams[0][0].statistics?.lost == 0)
         #expect(snapshot.streams[0][0].statistics?.ssrc == 0xA)
-        engine.endSession(call.id, reason: .bye)
+        engine.endSessionAndWait(call.id)
     }
 
     @Test func dropsEverythingThatDoesNotAuthenticate() throws {
@@ -184,7 +185,7 @@ final class Peer {
         #expect(a[.tooShort] == 1)
         #expect(a[.malformed] == 1)
         #expect(a.relatched == 0)
-        engine.endSession(call.id, reason: .bye)
+        engine.endSessionAndWait(call.id)
     }
 
     @Test func latchingFollowsOnlyAuthenticatedPackets() throws {
@@ -227,7 +228,7 @@ final class Peer {
             if got <= 0 { usleep(1000) }
         }
         #expect(got > 0)
-        engine.endSession(call.id, reason: .bye)
+        engine.endSessionAndWait(call.id)
     }
 
     @Test(arguments: [true, false]) func relaysRTCP(muxed: Bool) throws {
@@ -254,7 +255,7 @@ final class Peer {
         phone.buffer.copyBytes(from: back)
         let phoneReader = try SRTPContext(key: phone.sottoKey, direction: .inbound)
         #expect(phoneReader.unprotectRTCP(phone.buffer, length: back.count).length == 8)
-        engine.endSession(call.id, reason: .bye)
+        engine.endSessionAndWait(call.id)
     }
 
     @Test func idleSessionsEndWithMediaTimeout() throws {
@@ -270,7 +271,7 @@ final class Peer {
         clock.advance(seconds: 2)
         let ended = engine.endIdleSessions()
         #expect(ended.map(\.id) == [call.id])
-        #expect(ended.first?.endReason == .mediaTimeout)
+        #expect(ended.first?.end == .idle)
         #expect(engine.portUsage.inUse == 0)
         #expect(engine.snapshot().isEmpty)
     }
@@ -281,28 +282,28 @@ final class Peer {
         let ended = Mutex<[MediaSessionSnapshot]>([])
         var configuration = MediaEngine.Configuration(ports: 26100...26199, loops: 1)
         configuration.idleSweepIntervalNanoseconds = 20_000_000
-        let engine = try MediaEngine(configuration: configuration, clock: clock) { snapshot in
-            ended.withLock { $0.append(snapshot) }
-        }
+        let engine = try MediaEngine(configuration: configuration, clock: clock)
+        engine.setSessionEndedHandler { snapshot in ended.withLock { $0.append(snapshot) } }
         let session = try engine.createSession(callID: "quiet", streams: [MediaStreamSpec()])
         clock.advance(seconds: 61)
         for _ in 0..<200 where ended.withLock({ $0.isEmpty }) { try await Task.sleep(for: .milliseconds(10)) }
         #expect(ended.withLock { $0.map(\.id) } == [session.id])
-        #expect(ended.withLock { $0.first?.endReason } == .mediaTimeout)
+        #expect(ended.withLock { $0.first?.end } == .idle)
     }
 
     @Test func sessionsSpreadAcrossLoops() throws {
         let engine = try Self.engine()
         let ids = try (0..<4).map { _ in try engine.createSession(callID: "s", streams: [MediaStreamSpec()]).id }
         #expect(Set(engine.snapshot().map(\.loop)) == [0, 1])
-        for id in ids { engine.endSession(id, reason: .bye) }
+        for id in ids { engine.endSessionAndWait(id) }
     }
 
     @Test func relaysOverIPv6() throws {
         let engine = try MediaEngine(configuration: .init(bindIP: "::1", ports: 26200...26299, loops: 1))
         let phone = try Peer(ssrc: 0x60, ip: "::1")
         let pbx = try Peer(ssrc: 0x61, ip: "::1")
-        let (id, ports) = try engine.createSession(callID: "v6", streams: [MediaStreamSpec()])
+        let created = try engine.createSession(callID: "v6", streams: [MediaStreamSpec()])
+        let (id, ports) = (created.id, created.ports)
         try engine.updateLeg(
             session: id, stream: 0, side: .a, declaredRTP: phone.address, peerKey: phone.ownKey,
             sottoKey: phone.sottoKey)
@@ -311,7 +312,7 @@ final class Peer {
         phone.sendSRTP([1, 2, 3], to: UDPAddress(ip: "::1", port: ports[0].rtpA)!)
         #expect(pbx.receivePlainRTP() == [1, 2, 3])
         #expect(engine.snapshot().first?.streams[0][0].latchedPeer == phone.address.description)
-        engine.endSession(id, reason: .bye)
+        engine.endSessionAndWait(id)
     }
 
     /// A peer holding the key cannot grow memory by cycling SSRCs: past four, packets are dropped and
@@ -330,7 +331,7 @@ final class Peer {
         let a = Self.counters(engine, call.id, .a)
         #expect(a.packetsIn == 4)
         #expect(a[.ssrcLimit] == 2)
-        engine.endSession(call.id, reason: .bye)
+        engine.endSessionAndWait(call.id)
     }
 
     /// RFC 4568 §7.1.4: a re-offer that keeps the key keeps the context, so an old packet is still a replay.
@@ -351,7 +352,7 @@ final class Peer {
         phone.sendSRTP([2], to: call.legA)
         #expect(pbx.receive() == nil)
         #expect(Self.counters(engine, call.id, .a)[.authFailed] == 1)
-        engine.endSession(call.id, reason: .bye)
+        engine.endSessionAndWait(call.id)
     }
 
     @Test func oversizeDatagramsAreDropped() throws {
@@ -362,28 +363,29 @@ final class Peer {
         phone.sendRaw([0x80] + [UInt8](repeating: 0, count: 1999), to: call.legA)
         #expect(pbx.receive() == nil)
         #expect(Self.counters(engine, call.id, .a)[.malformed] == 1)
-        engine.endSession(call.id, reason: .bye)
+        engine.endSessionAndWait(call.id)
     }
 
     @Test func thousandSessionsLeaveNothingBehind() throws {
         let engine = try Self.engine(ports: 25000...25999)
         var ids: [UInt64] = []
         for i in 0..<1000 {
-            if ids.count == 200 { engine.endSession(ids.removeFirst(), reason: .bye) }
+            if ids.count == 200 { engine.endSessionAndWait(ids.removeFirst()) }
             ids.append(try engine.createSession(callID: "c\(i)", streams: [MediaStreamSpec()]).id)
         }
         #expect(engine.portUsage.inUse == 400)
-        for id in ids { engine.endSession(id, reason: .bye) }
+        for id in ids { engine.endSessionAndWait(id) }
         #expect(engine.portUsage == (inUse: 0, free: 500))
         // Memory in use by the allocator returns to where it was after a warm-up round of the same size.
         let before = CSottoShims_heap_in_use()
         var again: [UInt64] = []
         for i in 0..<200 { again.append(try engine.createSession(callID: "m\(i)", streams: [MediaStreamSpec()]).id) }
-        for id in again { engine.endSession(id, reason: .bye) }
+        for id in again { engine.endSessionAndWait(id) }
         let after = CSottoShims_heap_in_use()
         #expect(after <= before + 64 * 1024, "\(after - min(after, before)) bytes more in use after 200 sessions")
         #expect(engine.snapshot().isEmpty)
-        #expect(engine.endSession(ids[0], reason: .bye) == nil, "ending twice is harmless")
+        engine.endSessionAndWait(ids[0])  // ending twice is harmless
+        #expect(engine.portUsage == (inUse: 0, free: 500))
     }
 
     @Test func portExhaustionIsAClearError() throws {
@@ -393,6 +395,26 @@ final class Peer {
             try engine.createSession(callID: "two", streams: [MediaStreamSpec()])
         }
         #expect(engine.portUsage.inUse == 2, "a failed creation keeps nothing")
-        engine.endSession(first.id, reason: .bye)
+        engine.endSessionAndWait(first.id)
+    }
+}
+
+extension MediaEngine {
+    /// ``MediaControl/updateLeg(_:)``, then a wait until the loop has it: the tests send packets right after.
+    func updateLeg(
+        session: UInt64, stream: Int, side: LegSide, declaredRTP: UDPAddress? = nil, declaredRTCP: UDPAddress? = nil,
+        peerKey: SRTPKeyMaterial? = nil, sottoKey: SRTPKeyMaterial? = nil
+    ) throws(MediaError) {
+        try updateLeg(
+            MediaLegUpdate(
+                session: session, stream: stream, side: side, declaredRTP: declaredRTP, declaredRTCP: declaredRTCP,
+                peerKey: peerKey, sottoKey: sottoKey))
+        flush()
+    }
+
+    /// ``MediaControl/endSession(_:)``, then a wait until its ports are back in the pool.
+    func endSessionAndWait(_ id: UInt64) {
+        endSession(id)
+        flush()
     }
 }

@@ -61,25 +61,13 @@ final class RecordingTransport: ProxyTransport {
     }
 }
 
-/// Disjoint media port ranges for tests that run in parallel: 40 ports (20 RTP/RTCP pairs) each, 27000-29999.
-enum PortSlots {
-    private static let next = Atomic<Int>(0)
-
-    static func take() -> ClosedRange<UInt16> {
-        let slot = next.add(1, ordering: .relaxed).oldValue
-        precondition(slot < 75, "more proxy tests than media port slots in 27000-29999")
-        let low = UInt16(27000 + 40 * slot)
-        return low...(low + 39)
-    }
-}
-
-/// A proxy wired to a recording transport, a manual clock and a real media engine on 127.0.0.1.
+/// A proxy wired to a recording transport, a manual clock and a fake media engine (no socket is bound).
 final class ProxyHarness {
     static let suites: [SRTPProfile] = [.aesCM128HMACSHA1_80, .aesCM128HMACSHA1_32]
 
     let clock: ManualClock
     let transport = RecordingTransport()
-    let media: MediaEngine
+    let media = FakeMedia()
     let proxy: SIPProxy
     /// Alice's softphone.
     let a: FlowID
@@ -94,15 +82,13 @@ final class ProxyHarness {
         var configuration = ProxyConfiguration(
             host: "127.0.0.1", port: 5061, suites: Self.suites, mediaAddress: "127.0.0.1")
         configure(&configuration)
-        var mediaConfiguration = MediaEngine.Configuration(bindIP: "127.0.0.1", ports: PortSlots.take(), loops: 1)
-        // The tests end idle sessions themselves after moving the clock; the engine's own sweep must not race them.
-        mediaConfiguration.idleSweepIntervalNanoseconds = 3_600_000_000_000
-        media = try MediaEngine(configuration: mediaConfiguration, clock: clock)
         proxy = SIPProxy(
             configuration: configuration, media: media, clock: clock,
             logger: Logger(label: "sotto.proxy.tests") { _ in SwiftLogNoOpLogHandler() })
         self.clock = clock
         proxy.setTransport(transport)
+        // The real engine's events reach the proxy later, on the signalling loop; ``take()`` delivers these.
+        media.setSessionEndedHandler { [weak proxy] snapshot in proxy?.mediaSessionEnded(snapshot) }
         a = proxy.openFlow(kind: .softphone, peerIP: "127.0.0.1", peerPort: 5062)
         pbx = upstream ? proxy.openFlow(kind: .pbx, peerIP: "127.0.0.2", peerPort: 5061, upstream: true) : 0
     }
@@ -122,8 +108,11 @@ final class ProxyHarness {
     func fromPBX(_ bytes: [UInt8]) { proxy.receive(bytes, on: pbx) }
     func fromB(_ bytes: [UInt8]) { proxy.receive(bytes, on: b!) }
 
-    /// Everything sent since the last call.
-    func take() throws -> [Sent] { try transport.take() }
+    /// Everything sent since the last call (after the media side's pending events have reached the proxy).
+    func take() throws -> [Sent] {
+        media.deliver()
+        return try transport.take()
+    }
 
     /// `a: 100 Trying`, `pbx: INVITE sip:bob@pbx.test`: where each message went and its start line, for
     /// asserting the exact sequence of messages sent.
