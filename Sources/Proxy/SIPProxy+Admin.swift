@@ -16,30 +16,15 @@ extension SIPProxy {
     }
 
     /// Calls that have a media session.
-    public func callSummaries() -> [CallSummary] {
-        let now = clock.now()
-        return calls.values.compactMap { call in
-            call.mediaSession.map {
-                CallSummary(
-                    session: $0, callID: call.callID, from: call.from, to: call.to, state: call.state.rawValue,
-                    age: now &- call.created)
-            }
-        }
-    }
+    public func callSummaries() -> [CallSummary] { calls.summaries() }
 
     /// Whether the upstream connection is up.
-    public var pbxConnected: Bool { upstream != nil }
+    public var pbxConnected: Bool { router.upstream != nil }
 
     /// Ends the call whose media session is `session` (end reason `admin`): BYE both ways for a confirmed
     /// call, CANCEL and `487` for one being set up. False when there is no such call.
-    public func terminate(session: UInt64) -> Bool {
-        guard let call = calls.values.first(where: { $0.mediaSession == session }) else { return false }
-        if call.state == .confirmed {
-            sendBYE(call, toward: [.a, .b], cause: 503, text: "ended by an operator")
-        } else {
-            abandonSetup(call, status: 487, reason: "Request Terminated", warning: "ended by an operator")
-        }
-        finish(call, reason: .admin)
-        return true
-    }
+    public func terminate(session: UInt64) -> Bool { calls.terminate(session: session) }
+
+    /// Live bindings (expired ones and those of closed flows are dropped as they are found).
+    public func currentRegistrations() -> [ProxyRegistration] { router.currentRegistrations() }
 }

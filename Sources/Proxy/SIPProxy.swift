@@ -4,6 +4,16 @@ import SIP
 
 /// The stateful SIP proxy (RFC 3261 §16–17) with its media policy: the heart of `sotto`.
 ///
+/// A thin coordinator over three layers, each owning its own state:
+/// - ``TransactionLayer`` (Transactions/): server and client transactions, their timers, matching,
+///   retransmissions, CANCEL pairing. Knows nothing of calls.
+/// - ``Router`` (Routing/): flows, Via/Record-Route/Path, loops and hops, where a request goes,
+///   registrations. Knows nothing of SDP.
+/// - ``CallController`` (Calls/): calls, dialogs, offer/answer and the SRTP policy, every way a call ends;
+///   media only through ``MediaControl``.
+/// This type parses what arrives and walks a request (SIPProxy+Requests.swift) or a response
+/// (SIPProxy+Responses.swift) through them; it keeps no table of its own.
+///
 /// It knows nothing of sockets. The I/O layer tells it about flows (TLS connections) and hands it framed
 /// messages; it answers through ``ProxyTransport``. Time comes from the injected clock and moves only when
 /// ``tick()`` runs, so transactions and their timers are tested without waiting.
@@ -24,48 +34,48 @@ public final class SIPProxy: @unchecked Sendable {
     }
 
     let configuration: ProxyConfiguration
-    let media: any MediaControl
-    let clock: any MediaClock
+    /// The media relay, as the call layer sees it.
+    public let media: any MediaControl
     let logger: Logger
-    let local: LocalAddress
-    weak var transport: (any ProxyTransport)?
-
-    var flows: [FlowID: Flow] = [:]
-    var flowsByToken: [String: FlowID] = [:]
-    var nextFlowID: FlowID = 1
-    /// Sotto's own connection to the PBX, when up.
-    var upstream: FlowID?
-    var servers: [ServerTransactionKey: ServerTransaction] = [:]
-    /// Client transactions by `branch method`.
-    var clients: [String: ClientTransaction] = [:]
-    var calls: [String: ProxyCall] = [:]
-    /// Softphone bindings by `aor contact`.
-    var registrations: [String: ProxyRegistration] = [:]
-    var timers = TimerQueue<ProxyTimer>()
-    /// Calls that ended while their media session was still being taken down: the teardown line is
-    /// written when the session's final counters arrive (one entry per session, removed then).
-    var ending: [UInt64: (call: ProxyCall, reason: CallEndReason)] = [:]
-    /// Set by ``startDraining()``: new calls get 503.
-    public private(set) var draining = false
-    /// What happened so far.
-    public internal(set) var counters = Counters()
+    let transactions: TransactionLayer
+    let router: Router
+    let calls: CallController
+    private var requestsIn = 0
+    private var responsesIn = 0
+    private var badRequests = 0
 
     /// Creates a proxy. Set ``setTransport(_:)`` before the first flow.
     public init(configuration: ProxyConfiguration, media: any MediaControl, clock: any MediaClock, logger: Logger) {
         self.configuration = configuration
         self.media = media
-        self.clock = clock
         self.logger = logger
-        self.local = LocalAddress(host: configuration.host, port: configuration.port)
+        let local = LocalAddress(host: configuration.host, port: configuration.port)
+        transactions = TransactionLayer(configuration: configuration, clock: clock, local: local)
+        router = Router(local: local, clock: clock, logger: logger)
+        calls = CallController(
+            configuration: configuration, media: media, clock: clock, logger: logger, transactions: transactions,
+            router: router)
     }
 
     /// Where messages go (held weakly: the I/O layer owns the proxy).
     public func setTransport(_ transport: any ProxyTransport) {
-        self.transport = transport
+        transactions.transport = transport
+    }
+
+    /// What happened so far.
+    public var counters: Counters {
+        Counters(
+            requestsIn: requestsIn, responsesIn: responsesIn, badRequests: badRequests,
+            callsStarted: calls.callsStarted, callsEnded: calls.callsEnded, srtpRefusals: calls.srtpRefusals,
+            loopsDetected: router.loopsDetected, flowFailed: router.flowFailed,
+            strayResponses: transactions.strayResponses)
     }
 
     /// Calls with a media session or an INVITE in progress.
-    public var callCount: Int { calls.count }
+    public var callCount: Int { calls.live.count }
+
+    /// Set by ``startDraining()``: new calls get 503.
+    public var draining: Bool { calls.draining }
 
     // MARK: Flows
 
@@ -73,155 +83,83 @@ public final class SIPProxy: @unchecked Sendable {
     public func openFlow(kind: FlowKind, peerIP: String, peerPort: UInt16, upstream isUpstream: Bool = false)
         -> FlowID
     {
-        let id = nextFlowID
-        nextFlowID += 1
-        let token = kind == .softphone ? RandomToken.make(20) : ""
-        flows[id] = Flow(
-            id: id, kind: kind, peerIP: peerIP, peerPort: peerPort, token: token)
-        if kind == .softphone { flowsByToken[token] = id }
-        if isUpstream { upstream = id }
-        return id
+        router.openFlow(kind: kind, peerIP: peerIP, peerPort: peerPort, upstream: isUpstream)
     }
 
-    /// A TLS connection is gone. Calls of a softphone whose connection is lost end (BYE or CANCEL toward
-    /// the PBX); requests waiting on the flow get `430 Flow Failed` (RFC 5626 §5.3). Calls survive the loss
-    /// of the upstream connection: it is shared by every call and is re-established, and dropping every
-    /// call in the centre because one TCP connection reset would be a self-made outage.
+    /// A TLS connection is gone. Requests waiting on it get an answer upstream: `503` when it was the PBX's
+    /// (the connection to the PBX was lost), `430 Flow Failed` when it was a softphone's (RFC 5626 §5.3).
+    /// Calls of a softphone whose connection is lost end (BYE or CANCEL toward the PBX); calls survive the
+    /// loss of the upstream connection (see ``CallController/flowClosed(_:endedRequests:)``).
     public func closeFlow(_ id: FlowID) {
-        guard let flow = flows.removeValue(forKey: id) else { return }
-        if flow.kind == .softphone {
-            flowsByToken[flow.token] = nil
-            registrations = registrations.filter { $0.value.flow != id }
-        }
-        if upstream == id { upstream = nil }
-        for client in Array(clients.values) where client.flow == id && client.state != .terminated {
-            if let server = client.server, server.state == .proceeding, !client.abandoned {
-                if flow.kind == .pbx {
-                    respond(
-                        server, status: 503, reason: "Service Unavailable",
-                        warning: "the connection to the PBX was lost")
-                } else {
-                    respond(
-                        server, status: 430, reason: "Flow Failed",
-                        warning: "the softphone's connection to Sotto was lost")
-                }
-            }
-            terminate(client)
-            // A call still being set up on this flow can no longer get its final response; a confirmed one
-            // is ended below (BYE toward the PBX) or, for the upstream, carries on.
-            if let call = client.call, call.inviteClient === client, call.state == .setup {
-                finish(call, reason: flow.kind == .pbx ? .error : .connectionLost)
-            }
-        }
-        for call in calls.values where call.softphoneFlow == id {
-            endCallAfterLoss(call)
-        }
+        guard let flow = router.closeFlow(id) else { return }
+        let lost =
+            flow.kind == .pbx
+            ? (503, "Service Unavailable", "the connection to the PBX was lost")
+            : (430, "Flow Failed", "the softphone's connection to Sotto was lost")
+        let ended = transactions.closeFlow(id, lostAnswer: lost)
+        calls.flowClosed(flow, endedRequests: ended)
     }
 
     // MARK: Input
 
     /// One framed message from a flow.
     public func receive(_ bytes: [UInt8], on flowID: FlowID) {
-        guard let flow = flows[flowID] else { return }
+        guard let flow = router.flow(flowID) else { return }
         let message: SIPMessage
         do {
             message = try SIPMessage(parsing: bytes)
         } catch {
-            counters.badRequests += 1
-            // RFC 3261 §8.2 and DESIGN.md §2 rule 4: a clear 400 and the stream carries on.
+            badRequests += 1
+            // RFC 3261 §8.2 and docs/architecture.md, rule 4: a clear 400 and the stream carries on.
             if let response = SIPBadRequest.response(to: bytes, error: error, toTag: RandomToken.make(10)) {
-                _ = transport?.send(response, on: flowID)
+                _ = transactions.transport?.send(response, on: flowID)
             }
             logger.debug("unparseable SIP message", metadata: ["peer": "\(flow.peerDescription)", "error": "\(error)"])
             return
         }
         if message.isRequest {
-            counters.requestsIn += 1
+            requestsIn += 1
             handleRequest(message, from: flow)
         } else {
-            counters.responsesIn += 1
+            responsesIn += 1
             handleResponse(message, from: flow)
         }
     }
 
     /// Fires every timer that is due on the clock.
     public func tick() {
-        for event in timers.popDue(now: clock.now()) {
-            fire(event)
+        for client in transactions.tick() {
+            calls.timedOut(client)
         }
     }
 
-    /// A media session ended, with its final counters. For a call that had already ended, its teardown
-    /// line is written now; a session the media side ended by itself (no media for the idle timeout, or
-    /// its sockets could not be served) ends its call with BYE both ways.
+    /// A media session ended, with its final counters (the owner hops the media side's handler onto the
+    /// signalling loop and calls this).
     public func mediaSessionEnded(_ snapshot: MediaSessionSnapshot) {
-        if let (call, reason) = ending.removeValue(forKey: snapshot.id) {
-            logCallEnded(call, reason: reason, snapshot: snapshot)
-            return
-        }
-        guard let call = calls.values.first(where: { $0.mediaSession == snapshot.id }) else { return }
-        call.mediaSession = nil
-        let idle = snapshot.end == .idle
-        sendBYE(call, toward: [.a, .b], cause: idle ? 408 : 500, text: idle ? "media timeout" : "media failed")
-        finish(call, reason: idle ? .mediaTimeout : .error, snapshot: snapshot)
+        calls.mediaSessionEnded(snapshot)
     }
 
     /// SIGTERM: new calls are refused with 503 from now on; calls in progress carry on.
     public func startDraining() {
-        draining = true
+        calls.draining = true
     }
 
     /// Ends every call: BYE both ways for confirmed calls, CANCEL or an error for calls being set up.
     public func endAllCalls(reason: CallEndReason) {
-        for call in Array(calls.values) {
-            if call.state == .confirmed {
-                sendBYE(call, toward: [.a, .b], cause: 503, text: "Sotto is shutting down")
-            } else {
-                abandonSetup(call, status: 503, reason: "Service Unavailable", warning: "Sotto is shutting down")
-            }
-            finish(call, reason: reason)
-        }
+        calls.endAll(reason: reason)
     }
 
     // MARK: Sending
 
     @discardableResult
     func send(_ message: SIPMessage, on flow: FlowID) -> Bool {
-        transport?.send(message.serialized(), on: flow) ?? false
+        transactions.transport?.send(message.serialized(), on: flow) ?? false
     }
 
-    /// The flow a side's requests go to: the softphone's own flow for side A, the upstream for side B.
-    func flow(toward side: LegSide, of call: ProxyCall) -> FlowID? {
-        side == .a ? (flows[call.softphoneFlow] != nil ? call.softphoneFlow : nil) : upstream
-    }
-
-    // MARK: Timers
-
-    private func fire(_ event: ProxyTimer) {
-        switch event {
-        case .clientTimeout(let key):
-            guard let client = clients[key] else { return }
-            // Timer B fires only before any response; Timer F until the final response.
-            let stillWaiting = client.method == .invite ? client.state == .calling : client.state != .terminated
-            guard stillWaiting else { return }
-            timedOut(client)
-        case .timerC(let key, let armedAt):
-            guard let client = clients[key], client.state == .proceeding, client.provisionalAt == armedAt else {
-                return
-            }
-            // RFC 3261 §16.8: a provisional came, so CANCEL; the 487 that follows goes upstream as usual.
-            sendCANCEL(for: client)
-        case .cancelled(let key):
-            guard let client = clients[key], client.state == .calling || client.state == .proceeding else { return }
-            timedOut(client)
-        case .clientLinger(let key):
-            if let client = clients[key], client.state == .accepted { terminate(client) }
-        case .serverLinger(let key):
-            if let server = servers[key], server.state != .proceeding { servers[key] = nil }
-        }
-    }
-
-    func schedule(_ event: ProxyTimer, after nanoseconds: UInt64) {
-        timers.schedule(event, at: clock.now() &+ nanoseconds)
+    /// Answers a refused request on its server transaction.
+    func respond(_ server: ServerTransaction, refusal: ProxyRefusal) {
+        calls.noteRefusal(refusal)
+        transactions.respond(
+            server, status: refusal.status, reason: refusal.reason, warning: refusal.warning, extra: refusal.extra)
     }
 }

@@ -102,7 +102,7 @@ final class ProxyHarness {
     }
 
     /// The flow token Sotto gave a softphone flow (in its Path and Record-Route entries).
-    func token(_ flow: FlowID) -> String { proxy.flows[flow]?.token ?? "" }
+    func token(_ flow: FlowID) -> String { proxy.router.flow(flow)?.token ?? "" }
 
     func fromA(_ bytes: [UInt8]) { proxy.receive(bytes, on: a) }
     func fromPBX(_ bytes: [UInt8]) { proxy.receive(bytes, on: pbx) }

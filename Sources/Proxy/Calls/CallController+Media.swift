@@ -6,7 +6,7 @@ import Transport
 
 /// The media policy (DESIGN.md §2 rules 1–2): every SDP is checked for SRTP, the media session is made or
 /// updated, and the SDP is rewritten to Sotto's address and ports with a fresh key for each leg.
-extension SIPProxy {
+extension CallController {
     /// Reads one SDP body from `side` and returns the body to forward. An offer makes (or re-uses) the
     /// media session and is forwarded with Sotto's keys; an answer sets both legs and is forwarded with
     /// Sotto's key for the offerer. `completes` is true for an answer that ends the exchange (2xx, ACK).

@@ -1,0 +1,226 @@
+import Logging
+import Media
+import SIP
+
+/// The call layer: calls and their dialogs, offer/answer with the SRTP media policy (docs/architecture.md,
+/// rules 1 and 2), re-INVITEs, and every way a call ends (BYE, CANCEL, a refusal, a lost connection, the
+/// idle timeout, an operator, shutdown). It talks to media only through ``MediaControl`` and sends through
+/// the transaction layer; which connection a side is on comes from the router.
+///
+/// Confined to the signalling loop.
+final class CallController {
+    let configuration: ProxyConfiguration
+    let media: any MediaControl
+    let clock: any MediaClock
+    let logger: Logger
+    let local: LocalAddress
+    let transactions: TransactionLayer
+    let router: Router
+    /// Calls with a media session or an INVITE in progress, by ``ProxyCall/key``.
+    private(set) var live: [String: ProxyCall] = [:]
+    /// Calls that ended while their media session was still being taken down: the teardown line is
+    /// written when the session's final counters arrive (one entry per session, removed then).
+    private var ending: [UInt64: (call: ProxyCall, reason: CallEndReason)] = [:]
+    /// Set by ``SIPProxy/startDraining()``: new calls get 503.
+    var draining = false
+    private(set) var callsStarted = 0
+    private(set) var callsEnded = 0
+    /// Offers and answers refused for want of SRTP.
+    private(set) var srtpRefusals = 0
+
+    init(
+        configuration: ProxyConfiguration, media: any MediaControl, clock: any MediaClock, logger: Logger,
+        transactions: TransactionLayer, router: Router
+    ) {
+        self.configuration = configuration
+        self.media = media
+        self.clock = clock
+        self.logger = logger
+        self.local = router.local
+        self.transactions = transactions
+        self.router = router
+    }
+
+    /// The call a request belongs to.
+    func call(callID: String, token: String) -> ProxyCall? { live[ProxyCall.key(callID: callID, token: token)] }
+
+    /// The call a client transaction was sent for, if any.
+    func call(of client: ClientTransaction) -> ProxyCall? { (client.context as? CallRequest)?.call }
+
+    // MARK: Starting
+
+    /// A new INVITE outside a dialog: a call, unless Sotto is draining or at its call limit.
+    func startCall(_ request: SIPMessage, token: String, softphoneFlow: FlowID, side: LegSide) throws(ProxyRefusal)
+        -> ProxyCall
+    {
+        guard !draining else {
+            throw ProxyRefusal(status: 503, reason: "Service Unavailable", warning: "Sotto is shutting down")
+        }
+        guard configuration.maxCalls == 0 || live.count < configuration.maxCalls else {
+            throw ProxyRefusal(status: 503, reason: "Service Unavailable", warning: "Sotto is at its call limit")
+        }
+        let call = ProxyCall(
+            callID: request.callID, token: token, softphoneFlow: softphoneFlow, callerSide: side,
+            from: request.from.uri.description, to: request.to.uri.description, now: clock.now())
+        live[call.key] = call
+        callsStarted += 1
+        return call
+    }
+
+    /// Counts a refusal of SDP without usable SRTP.
+    func noteRefusal(_ refusal: ProxyRefusal) {
+        if refusal.status == 488 { srtpRefusals += 1 }
+    }
+
+    /// Counts an answer refused for want of SRTP after the offer went through.
+    func noteSRTPRefusal() { srtpRefusals += 1 }
+
+    /// The initial INVITE's 2xx went through: the dialog is up.
+    func confirm(_ call: ProxyCall) {
+        call.state = .confirmed
+        call.answered = clock.now()
+        logCallUp(call)
+    }
+
+    // MARK: Ending
+
+    /// Ends a call and its media session. Its teardown line is written when the session's final counters
+    /// come back (``mediaSessionEnded(_:)``), or now when it has none. Idempotent.
+    func finish(_ call: ProxyCall, reason: CallEndReason, snapshot: MediaSessionSnapshot? = nil) {
+        guard live[call.key] === call else { return }
+        live[call.key] = nil
+        callsEnded += 1
+        if let id = call.mediaSession {
+            call.mediaSession = nil
+            ending[id] = (call, reason)
+            media.endSession(id)
+        } else {
+            logCallEnded(call, reason: reason, snapshot: snapshot)
+        }
+    }
+
+    /// A media session ended, with its final counters. For a call that had already ended, its teardown
+    /// line is written now; a session the media side ended by itself (no media for the idle timeout, or
+    /// its sockets could not be served) ends its call with BYE both ways.
+    func mediaSessionEnded(_ snapshot: MediaSessionSnapshot) {
+        if let (call, reason) = ending.removeValue(forKey: snapshot.id) {
+            logCallEnded(call, reason: reason, snapshot: snapshot)
+            return
+        }
+        guard let call = live.values.first(where: { $0.mediaSession == snapshot.id }) else { return }
+        call.mediaSession = nil
+        let idle = snapshot.end == .idle
+        sendBYE(call, toward: [.a, .b], cause: idle ? 408 : 500, text: idle ? "media timeout" : "media failed")
+        finish(call, reason: idle ? .mediaTimeout : .error, snapshot: snapshot)
+    }
+
+    /// A client transaction timed out (Timer B, or a CANCEL left unanswered): its call ends if it was the
+    /// call's initial INVITE.
+    func timedOut(_ client: ClientTransaction) {
+        if let call = call(of: client), call.inviteClient === client {
+            finish(call, reason: .timeout)
+        }
+    }
+
+    /// A connection is gone. A call still being set up on it can no longer get its final response; a
+    /// softphone's confirmed calls end toward the PBX. Calls survive the loss of the upstream connection: it
+    /// is shared by every call and is re-established, and dropping every call in the centre because one TCP
+    /// connection reset would be a self-made outage.
+    func flowClosed(_ flow: Flow, endedRequests: [ClientTransaction]) {
+        for client in endedRequests {
+            if let call = call(of: client), call.inviteClient === client, call.state == .setup {
+                finish(call, reason: flow.kind == .pbx ? .error : .connectionLost)
+            }
+        }
+        for call in live.values where call.softphoneFlow == flow.id {
+            if call.state == .confirmed {
+                sendBYE(call, toward: [.b], cause: 480, text: "the softphone's connection to Sotto was lost")
+            } else {
+                abandonSetup(
+                    call, status: 480, reason: "Temporarily Unavailable",
+                    warning: "the softphone's connection to Sotto was lost")
+            }
+            finish(call, reason: .connectionLost)
+        }
+    }
+
+    /// Ends every call: BYE both ways for confirmed calls, CANCEL or an error for calls being set up.
+    func endAll(reason: CallEndReason) {
+        for call in Array(live.values) {
+            if call.state == .confirmed {
+                sendBYE(call, toward: [.a, .b], cause: 503, text: "Sotto is shutting down")
+            } else {
+                abandonSetup(call, status: 503, reason: "Service Unavailable", warning: "Sotto is shutting down")
+            }
+            finish(call, reason: reason)
+        }
+    }
+
+    /// Ends the call whose media session is `session` (end reason `admin`): BYE both ways for a confirmed
+    /// call, CANCEL and `487` for one being set up. False when there is no such call.
+    func terminate(session: UInt64) -> Bool {
+        guard let call = live.values.first(where: { $0.mediaSession == session }) else { return false }
+        if call.state == .confirmed {
+            sendBYE(call, toward: [.a, .b], cause: 503, text: "ended by an operator")
+        } else {
+            abandonSetup(call, status: 487, reason: "Request Terminated", warning: "ended by an operator")
+        }
+        finish(call, reason: .admin)
+        return true
+    }
+
+    /// Calls that have a media session, as the admin socket shows them.
+    func summaries() -> [SIPProxy.CallSummary] {
+        let now = clock.now()
+        return live.values.compactMap { call in
+            call.mediaSession.map {
+                SIPProxy.CallSummary(
+                    session: $0, callID: call.callID, from: call.from, to: call.to, state: call.state.rawValue,
+                    age: now &- call.created)
+            }
+        }
+    }
+
+    /// The flow a side's requests go to: the softphone's own flow for side A, the upstream for side B.
+    func flow(toward side: LegSide, of call: ProxyCall) -> FlowID? {
+        side == .a ? (router.flow(call.softphoneFlow) != nil ? call.softphoneFlow : nil) : router.upstream
+    }
+
+    // MARK: Bodies
+
+    /// Rewrites an SDP body in place (offer or answer); a non-SDP body in an offer/answer position is refused.
+    func rewriteBody(_ message: inout SIPMessage, from side: LegSide, call: ProxyCall, completes: Bool)
+        throws(ProxyRefusal)
+    {
+        guard let sdp = try message.sdpBody else { return }
+        let rewritten = try negotiate(sdp, from: side, call: call, role: .either, completes: completes)
+        try router.edit { () throws(SIPError) in try message.replaceBody(rewritten) }
+    }
+
+    /// A refused request takes back its own offer: the media stays as it was (RFC 3264 §8). An offer the
+    /// other side made meanwhile (glare, RFC 3261 §14.1) stays pending.
+    func clearRefusedOffer(of client: ClientTransaction, in call: ProxyCall) {
+        if let side = (client.context as? CallRequest)?.offerFrom, call.pendingOffer?.from == side {
+            call.pendingOffer = nil
+        }
+    }
+
+    /// Removes an SDP body that no offer/answer step has checked (docs/architecture.md, rule 2: a peer's
+    /// key never reaches the other side).
+    func stripSDP(_ message: inout SIPMessage) {
+        guard !message.body.isEmpty, message.contentType?.isSDP ?? false else { return }
+        try? message.replaceBody([])
+    }
+}
+
+/// What the call layer keeps with a request it sent on: the call, and the side whose offer the request
+/// carried (so that a refusal takes back only that offer).
+final class CallRequest: TransactionContext {
+    let call: ProxyCall
+    let offerFrom: LegSide?
+
+    init(call: ProxyCall, offerFrom: LegSide?) {
+        self.call = call
+        self.offerFrom = offerFrom
+    }
+}
