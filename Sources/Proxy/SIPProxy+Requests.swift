@@ -28,19 +28,19 @@ extension SIPProxy {
         }
         switch request.method {
         case .ack:
-            let key = ServerTransactionKey(branch: branch, sentBy: sentBy, method: .invite)
-            if !transactions.absorbsACK(key, on: flow.id) { forwardACK(request, from: flow) }
+            let key = ServerTransactionKey(branch: branch, sentBy: sentBy, method: .invite, flow: flow.id)
+            if !transactions.absorbsACK(key) { forwardACK(request, from: flow) }
             return
         case .cancel:
             transactions.cancel(
-                request, inviteKey: ServerTransactionKey(branch: branch, sentBy: sentBy, method: .invite), on: flow.id)
+                request, inviteKey: ServerTransactionKey(branch: branch, sentBy: sentBy, method: .invite, flow: flow.id))
             return
         default:
             break
         }
-        let key = ServerTransactionKey(branch: branch, sentBy: sentBy, method: request.method)
-        guard !transactions.absorbsRetransmission(key, on: flow.id) else { return }
-        let server = ServerTransaction(key: key, flow: flow.id, request: request)
+        let key = ServerTransactionKey(branch: branch, sentBy: sentBy, method: request.method, flow: flow.id)
+        guard !transactions.absorbsRetransmission(key) else { return }
+        let server = ServerTransaction(key: key, request: request)
         do throws(ProxyRefusal) {
             try forward(request, server: server, from: flow)
         } catch {

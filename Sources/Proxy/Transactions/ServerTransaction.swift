@@ -1,16 +1,21 @@
 import SIP
 
-/// The key of a server transaction (RFC 3261 §17.2.3): the top Via's branch, its sent-by, and the method,
-/// with ACK and CANCEL matched against the INVITE they belong to by the caller.
+/// The key of a server transaction (RFC 3261 §17.2.3): the top Via's branch, its sent-by and the method,
+/// with ACK and CANCEL matched against the INVITE they belong to by the caller; and the flow the request
+/// arrived on. Branches are chosen by the peer, so without the flow another connection could send a
+/// request with someone else's branch and have it taken for a retransmission (and silently absorbed), or
+/// reach into that transaction with an ACK or CANCEL.
 struct ServerTransactionKey: Hashable {
     let branch: String
     let sentBy: String
     let method: String
+    let flow: FlowID
 
-    init(branch: String, sentBy: String, method: SIPMethod) {
+    init(branch: String, sentBy: String, method: SIPMethod, flow: FlowID) {
         self.branch = branch
         self.sentBy = sentBy.lowercased()
         self.method = method.rawValue
+        self.flow = flow
     }
 }
 
@@ -30,7 +35,6 @@ final class ServerTransaction {
     }
 
     let key: ServerTransactionKey
-    let flow: FlowID
     /// The request as received (with `received`/`rport` added to its top Via).
     let request: SIPMessage
     /// The To tag of responses Sotto makes itself for this request.
@@ -41,11 +45,13 @@ final class ServerTransaction {
     /// The client transaction this request was forwarded on, if any (RFC 3261 §16: the response context).
     var client: ClientTransaction?
 
-    init(key: ServerTransactionKey, flow: FlowID, request: SIPMessage) {
+    init(key: ServerTransactionKey, request: SIPMessage) {
         self.key = key
-        self.flow = flow
         self.request = request
     }
+
+    /// The connection the request came on, and its responses go back on.
+    var flow: FlowID { key.flow }
 
     var isInvite: Bool { request.method == .invite }
 }

@@ -51,24 +51,24 @@ final class TransactionLayer {
 
     /// A retransmission of a request whose server transaction exists (§17.2.1, §17.2.2): absorbed, and the
     /// last response sent again on the flow it came from. True when the request was one.
-    func absorbsRetransmission(_ key: ServerTransactionKey, on flow: FlowID) -> Bool {
+    func absorbsRetransmission(_ key: ServerTransactionKey) -> Bool {
         guard let existing = servers[key] else { return false }
-        if let last = existing.lastResponse, existing.flow == flow { _ = transport?.send(last, on: flow) }
+        if let last = existing.lastResponse { _ = transport?.send(last, on: key.flow) }
         return true
     }
 
     /// An ACK for Sotto's own non-2xx final response ends that transaction here (§17.2.1). True when it
     /// was one; any other ACK is end to end and is routed like an in-dialog request.
-    func absorbsACK(_ key: ServerTransactionKey, on flow: FlowID) -> Bool {
-        guard let server = servers[key], server.flow == flow else { return false }
-        return server.state == .completed
+    func absorbsACK(_ inviteKey: ServerTransactionKey) -> Bool {
+        servers[inviteKey]?.state == .completed
     }
 
     /// RFC 3261 §16.10: a CANCEL is answered here and, while the INVITE it names is pending, passed on to
     /// the INVITE's client transaction (or, if it has none, the INVITE is answered 487).
-    func cancel(_ request: SIPMessage, inviteKey key: ServerTransactionKey, on flow: FlowID) {
-        // Only the connection that sent the INVITE may cancel it.
-        guard let server = servers[key], server.flow == flow else {
+    func cancel(_ request: SIPMessage, inviteKey key: ServerTransactionKey) {
+        let flow = key.flow
+        // Only the connection that sent the INVITE may cancel it (the key includes the flow).
+        guard let server = servers[key] else {
             reply(to: request, on: flow, status: 481, reason: "Call/Transaction Does Not Exist")
             return
         }
