@@ -66,9 +66,12 @@ e2e: e2e-deps
 	  --checker "$$($(SWIFT) build --show-bin-path)/srtp-leg-check" \
 	  --sottoctl "$$($(SWIFT) build --show-bin-path)/sottoctl"
 
-## lint: swift-format with the committed .swift-format; any finding fails.
+## lint: swift-format with the committed .swift-format, then the import check (scripts/check-imports.py: every
+## import is a dependency Package.swift lists and follows the layers of docs/architecture.md); any finding fails.
 lint:
+	@$(MAKE) --no-print-directory apt-install PACKAGES="python3"
 	$(SWIFT) format lint --strict --recursive Sources Tests Fuzz Benchmarks/CryptoBenchmarks Benchmarks/SignallingBenchmarks Benchmarks/MediaBenchmarks Benchmarks/RelayBench
+	python3 scripts/check-imports.py --swift "$(SWIFT)"
 
 ## fuzz: libFuzzer + ASan over each parser for FUZZ_SECONDS (default 60) each; findings go to Fuzz/crashes/.
 ## FUZZ_TARGETS picks some: make fuzz FUZZ_TARGETS=SDPFuzz FUZZ_SECONDS=600

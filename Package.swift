@@ -59,6 +59,7 @@ var targets: [Target] = [
             "Proxy", "SottoConfig", "Media", "Transport", "TLS", "SRTP", "Admin", "AdminProtocol", "CSottoShims",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
+            "SIP",
         ]
     ),
     .executableTarget(
@@ -90,7 +91,7 @@ var targets: [Target] = [
     .testTarget(name: "TransportTests", dependencies: ["Transport", "TLS", "SottoTestSupport"]),
     .testTarget(name: "SRTPTests", dependencies: ["SRTP", "CSRTP", "CSottoShims", "srtp-crosscheck"]),
     .testTarget(name: "ProxyTests", dependencies: ["Proxy", "SIP", "SDP", "SRTP", "Media", "Transport"]),
-    .testTarget(name: "SottoConfigTests", dependencies: ["SottoConfig", "SottoTestSupport"]),
+    .testTarget(name: "SottoConfigTests", dependencies: ["SottoConfig", "SottoTestSupport", "SRTP"]),
     .testTarget(name: "AdminTests", dependencies: ["Admin", "AdminProtocol", "admin-fixture-server"]),
     .testTarget(name: "LoadgenTests", dependencies: ["sotto-loadgen", "SottoTestSupport"]),
     .testTarget(name: "SottoctlTests", dependencies: ["AdminProtocol", "sottoctl", "admin-fixture-server"]),
