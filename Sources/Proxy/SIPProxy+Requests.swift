@@ -33,7 +33,8 @@ extension SIPProxy {
             return
         case .cancel:
             transactions.cancel(
-                request, inviteKey: ServerTransactionKey(branch: branch, sentBy: sentBy, method: .invite, flow: flow.id))
+                request, inviteKey: ServerTransactionKey(branch: branch, sentBy: sentBy, method: .invite, flow: flow.id)
+            )
             return
         default:
             break
