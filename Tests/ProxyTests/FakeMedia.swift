@@ -99,10 +99,15 @@ final class FakeMedia: MediaControl, @unchecked Sendable {
     /// Hands the session-ended events held so far to the handler; returns how many.
     @discardableResult
     func deliver() -> Int {
-        let events = queued
-        queued.removeAll()
+        let events = takeEnded()
         for event in events { handler?(event) }
         return events.count
+    }
+
+    /// The session-ended events held so far, for a test that delivers them itself.
+    func takeEnded() -> [MediaSessionSnapshot] {
+        defer { queued.removeAll() }
+        return queued
     }
 
     private func takePair() -> UInt16 {
