@@ -27,12 +27,12 @@ extension CallController {
             return nil
         }
         guard
-            let ack = MessageBuilder.request(
+            let ack = SIPMessageBuilder.request(
                 method: .ack, uri: contact ?? (towardCallee ? dialog.calleeContact : dialog.callerContact),
                 via: local.via(branch: Branch.make(loopHash: "0")),
                 routes: towardCallee ? dialog.routeTowardCallee : dialog.routeTowardCaller,
                 from: client.request.from.description, to: response.to.description, callID: call.callID,
-                sequence: client.request.cseq.sequence, product: configuration.product)
+                sequence: client.request.cseq.sequence, userAgent: configuration.product)
         else { return }
         _ = transactions.transport?.send(ack.serialized(), on: client.flow)
     }
@@ -49,14 +49,14 @@ extension CallController {
                 : (call.highestCSeq[dialog.callerSide.other] ?? 0) &+ 1
             let branch = Branch.make(loopHash: "0")
             guard
-                let bye = MessageBuilder.request(
+                let bye = SIPMessageBuilder.request(
                     method: .bye, uri: towardCallee ? dialog.calleeContact : dialog.callerContact,
                     via: local.via(branch: branch),
                     routes: towardCallee ? dialog.routeTowardCallee : dialog.routeTowardCaller,
                     from: (towardCallee ? dialog.callerFrom : dialog.calleeTo).description,
                     to: (towardCallee ? dialog.calleeTo : dialog.callerFrom).description, callID: call.callID,
-                    sequence: sequence, product: configuration.product,
-                    extra: [MessageBuilder.reason(cause: cause, text: text)])
+                    sequence: sequence, userAgent: configuration.product,
+                    extra: [SIPMessageBuilder.reason(cause: cause, text: text)])
             else { continue }
             call.noteCSeq(sequence, from: side.other)
             transactions.send(bye, branch: branch, on: flow, context: nil)

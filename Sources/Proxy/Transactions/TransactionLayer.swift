@@ -86,9 +86,9 @@ final class TransactionLayer {
     /// Answers a request without a transaction (400s, the answer to a CANCEL). ACKs are never answered.
     func reply(to request: SIPMessage, on flow: FlowID, status: Int, reason: String, extra: [SIPHeader] = []) {
         guard request.method != .ack else { return }
-        let bytes = MessageBuilder.response(
-            to: request, status: status, reason: reason, toTag: RandomToken.make(10), product: configuration.product,
-            extra: extra)
+        let bytes = SIPMessageBuilder.response(
+            to: request, status: status, reason: reason, toTag: RandomToken.make(10), extra: extra,
+            server: configuration.product)
         _ = transport?.send(bytes, on: flow)
     }
 
@@ -97,10 +97,10 @@ final class TransactionLayer {
         _ server: ServerTransaction, status: Int, reason: String, warning: String? = nil, extra: [SIPHeader] = []
     ) {
         var headers = extra
-        if let warning { headers.append(MessageBuilder.warning(host: local.host, text: warning)) }
-        let bytes = MessageBuilder.response(
-            to: server.request, status: status, reason: reason, toTag: server.localTag,
-            product: configuration.product, extra: headers)
+        if let warning { headers.append(SIPMessageBuilder.warning(host: local.host, text: warning)) }
+        let bytes = SIPMessageBuilder.response(
+            to: server.request, status: status, reason: reason, toTag: server.localTag, extra: headers,
+            server: configuration.product)
         send(bytes, status: status, on: server)
     }
 
@@ -181,10 +181,10 @@ final class TransactionLayer {
         client.cancelPending = false
         let invite = client.request
         guard let uri = invite.requestLine?.uri, let via = invite.via.first,
-            let cancel = MessageBuilder.request(
+            let cancel = SIPMessageBuilder.request(
                 method: .cancel, uri: uri, via: via, routes: (try? invite.routes()) ?? [],
                 from: invite.from.description, to: invite.to.description, callID: invite.callID,
-                sequence: invite.cseq.sequence, product: configuration.product)
+                sequence: invite.cseq.sequence, userAgent: configuration.product)
         else { return }
         send(cancel, branch: client.branch, on: client.flow, context: client.context)
         // If no final response follows the CANCEL, the INVITE is given up after 64 × T1 (RFC 3261 §9.1).
@@ -258,10 +258,10 @@ final class TransactionLayer {
     private func sendACK(forFailure response: SIPMessage, of client: ClientTransaction) {
         let invite = client.request
         guard let uri = invite.requestLine?.uri, let via = invite.via.first,
-            let ack = MessageBuilder.request(
+            let ack = SIPMessageBuilder.request(
                 method: .ack, uri: uri, via: via, routes: (try? invite.routes()) ?? [],
                 from: invite.from.description, to: response.to.description, callID: invite.callID,
-                sequence: invite.cseq.sequence, product: configuration.product)
+                sequence: invite.cseq.sequence, userAgent: configuration.product)
         else { return }
         _ = transport?.send(ack.serialized(), on: client.flow)
     }
