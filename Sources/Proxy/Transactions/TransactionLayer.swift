@@ -179,13 +179,7 @@ final class TransactionLayer {
         }
         client.cancelled = true
         client.cancelPending = false
-        let invite = client.request
-        guard let uri = invite.requestLine?.uri, let via = invite.via.first,
-            let cancel = SIPMessageBuilder.request(
-                method: .cancel, uri: uri, via: via, routes: (try? invite.routes()) ?? [],
-                from: invite.from.description, to: invite.to.description, callID: invite.callID,
-                sequence: invite.cseq.sequence, userAgent: configuration.product)
-        else { return }
+        guard let cancel = hopByHop(.cancel, for: client, to: client.request.to) else { return }
         send(cancel, branch: client.branch, on: client.flow, context: client.context)
         // If no final response follows the CANCEL, the INVITE is given up after 64 × T1 (RFC 3261 §9.1).
         schedule(.cancelled(client.key), after: configuration.transactionTimeout)
@@ -256,14 +250,19 @@ final class TransactionLayer {
 
     /// The ACK for a non-2xx final response: same branch and Request-URI as the INVITE, the response's To.
     private func sendACK(forFailure response: SIPMessage, of client: ClientTransaction) {
-        let invite = client.request
-        guard let uri = invite.requestLine?.uri, let via = invite.via.first,
-            let ack = SIPMessageBuilder.request(
-                method: .ack, uri: uri, via: via, routes: (try? invite.routes()) ?? [],
-                from: invite.from.description, to: response.to.description, callID: invite.callID,
-                sequence: invite.cseq.sequence, userAgent: configuration.product)
-        else { return }
+        guard let ack = hopByHop(.ack, for: client, to: response.to) else { return }
         _ = transport?.send(ack.serialized(), on: client.flow)
+    }
+
+    /// A CANCEL or the ACK of a non-2xx for a client INVITE (RFC 3261 §9.1, §17.1.1.3): the INVITE's
+    /// Request-URI, top Via (so its branch), Route set, From, Call-ID and CSeq number, with `to`.
+    private func hopByHop(_ method: SIPMethod, for client: ClientTransaction, to: SIPNameAddress) -> SIPMessage? {
+        let invite = client.request
+        guard let uri = invite.requestLine?.uri, let via = invite.via.first else { return nil }
+        return SIPMessageBuilder.request(
+            method: method, uri: uri, via: via, routes: (try? invite.routes()) ?? [], from: invite.from.description,
+            to: to.description, callID: invite.callID, sequence: invite.cseq.sequence,
+            userAgent: configuration.product)
     }
 
     func terminate(_ client: ClientTransaction) {
