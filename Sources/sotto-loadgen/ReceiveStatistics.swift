@@ -21,7 +21,7 @@ struct ReceiveStatistics: Sendable, Equatable {
     var jitter: Double { jitterEstimator.jitter }
     /// The largest jitter seen during the stream, in RTP timestamp units.
     private(set) var maxJitter = 0.0
-    /// The first valid packet's arrival, on the engine's clock (ns), or 0.
+    /// The first valid packet's arrival, on the pump's clock (ns), or 0.
     var firstArrival: UInt64 = 0
 
     private var started = false

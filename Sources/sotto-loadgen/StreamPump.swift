@@ -15,44 +15,15 @@ final class MediaTotals: Sendable {
     let authFailures = Atomic<Int>(0)
 }
 
-/// One direction of one call, as the media thread counted it when the call ended.
-struct DirectionResult: Sendable, Codable, Equatable {
-    var sent = 0
-    var received = 0
-    var lost = 0
-    var reordered = 0
-    var duplicates = 0
-    var authFailures = 0
-    var wrongSSRC = 0
-    var corrupt = 0
-    var otherDrops = 0
-    /// RFC 3550 interarrival jitter at the end of the stream, in milliseconds.
-    var jitterMs = 0.0
-    /// The largest jitter seen during the stream, in milliseconds.
-    var maxJitterMs = 0.0
-    /// The largest one-way latency through the relay, in microseconds.
-    var maxLatencyUs: UInt64 = 0
-}
-
-/// What the media thread hands back for a finished call: index 0 is phone → PBX, 1 is PBX → phone.
-struct CallMediaResult: Sendable {
-    var directions = [DirectionResult(), DirectionResult()]
-    /// When the phone received its first valid packet (engine clock, ns), or 0.
-    var phoneFirstMedia: UInt64 = 0
-    /// When the PBX side received its first valid packet (engine clock, ns), or 0.
-    var pbxFirstMedia: UInt64 = 0
-    /// Ticks the generator skipped because it fell behind (both sides).
-    var skipped = 0
-}
-
-/// The generator's media thread: paces every stream, sends each tick's packets with one `sendmmsg`
-/// per shared socket, receives on one epoll set of those sockets (`recvmmsg`), and routes, unprotects
+/// The generator's media thread: it pumps every call's streams through the relay. It paces every
+/// stream, sends each tick's packets with one `sendmmsg` per shared socket (a Transport
+/// `DatagramBatch`), receives on one epoll set of those sockets (`recvmmsg`), and routes, unprotects
 /// and checks every packet.
 ///
 /// Sending and receiving share one thread on purpose: the per-packet state (sequence accounting,
 /// the send-time rings, the SRTP contexts, the histograms) is then touched by one thread only, with
 /// no lock or atomic on the packet path. The signalling loop talks to it through a small command queue.
-final class MediaEngine: @unchecked Sendable {
+final class StreamPump: @unchecked Sendable {
     enum Command {
         /// Route what the relay sends from the endpoint's destination to it (the answerer's side, before
         /// its 200: the caller starts sending when it has the answer).
@@ -126,7 +97,7 @@ final class MediaEngine: @unchecked Sendable {
         Glibc.close(epollFD)
     }
 
-    /// The engine's clock: nanoseconds since it was made.
+    /// The pump's clock: nanoseconds since it was made.
     func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds &- epoch }
 
     private func realtimeNanoseconds() -> UInt64 {
@@ -331,18 +302,18 @@ final class MediaEngine: @unchecked Sendable {
         for _ in 0..<8 {
             let count = receiveBatch.receive(from: fd)
             guard count > 0 else { return }
-            // Kernel timestamps are CLOCK_REALTIME; the engine's clock is monotonic. The offset between
+            // Kernel timestamps are CLOCK_REALTIME; the pump's clock is monotonic. The offset between
             // them is taken afresh for every batch, so that a slewing wall clock cannot skew latency.
-            let engineNow = now()
-            let offset = Int64(bitPattern: realtimeNanoseconds()) &- Int64(bitPattern: engineNow)
+            let clockNow = now()
+            let offset = Int64(bitPattern: realtimeNanoseconds()) &- Int64(bitPattern: clockNow)
             for packet in 0..<count {
                 guard let endpoint = routes[index][receiveBatch.source(packet)] else {
                     strays += 1
                     continue
                 }
-                var arrival = engineNow
+                var arrival = clockNow
                 if let stamp = receiveBatch.arrivalTimestamp(packet) {
-                    arrival = min(engineNow, UInt64(bitPattern: max(0, Int64(bitPattern: stamp) &- offset)))
+                    arrival = min(clockNow, UInt64(bitPattern: max(0, Int64(bitPattern: stamp) &- offset)))
                 }
                 check(
                     endpoint, slot: receiveBatch.slot(packet), length: receiveBatch.length(packet), arrival: arrival)
