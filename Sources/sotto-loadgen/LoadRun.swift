@@ -73,7 +73,7 @@ final class LoadRun: @unchecked Sendable {
             throw LoadgenError(
                 "the PBX side could not listen on \(settings.listenHost):\(settings.listenPort): \(error.reason)")
         }
-        pump.start()
+        try pump.start()
         // The relay refuses calls (503) until its connection to the upstream is up: wait for it.
         let readyBy = DispatchTime.now() + settings.readyTimeoutSeconds
         while DispatchTime.now() < readyBy && !loop.queue.sync(execute: { relayConnected }) {
