@@ -155,7 +155,7 @@ final class MediaPort: MediaLoopHandler, @unchecked Sendable {
             leg.statistics = ReceptionStatistics(ssrc: ssrc, firstSequence: sequence, clockRate: leg.clockRate)
         }
         leg.statistics!.record(sequence: sequence)
-        let arrival = UInt32(truncatingIfNeeded: now / 1000 &* UInt64(leg.clockRate) / 1_000_000)
+        let arrival = JitterEstimator.timestampUnits(nanoseconds: now, clockRate: leg.clockRate)
         leg.statistics!.recordArrival(arrival: arrival, timestamp: timestamp)
     }
 }

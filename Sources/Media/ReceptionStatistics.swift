@@ -1,6 +1,8 @@
+internal import RTPWire
+
 /// What one leg has received of one RTP stream, kept the way RFC 3550 Appendix A says: the sequence
 /// tracking of A.1 (probation, wrap-around, dropouts), the loss figures of A.3 and the interarrival
-/// jitter of A.8.
+/// jitter of A.8 (RTPWire's ``JitterEstimator``).
 ///
 /// A value type updated in place, once per authenticated packet, on the session's loop: no allocation,
 /// no locks. Readers get a copy in a snapshot.
@@ -26,10 +28,7 @@ public struct ReceptionStatistics: Sendable, Hashable {
     private var baseSequence: UInt32
     private var badSequence: UInt32
     private var probation: UInt32
-    private var transit: Int64 = 0
-    private var hasTransit = false
-    /// Interarrival jitter in timestamp units, scaled by 16 (RFC 3550 A.8's integer form).
-    private var jitterScaled: UInt32 = 0
+    private var jitterEstimator = JitterEstimator()
 
     /// Starts tracking a source from its first packet (RFC 3550 A.1: the source is on probation).
     public init(ssrc: UInt32, firstSequence: UInt16, clockRate: UInt32) {
@@ -47,7 +46,7 @@ public struct ReceptionStatistics: Sendable, Hashable {
         badSequence = Self.sequenceModulus + 1
         cycles = 0
         received = 0
-        hasTransit = false
+        jitterEstimator.restartTransit()
     }
 
     /// Counts one packet (RFC 3550 A.1 `update_seq`). Returns false while the source is on probation or
@@ -90,15 +89,7 @@ public struct ReceptionStatistics: Sendable, Hashable {
     /// Updates the interarrival jitter with one packet (RFC 3550 A.8): `arrival` is the receive time in
     /// the stream's timestamp units, `timestamp` the packet's RTP timestamp.
     public mutating func recordArrival(arrival: UInt32, timestamp: UInt32) {
-        let newTransit = Int64(Int32(bitPattern: arrival &- timestamp))
-        defer {
-            transit = newTransit
-            hasTransit = true
-        }
-        guard hasTransit else { return }
-        let d = UInt32(min(abs(newTransit - transit), Int64(UInt32.max)))
-        // J(i) = J(i-1) + (|D(i-1,i)| - J(i-1)) / 16, with J kept scaled by 16.
-        jitterScaled = jitterScaled &+ d &- ((jitterScaled &+ 8) >> 4)
+        jitterEstimator.record(arrival: arrival, timestamp: timestamp)
     }
 
     /// The extended highest sequence number (RFC 3550 A.3).
@@ -113,9 +104,9 @@ public struct ReceptionStatistics: Sendable, Hashable {
     /// Cumulative packets lost (RFC 3550 A.3): negative when duplicates outnumber losses.
     public var lost: Int64 { Int64(expected) - Int64(received) }
 
-    /// Interarrival jitter in timestamp units (RFC 3550 §6.4.1).
-    public var jitter: UInt32 { jitterScaled >> 4 }
+    /// Interarrival jitter in whole timestamp units (RFC 3550 §6.4.1), as an RTCP report block carries it.
+    public var jitter: UInt32 { UInt32(jitterEstimator.jitter) }
 
     /// Interarrival jitter in seconds.
-    public var jitterSeconds: Double { clockRate == 0 ? 0 : Double(jitterScaled) / 16 / Double(clockRate) }
+    public var jitterSeconds: Double { clockRate == 0 ? 0 : jitterEstimator.jitter / Double(clockRate) }
 }

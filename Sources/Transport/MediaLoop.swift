@@ -113,11 +113,22 @@ public final class MediaLoop: @unchecked Sendable {
     /// `epoll_wait` (waking at least every `timeoutMilliseconds` to ask `running`), no Dispatch at all,
     /// until `running` turns false. Never combine with `start()`.
     public func serveBlocking(timeoutMilliseconds: Int32 = 50, while running: () -> Bool) {
-        while running() {
-            let ready = epoll_wait(epollFD, events, maxEvents, timeoutMilliseconds)
-            if ready <= 0 { continue }
-            for index in 0..<Int(ready) { _ = dispatch(events[index].data.u64) }
-        }
+        while running() { _ = poll(timeoutMilliseconds: timeoutMilliseconds) }
+    }
+
+    /// Serves the epoll set once from the calling thread: waits up to `timeoutMilliseconds` (0: not at
+    /// all) for a socket to be readable, then calls each ready socket's handler once. Returns the
+    /// datagrams the handlers consumed.
+    ///
+    /// For a loop never started whose owner runs its own thread and has other work between waits (the
+    /// load generator paces its sends between polls, with a timeout until its next send is due). That
+    /// thread then owns the loop as `queue` otherwise would: register and deregister through
+    /// `queue.sync`, before the thread starts polling or from that thread. Never combine with `start()`.
+    public func poll(timeoutMilliseconds: Int32) -> Int {
+        let ready = epoll_wait(epollFD, events, maxEvents, timeoutMilliseconds)
+        var served = 0
+        for index in 0..<max(0, Int(ready)) { served += dispatch(events[index].data.u64) }
+        return served
     }
 
     private func serve() {

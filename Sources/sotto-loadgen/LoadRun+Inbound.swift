@@ -21,7 +21,7 @@ extension LoadRun {
                     continue
                 }
                 phone.registerCallID = "lg-reg-\(phone.index)-\(SIPText.token(12))"
-                phone.registerSentAt = engine.now()
+                phone.registerSentAt = pump.now()
                 phone.send(
                     SIPText.request(
                         "REGISTER", uri: "sip:\(settings.listenHost):\(settings.listenPort);transport=tls",
@@ -56,7 +56,7 @@ extension LoadRun {
             message.callID == phone.registerCallID
         else { return }
         var result = RegistrationResult(aor: phone.aor, status: status)
-        result.registerMs = Double(engine.now() &- phone.registerSentAt) / 1e6
+        result.registerMs = Double(pump.now() &- phone.registerSentAt) / 1e6
         if status >= 300 { result.failure = "REGISTER \(status)" }
         phone.registration = result
     }
@@ -113,7 +113,7 @@ extension LoadRun {
         let key: SRTPKeyMaterial
         let endpoint: MediaEndpoint
         do {
-            (endpoint, key) = try engine.endpoint(side: .pbx, call: call.media, profile: settings.profile)
+            (endpoint, key) = try pump.endpoint(side: .pbx, call: call.media, profile: settings.profile)
         } catch {
             fail(call, "local set-up: \(error)")
             return
@@ -140,7 +140,7 @@ extension LoadRun {
                 "Contact: <sip:pbx@\(settings.pbxIP):\(settings.listenPort);transport=tls>",
                 "User-Agent: sotto-loadgen",
             ], body: body)
-        call.inviteSentAt = engine.now()
+        call.inviteSentAt = pump.now()
         pbxClient.send(invite)
     }
 
@@ -164,7 +164,7 @@ extension LoadRun {
         let endpoint: MediaEndpoint
         let ownKey: SRTPKeyMaterial
         do {
-            (endpoint, ownKey) = try engine.endpoint(
+            (endpoint, ownKey) = try pump.endpoint(
                 side: .phone, call: call.media, profile: relayKey.profile, relayKey: relayKey)
         } catch {
             reply(SIPText.response(to: message, status: 500, reason: "Server Internal Error", toTag: call.answerTag))
@@ -172,7 +172,7 @@ extension LoadRun {
         }
         endpoint.destination = destination
         call.phoneEndpoint = endpoint
-        engine.submit(.listen(endpoint))  // the caller may send as soon as it has the 200
+        pump.submit(.listen(endpoint))  // the caller may send as soon as it has the 200
         let contact = "Contact: <sip:\(phone.aor)@\(settings.phoneIP):5061;transport=tls>"
         reply(
             SIPText.response(

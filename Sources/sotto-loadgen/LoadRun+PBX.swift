@@ -45,7 +45,7 @@ extension LoadRun {
             // processed the answer (Sotto counts them as noPeerYet), which would read as loss here.
             if let call = calls[message.callID], let endpoint = call.pbxEndpoint, !call.pbxMediaStarted {
                 call.pbxMediaStarted = true
-                engine.submit(.start(endpoint))
+                pump.submit(.start(endpoint))
             }
         case .register:
             pbxRegister(message, reply: reply)
@@ -73,7 +73,7 @@ extension LoadRun {
         let endpoint: MediaEndpoint
         let ownKey: SRTPKeyMaterial
         do {
-            (endpoint, ownKey) = try engine.endpoint(
+            (endpoint, ownKey) = try pump.endpoint(
                 side: .pbx, call: call.media, profile: relayKey.profile, relayKey: relayKey)
         } catch {
             reply(SIPText.response(to: message, status: 500, reason: "Server Internal Error", toTag: toTag))
@@ -81,7 +81,7 @@ extension LoadRun {
         }
         endpoint.destination = destination
         call.pbxEndpoint = endpoint
-        engine.submit(.listen(endpoint))  // the caller may send as soon as it has the 200
+        pump.submit(.listen(endpoint))  // the caller may send as soon as it has the 200
         let contact = "Contact: <sip:pbx@\(settings.pbxIP):\(settings.listenPort);transport=tls>"
         reply(
             SIPText.response(

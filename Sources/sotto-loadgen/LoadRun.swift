@@ -5,12 +5,12 @@ import SRTP
 import TLS
 import Transport
 
-/// One load test: the PBX (a TLS SIP UAS), the softphones (UACs), the call scheduler and the media
-/// engine. Everything but the media thread lives on one signalling loop.
+/// One load test: the PBX (a TLS SIP UAS), the softphones (UACs), the call scheduler and the stream
+/// pump. Everything but the media thread lives on one signalling loop.
 final class LoadRun: @unchecked Sendable {
     let settings: LoadgenSettings
     let loop = EventLoop(label: "loadgen-sip")
-    let engine: MediaEngine
+    let pump: StreamPump
     let frames: PayloadFrames
     var phones: [Softphone] = []
     var listener: TCPListener?
@@ -35,7 +35,7 @@ final class LoadRun: @unchecked Sendable {
         self.settings = settings
         frames = try PayloadFrames.make(
             codec: settings.codec, ptimeMilliseconds: settings.ptimeMilliseconds, opusBitrate: settings.opusBitrate)
-        engine = try MediaEngine(
+        pump = try StreamPump(
             ptimeMilliseconds: settings.ptimeMilliseconds, socketsPerSide: settings.mediaSockets,
             phoneIP: settings.phoneIP, pbxIP: settings.pbxIP)
     }
@@ -73,7 +73,7 @@ final class LoadRun: @unchecked Sendable {
             throw LoadgenError(
                 "the PBX side could not listen on \(settings.listenHost):\(settings.listenPort): \(error.reason)")
         }
-        engine.start()
+        try pump.start()
         // The relay refuses calls (503) until its connection to the upstream is up: wait for it.
         let readyBy = DispatchTime.now() + settings.readyTimeoutSeconds
         while DispatchTime.now() < readyBy && !loop.queue.sync(execute: { relayConnected }) {
@@ -116,7 +116,7 @@ final class LoadRun: @unchecked Sendable {
             }
         }
         loop.queue.sync {
-            runStart = engine.now()
+            runStart = pump.now()
             let timer = DispatchSource.makeTimerSource(queue: loop.queue)
             timer.schedule(deadline: .now(), repeating: .milliseconds(5))
             timer.setEventHandler { [unowned self] in schedule() }
@@ -124,7 +124,7 @@ final class LoadRun: @unchecked Sendable {
             timer.resume()
         }
         finished.wait()
-        engine.shutdown()
+        pump.shutdown()
         loop.queue.sync {
             listener?.stop()
             for phone in phones { phone.stream?.close() }
@@ -141,7 +141,7 @@ final class LoadRun: @unchecked Sendable {
 
     // MARK: Scheduling
 
-    private var elapsedSeconds: Double { Double(engine.now() &- runStart) / 1e9 }
+    private var elapsedSeconds: Double { Double(pump.now() &- runStart) / 1e9 }
 
     /// Starts calls while the limits allow (every 5 ms on the loop).
     private func schedule() {
@@ -156,7 +156,7 @@ final class LoadRun: @unchecked Sendable {
         let noMore = !windowOpen || (settings.calls > 0 && started >= settings.calls)
         if noMore && active == 0 {
             stopping = true
-            finishedAt = engine.now()
+            finishedAt = pump.now()
             ticker?.cancel()
             finished.signal()
         }
@@ -186,7 +186,7 @@ final class LoadRun: @unchecked Sendable {
         let key: SRTPKeyMaterial
         let endpoint: MediaEndpoint
         do {
-            (endpoint, key) = try engine.endpoint(side: .phone, call: call.media, profile: settings.profile)
+            (endpoint, key) = try pump.endpoint(side: .phone, call: call.media, profile: settings.profile)
         } catch {
             fail(call, "local set-up: \(error)")
             return
@@ -211,7 +211,7 @@ final class LoadRun: @unchecked Sendable {
                 "Contact: <sip:\(phone.aor)@\(settings.phoneIP):5061;transport=tls>",
                 "User-Agent: sotto-loadgen",
             ], body: body)
-        call.inviteSentAt = engine.now()
+        call.inviteSentAt = pump.now()
         phone.send(invite)
     }
 
@@ -236,7 +236,7 @@ final class LoadRun: @unchecked Sendable {
                 // Inbound: the phone (the callee) starts sending at the ACK, as the PBX side does outbound.
                 if call.direction == .inbound, let endpoint = call.phoneEndpoint, !call.phoneMediaStarted {
                     call.phoneMediaStarted = true
-                    engine.submit(.start(endpoint))
+                    pump.submit(.start(endpoint))
                 }
             default:
                 // A request from the PBX side (BYE, say): answer 200 so it is not retried.
@@ -265,7 +265,7 @@ final class LoadRun: @unchecked Sendable {
                 return
             }
             call.result.status = status
-            call.result.setupMs = Double(engine.now() &- call.inviteSentAt) / 1e6
+            call.result.setupMs = Double(pump.now() &- call.inviteSentAt) / 1e6
             call.toHeader = message.firstValue(of: "To") ?? call.toHeader
             call.routeSet = message.headers(named: "Record-Route").map(\.value).reversed()
             if let contact = message.firstValue(of: "Contact"), let address = try? SIPNameAddress(parsing: contact) {
@@ -284,7 +284,7 @@ final class LoadRun: @unchecked Sendable {
             }
             endpoint.destination = destination
             endpoint.inbound = inbound
-            engine.submit(.start(endpoint))
+            pump.submit(.start(endpoint))
             if call.direction == .inbound { call.pbxMediaStarted = true }
             call.state = .answered
             loop.queue.asyncAfter(deadline: .now() + settings.holdSeconds) { [self] in hangUp(call) }
@@ -341,7 +341,7 @@ final class LoadRun: @unchecked Sendable {
     private func hangUp(_ call: Call) {
         guard call.state == .answered else { return }
         call.state = .stopping
-        engine.submit(.stop(call.media))
+        pump.submit(.stop(call.media))
         loop.queue.asyncAfter(deadline: .now() + .milliseconds(150)) { [self] in
             guard call.state == .stopping else { return }
             collectMedia(call)
@@ -354,7 +354,7 @@ final class LoadRun: @unchecked Sendable {
         let endpoints = call.endpoints
         call.phoneEndpoint = nil
         call.pbxEndpoint = nil
-        engine.submit(
+        pump.submit(
             .finish(call.media, endpoints) { [self] media in
                 loop.execute { [self] in
                     call.result.directions = media.directions
@@ -384,7 +384,7 @@ final class LoadRun: @unchecked Sendable {
         call.pbxEndpoint = nil
         if !endpoints.isEmpty {
             let media = call.media
-            engine.submit(
+            pump.submit(
                 .finish(media, endpoints) { [self] result in
                     loop.execute { call.result.directions = result.directions }
                 })

@@ -181,9 +181,9 @@ struct LoadgenCommand: ParsableCommand {
         let results = run.results
         let duration = Double(run.finishedAt &- run.runStart) / 1e9
         return LoadgenReport.make(
-            settings: settings, results: results, latency: run.engine.latency, durationSeconds: duration,
-            cpuSeconds: cpu, skipped: run.engine.skippedTotal,
-            strays: run.engine.strays, registrations: run.registrationResults)
+            settings: settings, results: results, latency: run.pump.latency, durationSeconds: duration,
+            cpuSeconds: cpu, skipped: run.pump.skippedTotal,
+            strays: run.pump.strays, registrations: run.registrationResults)
     }
 
     static func cpuSeconds() -> Double {

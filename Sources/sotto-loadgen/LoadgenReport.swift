@@ -160,7 +160,7 @@ struct LoadgenReport: Sendable, Codable, Equatable {
         try container.encode(perCall, forKey: .perCall)
     }
 
-    /// Builds the report from the calls' results and the engine's latency histograms.
+    /// Builds the report from the calls' results and the pump's latency histograms.
     static func make(
         settings: LoadgenSettings, results: [CallResult], latency: [Histogram<UInt64>], durationSeconds: Double,
         cpuSeconds: Double, skipped: Int, strays: Int = 0, registrations: [RegistrationResult] = []

@@ -16,7 +16,7 @@ enum Side: Int, Sendable, Codable {
 final class SendTimeRing: @unchecked Sendable {
     static let size = 1024
     /// Each entry packs the packet index's low 16 bits above a 48-bit send time (ns on the
-    /// engine's clock), so a stale entry (a packet more than `size` behind) is recognised.
+    /// pump's clock), so a stale entry (a packet more than `size` behind) is recognised.
     private let entries: UnsafeMutablePointer<UInt64>
 
     init() {
@@ -39,7 +39,7 @@ final class SendTimeRing: @unchecked Sendable {
 }
 
 /// Everything the media thread knows about one call: two endpoints that send to the relay and
-/// check what the relay sends them. Made on the signalling loop, then handed to the engine, which
+/// check what the relay sends them. Made on the signalling loop, then handed to the pump, which
 /// alone touches the endpoints from then on.
 final class CallMedia: @unchecked Sendable {
     let number: Int

@@ -30,9 +30,9 @@ final class Progress: @unchecked Sendable {
 
     private func tick() {
         let (up, started, done) = run.loop.queue.sync { (run.active, run.started, run.ended.count) }
-        let sent = run.engine.totals.sent.load(ordering: .relaxed)
-        let received = run.engine.totals.received.load(ordering: .relaxed)
-        let auth = run.engine.totals.authFailures.load(ordering: .relaxed)
+        let sent = run.pump.totals.sent.load(ordering: .relaxed)
+        let received = run.pump.totals.received.load(ordering: .relaxed)
+        let auth = run.pump.totals.authFailures.load(ordering: .relaxed)
         let rate = started - lastCalls
         let packets = sent + received - lastPackets
         lastCalls = started

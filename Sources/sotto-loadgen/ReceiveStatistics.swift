@@ -18,16 +18,16 @@ struct ReceiveStatistics: Sendable, Equatable {
     /// Packets dropped for any other reason (not RTP, too short, a libsrtp2 error).
     var otherDrops = 0
     /// RFC 3550 A.8 interarrival jitter, in RTP timestamp units.
-    var jitter = 0.0
+    var jitter: Double { jitterEstimator.jitter }
     /// The largest jitter seen during the stream, in RTP timestamp units.
-    var maxJitter = 0.0
-    /// The first valid packet's arrival, on the engine's clock (ns), or 0.
+    private(set) var maxJitter = 0.0
+    /// The first valid packet's arrival, on the pump's clock (ns), or 0.
     var firstArrival: UInt64 = 0
 
     private var started = false
     private var roc: UInt32 = 0
     private var highest: UInt16 = 0
-    private var lastTransit: Int64 = 0
+    private var jitterEstimator = JitterEstimator()
 
     /// Accounts one authenticated, checked packet with sequence number `sequence`. Returns its
     /// 48-bit index (RFC 3711 §3.3.1), from which the sender's send time and payload are found.
@@ -55,14 +55,9 @@ struct ReceiveStatistics: Sendable, Equatable {
                 reordered += 1
             }
         }
-        // RFC 3550 A.8: transit = arrival - timestamp in timestamp units; J += (|D| - J) / 16.
-        let arrivalUnits = Int64(arrival / 1000 * UInt64(clockRate) / 1_000_000)
-        let transit = arrivalUnits - Int64(timestamp)
-        if received > 1 {
-            let difference = Double(abs(transit - lastTransit))
-            jitter += (difference - jitter) / 16
-            maxJitter = max(maxJitter, jitter)
-        }
-        lastTransit = transit
+        jitterEstimator.record(
+            arrival: JitterEstimator.timestampUnits(nanoseconds: arrival, clockRate: UInt32(clockRate)),
+            timestamp: timestamp)
+        maxJitter = max(maxJitter, jitter)
     }
 }

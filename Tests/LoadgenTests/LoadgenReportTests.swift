@@ -113,7 +113,10 @@ func latencyHistograms() -> [Histogram<UInt64>] {
         }
         #expect(statistics.received == 5)
         #expect(statistics.reordered == 1)
-        #expect(statistics.jitter > 0)
+        // Transits 0, 0, 0, 168 (sequence 2 arrives 21 ms late), 0: |D| 0, 0, 168, 168, so
+        // J = 168/16 = 10.5, then 10.5 + (168 - 10.5)/16 = 20.34375 timestamp units.
+        #expect(statistics.jitter == 20.343_75)
+        #expect(statistics.maxJitter == 20.343_75)
     }
 
     @Test func sequenceWrapKeepsIndexGrowing() {

@@ -147,6 +147,36 @@ final class Forwarder: MediaLoopHandler, @unchecked Sendable {
         #expect(swapper.calls.first == 1 || swapper.calls.first == 2)
     }
 
+    /// A loop served by its owner's thread with `poll`: nothing waiting returns 0 after the timeout;
+    /// datagrams waiting are handed to the socket's handler once per poll, and the count comes back.
+    @Test func pollServesOnceFromTheCallingThread() throws {
+        let loopback = UDPAddress(ip: "127.0.0.1", port: 0)!
+        let legA = try UDPSocket(binding: loopback)
+        let legB = try UDPSocket(binding: loopback)
+        let phone = try UDPSocket(binding: loopback)
+        let pbx = try UDPSocket(binding: loopback)
+        let loop = try MediaLoop(label: "test.poll")
+        let forwarder = Forwarder(out: legB, destination: pbx.localAddress)
+        loop.queue.sync { try! loop.register(fd: legA.fd, token: 1, handler: forwarder) }
+        let started = DispatchTime.now().uptimeNanoseconds
+        #expect(loop.poll(timeoutMilliseconds: 5) == 0)
+        #expect(DispatchTime.now().uptimeNanoseconds - started >= 4_000_000, "it waited for the timeout")
+
+        var destination = legA.localAddress.storage
+        for _ in 0..<3 {
+            _ = withUnsafePointer(to: &destination) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    sendto(phone.fd, [0x80, 1, 2], 3, 0, $0, legA.localAddress.length)
+                }
+            }
+        }
+        usleep(20_000)
+        #expect(loop.poll(timeoutMilliseconds: 100) == 3)
+        #expect(forwarder.forwarded.load(ordering: .relaxed) == 3)
+        #expect(loop.poll(timeoutMilliseconds: 0) == 0)
+        loop.queue.sync { loop.deregister(fd: legA.fd, token: 1) }
+    }
+
     /// With timestamps asked for on both the socket and the batch, each datagram carries the kernel's
     /// arrival time (CLOCK_REALTIME), between the send and the read; without them, none.
     @Test func receiveTimestampsComeFromTheKernel() throws {

@@ -1,4 +1,3 @@
-internal import CSottoShims
 import Dispatch
 import Foundation
 import Glibc
@@ -15,44 +14,21 @@ final class MediaTotals: Sendable {
     let authFailures = Atomic<Int>(0)
 }
 
-/// One direction of one call, as the media thread counted it when the call ended.
-struct DirectionResult: Sendable, Codable, Equatable {
-    var sent = 0
-    var received = 0
-    var lost = 0
-    var reordered = 0
-    var duplicates = 0
-    var authFailures = 0
-    var wrongSSRC = 0
-    var corrupt = 0
-    var otherDrops = 0
-    /// RFC 3550 interarrival jitter at the end of the stream, in milliseconds.
-    var jitterMs = 0.0
-    /// The largest jitter seen during the stream, in milliseconds.
-    var maxJitterMs = 0.0
-    /// The largest one-way latency through the relay, in microseconds.
-    var maxLatencyUs: UInt64 = 0
-}
-
-/// What the media thread hands back for a finished call: index 0 is phone → PBX, 1 is PBX → phone.
-struct CallMediaResult: Sendable {
-    var directions = [DirectionResult(), DirectionResult()]
-    /// When the phone received its first valid packet (engine clock, ns), or 0.
-    var phoneFirstMedia: UInt64 = 0
-    /// When the PBX side received its first valid packet (engine clock, ns), or 0.
-    var pbxFirstMedia: UInt64 = 0
-    /// Ticks the generator skipped because it fell behind (both sides).
-    var skipped = 0
-}
-
-/// The generator's media thread: paces every stream, sends each tick's packets with one `sendmmsg`
-/// per shared socket, receives on one epoll set of those sockets (`recvmmsg`), and routes, unprotects
+/// The generator's media thread: it pumps every call's streams through the relay. It paces every
+/// stream, sends each tick's packets with one `sendmmsg` per shared socket (a Transport
+/// `DatagramBatch`), receives on one epoll set of those sockets (`recvmmsg`), and routes, unprotects
 /// and checks every packet.
 ///
 /// Sending and receiving share one thread on purpose: the per-packet state (sequence accounting,
 /// the send-time rings, the SRTP contexts, the histograms) is then touched by one thread only, with
 /// no lock or atomic on the packet path. The signalling loop talks to it through a small command queue.
-final class MediaEngine: @unchecked Sendable {
+///
+/// The epoll set is a Transport `MediaLoop`, served by this thread with `poll(timeoutMilliseconds:)`
+/// rather than started on Dispatch as the relay's loops are: the thread must wake for its next send as
+/// well as for arrivals, so it waits in `epoll_wait` only until the next send is due. On Dispatch that
+/// would take a timer source beside the read source, and every Dispatch wakeup costs several syscalls
+/// and two thread hops, which a generator playing many calls on one core cannot spare.
+final class StreamPump: MediaLoopHandler, @unchecked Sendable {
     enum Command {
         /// Route what the relay sends from the endpoint's destination to it (the answerer's side, before
         /// its 200: the caller starts sending when it has the answer).
@@ -75,9 +51,8 @@ final class MediaEngine: @unchecked Sendable {
     private let epoch = DispatchTime.now().uptimeNanoseconds
     private let pending = Mutex<[Command]>([])
     private let done = DispatchSemaphore(value: 0)
-    private let epollFD: Int32
-    private let events: UnsafeMutablePointer<epoll_event>
-    private let maxEvents: Int32 = 64
+    /// The epoll set of every socket, served only by the media thread (see above).
+    private let loop: MediaLoop
     /// Receives with the kernel's arrival timestamps: latency is measured to when a packet reached the
     /// generator's socket, not to when the (possibly busy) media thread got round to reading it.
     private let receiveBatch = DatagramBatch(
@@ -110,23 +85,14 @@ final class MediaEngine: @unchecked Sendable {
             entries.reserveCapacity(64)
             return entries
         }
-        epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
-        guard epollFD >= 0 else { throw LoadgenError("the media thread has no epoll set (errno \(errno))") }
-        events = .allocate(capacity: Int(maxEvents))
-        for (index, socket) in sockets.sockets.enumerated() {
-            var event = epoll_event()
-            event.events = EPOLLIN.rawValue
-            event.data.u64 = UInt64(index)
-            _ = epoll_ctl(epollFD, EPOLL_CTL_ADD, socket.fd, &event)
+        do {
+            loop = try MediaLoop(label: "loadgen-media", maxEvents: 64)
+        } catch {
+            throw LoadgenError("the media thread has no epoll set: \(error.reason)")
         }
     }
 
-    deinit {
-        events.deallocate()
-        Glibc.close(epollFD)
-    }
-
-    /// The engine's clock: nanoseconds since it was made.
+    /// The pump's clock: nanoseconds since it was made.
     func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds &- epoch }
 
     private func realtimeNanoseconds() -> UInt64 {
@@ -148,8 +114,20 @@ final class MediaEngine: @unchecked Sendable {
         return (endpoint, key)
     }
 
-    /// Starts the media thread.
-    func start() {
+    /// Adds every socket to the epoll set and starts the media thread.
+    func start() throws(LoadgenError) {
+        let failure: TransportError? = loop.queue.sync {
+            do throws(TransportError) {
+                for (index, socket) in sockets.sockets.enumerated() {
+                    try loop.register(fd: socket.fd, token: UInt64(index), handler: self)
+                }
+                return nil
+            } catch {
+                deregisterAll()
+                return error
+            }
+        }
+        if let failure { throw LoadgenError("a media socket could not join the epoll set: \(failure.reason)") }
         let thread = Thread { [self] in
             run()
             done.signal()
@@ -186,11 +164,16 @@ final class MediaEngine: @unchecked Sendable {
             for index in queuedBy.indices where !queuedBy[index].isEmpty { flush(index) }
             let after = self.now()
             let wait = earliest > after ? Int32(min(5, (earliest - after + 999_999) / 1_000_000)) : 0
-            let ready = epoll_wait(epollFD, events, maxEvents, wait)
-            if ready <= 0 { continue }
-            for index in 0..<Int(ready) { receive(socket: Int(events[index].data.u64)) }
+            _ = loop.poll(timeoutMilliseconds: wait)
         }
+        // Out of the epoll set before closing (which also lets the loop drop its reference to the pump).
+        loop.queue.sync { deregisterAll() }
         sockets.closeAll()
+    }
+
+    /// Takes every socket out of the epoll set. Call on `loop.queue`.
+    private func deregisterAll() {
+        for (index, socket) in sockets.sockets.enumerated() { loop.deregister(fd: socket.fd, token: UInt64(index)) }
     }
 
     private func handle(_ command: Command) {
@@ -324,31 +307,38 @@ final class MediaEngine: @unchecked Sendable {
         queuedIndex[index].removeAll(keepingCapacity: true)
     }
 
+    /// Called by `loop.poll` for a readable socket: receives what is waiting on it.
+    func readable(fd: Int32, token: UInt64, loop: MediaLoop) -> Int {
+        receive(socket: Int(token), fd: fd)
+    }
+
     /// Drains socket `index` (a bounded number of batches, so sending keeps its pace) and routes
-    /// every packet to its endpoint by the relay address it came from.
-    private func receive(socket index: Int) {
-        let fd = sockets.sockets[index].fd
+    /// every packet to its endpoint by the relay address it came from. Returns the datagrams received.
+    private func receive(socket index: Int, fd: Int32) -> Int {
+        var received = 0
         for _ in 0..<8 {
             let count = receiveBatch.receive(from: fd)
-            guard count > 0 else { return }
-            // Kernel timestamps are CLOCK_REALTIME; the engine's clock is monotonic. The offset between
+            guard count > 0 else { return received }
+            received += count
+            // Kernel timestamps are CLOCK_REALTIME; the pump's clock is monotonic. The offset between
             // them is taken afresh for every batch, so that a slewing wall clock cannot skew latency.
-            let engineNow = now()
-            let offset = Int64(bitPattern: realtimeNanoseconds()) &- Int64(bitPattern: engineNow)
+            let clockNow = now()
+            let offset = Int64(bitPattern: realtimeNanoseconds()) &- Int64(bitPattern: clockNow)
             for packet in 0..<count {
                 guard let endpoint = routes[index][receiveBatch.source(packet)] else {
                     strays += 1
                     continue
                 }
-                var arrival = engineNow
+                var arrival = clockNow
                 if let stamp = receiveBatch.arrivalTimestamp(packet) {
-                    arrival = min(engineNow, UInt64(bitPattern: max(0, Int64(bitPattern: stamp) &- offset)))
+                    arrival = min(clockNow, UInt64(bitPattern: max(0, Int64(bitPattern: stamp) &- offset)))
                 }
                 check(
                     endpoint, slot: receiveBatch.slot(packet), length: receiveBatch.length(packet), arrival: arrival)
             }
-            if count < receiveBatch.capacity { return }
+            if count < receiveBatch.capacity { return received }
         }
+        return received
     }
 
     private func check(_ endpoint: MediaEndpoint, slot: UnsafeMutableRawBufferPointer, length: Int, arrival: UInt64) {
