@@ -23,19 +23,23 @@ extension LoadRun {
                 phone.registerCallID = "lg-reg-\(phone.index)-\(SIPText.token(12))"
                 phone.registerSentAt = pump.now()
                 phone.send(
-                    SIPText.request(
-                        "REGISTER", uri: "sip:\(settings.listenHost):\(settings.listenPort);transport=tls",
+                    SIPMessageBuilder.request(
+                        .register, uri: "sip:\(settings.listenHost):\(settings.listenPort);transport=tls",
                         headers: [
-                            "Via: SIP/2.0/TLS \(settings.phoneIP):5061;branch=\(SIPText.branch());rport",
-                            "Max-Forwards: 70",
-                            "From: <sip:\(phone.aor)@loadgen.invalid>;tag=\(SIPText.token(10))",
-                            "To: <sip:\(phone.aor)@loadgen.invalid>",
-                            "Call-ID: \(phone.registerCallID)",
-                            "CSeq: 1 REGISTER",
-                            "Contact: <sip:\(phone.aor)@\(settings.phoneIP):5061;transport=tls>",
-                            "Expires: 600",
-                            "Supported: path, outbound",
-                            "User-Agent: sotto-loadgen",
+                            SIPHeader(
+                                name: "Via",
+                                value: "SIP/2.0/TLS \(settings.phoneIP):5061;branch=\(SIPText.branch());rport"),
+                            SIPHeader(name: "Max-Forwards", value: "70"),
+                            SIPHeader(
+                                name: "From", value: "<sip:\(phone.aor)@loadgen.invalid>;tag=\(SIPText.token(10))"),
+                            SIPHeader(name: "To", value: "<sip:\(phone.aor)@loadgen.invalid>"),
+                            SIPHeader(name: "Call-ID", value: "\(phone.registerCallID)"),
+                            SIPHeader(name: "CSeq", value: "1 REGISTER"),
+                            SIPHeader(
+                                name: "Contact", value: "<sip:\(phone.aor)@\(settings.phoneIP):5061;transport=tls>"),
+                            SIPHeader(name: "Expires", value: "600"),
+                            SIPHeader(name: "Supported", value: "path, outbound"),
+                            SIPHeader(name: "User-Agent", value: "sotto-loadgen"),
                         ]))
             }
         }
@@ -75,11 +79,11 @@ extension LoadRun {
         guard let user = message.to.uri.user, !user.isEmpty, let contactList = try? message.contacts(),
             let paths = try? message.paths()
         else {
-            reply(SIPText.response(to: message, status: 400, reason: "Bad Request", toTag: toTag))
+            reply(SIPMessageBuilder.response(to: message, status: 400, reason: "Bad Request", toTag: toTag))
             return
         }
         let path = paths.map { "<\($0.uri.description)>" }
-        var extra: [String] = []
+        var extra: [SIPHeader] = []
         if case .addresses(let contacts) = contactList, let contact = contacts.first {
             let expires =
                 contact.parameters.first(where: { $0.name.lowercased() == "expires" })?.value.flatMap { Int($0) }
@@ -88,13 +92,15 @@ extension LoadRun {
                 registrations[user] = nil
             } else {
                 registrations[user] = (contact.uri.description, path)
-                extra.append("Contact: <\(contact.uri.description)>;expires=\(min(expires, 600))")
+                extra.append(
+                    SIPHeader(name: "Contact", value: "<\(contact.uri.description)>;expires=\(min(expires, 600))"))
             }
         } else if let binding = registrations[user] {
-            extra.append("Contact: <\(binding.contact)>;expires=600")  // a query: list the binding
+            // A query: list the binding.
+            extra.append(SIPHeader(name: "Contact", value: "<\(binding.contact)>;expires=600"))
         }
-        extra += path.map { "Path: \($0)" }
-        reply(SIPText.response(to: message, status: 200, reason: "OK", toTag: toTag, extra: extra))
+        extra += path.map { SIPHeader(name: "Path", value: "\($0)") }
+        reply(SIPMessageBuilder.response(to: message, status: 200, reason: "OK", toTag: toTag, extra: extra))
     }
 
     // MARK: Inbound calls (PBX side → relay → phone)
@@ -127,19 +133,19 @@ extension LoadRun {
         let body = SIPText.sdp(
             ip: settings.pbxIP, port: endpoint.localPort, codec: settings.codec,
             ptime: settings.ptimeMilliseconds, cryptoTag: 1, key: key)
-        let invite = SIPText.request(
-            "INVITE", uri: call.inviteURI,
+        let invite = SIPMessageBuilder.request(
+            .invite, uri: call.inviteURI,
             headers: [
-                "Via: SIP/2.0/TLS \(call.callerVia);branch=\(call.inviteBranch);rport",
-                "Max-Forwards: 70",
-            ] + call.inviteRoutes.map { "Route: \($0)" } + [
-                "From: \(call.fromHeader)",
-                "To: \(call.toHeader)",
-                "Call-ID: \(call.callID)",
-                "CSeq: 1 INVITE",
-                "Contact: <sip:pbx@\(settings.pbxIP):\(settings.listenPort);transport=tls>",
-                "User-Agent: sotto-loadgen",
-            ], body: body)
+                SIPHeader(name: "Via", value: "SIP/2.0/TLS \(call.callerVia);branch=\(call.inviteBranch);rport"),
+                SIPHeader(name: "Max-Forwards", value: "70"),
+            ] + call.inviteRoutes.map { SIPHeader(name: "Route", value: "\($0)") } + [
+                SIPHeader(name: "From", value: "\(call.fromHeader)"),
+                SIPHeader(name: "To", value: "\(call.toHeader)"),
+                SIPHeader(name: "Call-ID", value: "\(call.callID)"),
+                SIPHeader(name: "CSeq", value: "1 INVITE"),
+                SIPHeader(name: "Contact", value: "<sip:pbx@\(settings.pbxIP):\(settings.listenPort);transport=tls>"),
+                SIPHeader(name: "User-Agent", value: "sotto-loadgen"),
+            ], body: Array(body.utf8))
         call.inviteSentAt = pump.now()
         pbxClient.send(invite)
     }
@@ -150,7 +156,7 @@ extension LoadRun {
         let reply: ([UInt8]) -> Void = { phone.send($0) }
         guard phone === call.phone else {
             // The relay delivered it over another phone's connection: that is a routing failure.
-            reply(SIPText.response(to: message, status: 404, reason: "Not Found", toTag: call.answerTag))
+            reply(SIPMessageBuilder.response(to: message, status: 404, reason: "Not Found", toTag: call.answerTag))
             fail(call, "delivered to the wrong phone")
             return
         }
@@ -158,7 +164,9 @@ extension LoadRun {
         guard let target = SIPText.mediaTarget(message.body), let (tag, relayKey) = target.keys.first,
             let destination = UDPAddress(ip: target.address.ip, port: target.address.port)
         else {
-            reply(SIPText.response(to: message, status: 488, reason: "Not Acceptable Here", toTag: call.answerTag))
+            reply(
+                SIPMessageBuilder.response(
+                    to: message, status: 488, reason: "Not Acceptable Here", toTag: call.answerTag))
             return
         }
         let endpoint: MediaEndpoint
@@ -167,24 +175,26 @@ extension LoadRun {
             (endpoint, ownKey) = try pump.endpoint(
                 side: .phone, call: call.media, profile: relayKey.profile, relayKey: relayKey)
         } catch {
-            reply(SIPText.response(to: message, status: 500, reason: "Server Internal Error", toTag: call.answerTag))
+            reply(
+                SIPMessageBuilder.response(
+                    to: message, status: 500, reason: "Server Internal Error", toTag: call.answerTag))
             return
         }
         endpoint.destination = destination
         call.phoneEndpoint = endpoint
         pump.submit(.listen(endpoint))  // the caller may send as soon as it has the 200
-        let contact = "Contact: <sip:\(phone.aor)@\(settings.phoneIP):5061;transport=tls>"
+        let contact = SIPHeader(name: "Contact", value: "<sip:\(phone.aor)@\(settings.phoneIP):5061;transport=tls>")
         reply(
-            SIPText.response(
+            SIPMessageBuilder.response(
                 to: message, status: 180, reason: "Ringing", toTag: call.answerTag, recordRoute: true,
                 extra: [contact]))
         let body = SIPText.sdp(
             ip: settings.phoneIP, port: endpoint.localPort, codec: settings.codec,
             ptime: settings.ptimeMilliseconds, cryptoTag: tag, key: ownKey)
         reply(
-            SIPText.response(
+            SIPMessageBuilder.response(
                 to: message, status: 200, reason: "OK", toTag: call.answerTag, recordRoute: true, extra: [contact],
-                body: body))
+                body: Array(body.utf8)))
     }
 
     /// A message on the PBX side's own connection: responses to its INVITEs and BYEs.
@@ -192,7 +202,7 @@ extension LoadRun {
         guard let status = message.statusLine?.statusCode else {
             // A request on this connection (OPTIONS, a BYE from the relay): answer it.
             guard message.method != .ack else { return }
-            let reply = SIPText.response(to: message, status: 200, reason: "OK", toTag: SIPText.token(10))
+            let reply = SIPMessageBuilder.response(to: message, status: 200, reason: "OK", toTag: SIPText.token(10))
             pbxClient?.send(reply)
             return
         }

@@ -50,9 +50,11 @@ extension LoadRun {
         case .register:
             pbxRegister(message, reply: reply)
         case .bye, .options, .cancel:
-            reply(SIPText.response(to: message, status: 200, reason: "OK", toTag: SIPText.token(10)))
+            reply(SIPMessageBuilder.response(to: message, status: 200, reason: "OK", toTag: SIPText.token(10)))
         default:
-            reply(SIPText.response(to: message, status: 405, reason: "Method Not Allowed", toTag: SIPText.token(10)))
+            reply(
+                SIPMessageBuilder.response(
+                    to: message, status: 405, reason: "Method Not Allowed", toTag: SIPText.token(10)))
         }
     }
 
@@ -60,14 +62,14 @@ extension LoadRun {
         let toTag = SIPText.token(10)
         guard let call = calls[message.callID], call.state == .inviting, call.direction == .outbound else {
             // Not one of ours (or Call-ID rewritten in transit): refuse it, so the caller sees it.
-            reply(SIPText.response(to: message, status: 481, reason: "Call Does Not Exist", toTag: toTag))
+            reply(SIPMessageBuilder.response(to: message, status: 481, reason: "Call Does Not Exist", toTag: toTag))
             return
         }
         guard call.pbxEndpoint == nil else { return }  // a retransmission
         guard let target = SIPText.mediaTarget(message.body), let (tag, relayKey) = target.keys.first,
             let destination = UDPAddress(ip: target.address.ip, port: target.address.port)
         else {
-            reply(SIPText.response(to: message, status: 488, reason: "Not Acceptable Here", toTag: toTag))
+            reply(SIPMessageBuilder.response(to: message, status: 488, reason: "Not Acceptable Here", toTag: toTag))
             return
         }
         let endpoint: MediaEndpoint
@@ -76,21 +78,23 @@ extension LoadRun {
             (endpoint, ownKey) = try pump.endpoint(
                 side: .pbx, call: call.media, profile: relayKey.profile, relayKey: relayKey)
         } catch {
-            reply(SIPText.response(to: message, status: 500, reason: "Server Internal Error", toTag: toTag))
+            reply(SIPMessageBuilder.response(to: message, status: 500, reason: "Server Internal Error", toTag: toTag))
             return
         }
         endpoint.destination = destination
         call.pbxEndpoint = endpoint
         pump.submit(.listen(endpoint))  // the caller may send as soon as it has the 200
-        let contact = "Contact: <sip:pbx@\(settings.pbxIP):\(settings.listenPort);transport=tls>"
+        let contact = SIPHeader(
+            name: "Contact", value: "<sip:pbx@\(settings.pbxIP):\(settings.listenPort);transport=tls>")
         reply(
-            SIPText.response(
+            SIPMessageBuilder.response(
                 to: message, status: 180, reason: "Ringing", toTag: toTag, recordRoute: true, extra: [contact]))
         let body = SIPText.sdp(
             ip: settings.pbxIP, port: endpoint.localPort, codec: settings.codec,
             ptime: settings.ptimeMilliseconds, cryptoTag: tag, key: ownKey)
         reply(
-            SIPText.response(
-                to: message, status: 200, reason: "OK", toTag: toTag, recordRoute: true, extra: [contact], body: body))
+            SIPMessageBuilder.response(
+                to: message, status: 200, reason: "OK", toTag: toTag, recordRoute: true, extra: [contact],
+                body: Array(body.utf8)))
     }
 }

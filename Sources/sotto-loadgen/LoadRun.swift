@@ -199,18 +199,18 @@ final class LoadRun: @unchecked Sendable {
         call.callerVia = "\(settings.phoneIP):5061"
         call.fromHeader = "<sip:\(phone.aor)@loadgen.invalid>;tag=\(call.fromTag)"
         call.inviteURI = "sip:pbx@\(settings.listenHost):\(settings.listenPort);transport=tls"
-        let invite = SIPText.request(
-            "INVITE", uri: call.inviteURI,
+        let invite = SIPMessageBuilder.request(
+            .invite, uri: call.inviteURI,
             headers: [
-                "Via: SIP/2.0/TLS \(call.callerVia);branch=\(call.inviteBranch);rport",
-                "Max-Forwards: 70",
-                "From: \(call.fromHeader)",
-                "To: \(call.toHeader)",
-                "Call-ID: \(call.callID)",
-                "CSeq: 1 INVITE",
-                "Contact: <sip:\(phone.aor)@\(settings.phoneIP):5061;transport=tls>",
-                "User-Agent: sotto-loadgen",
-            ], body: body)
+                SIPHeader(name: "Via", value: "SIP/2.0/TLS \(call.callerVia);branch=\(call.inviteBranch);rport"),
+                SIPHeader(name: "Max-Forwards", value: "70"),
+                SIPHeader(name: "From", value: "\(call.fromHeader)"),
+                SIPHeader(name: "To", value: "\(call.toHeader)"),
+                SIPHeader(name: "Call-ID", value: "\(call.callID)"),
+                SIPHeader(name: "CSeq", value: "1 INVITE"),
+                SIPHeader(name: "Contact", value: "<sip:\(phone.aor)@\(settings.phoneIP):5061;transport=tls>"),
+                SIPHeader(name: "User-Agent", value: "sotto-loadgen"),
+            ], body: Array(body.utf8))
         call.inviteSentAt = pump.now()
         phone.send(invite)
     }
@@ -224,7 +224,8 @@ final class LoadRun: @unchecked Sendable {
         }
         guard let call = calls[message.callID], call.state != .done else {
             if message.method == .invite {
-                phone.send(SIPText.response(to: message, status: 481, reason: "Call Does Not Exist", toTag: nil))
+                phone.send(
+                    SIPMessageBuilder.response(to: message, status: 481, reason: "Call Does Not Exist", toTag: nil))
             }
             return
         }
@@ -240,7 +241,7 @@ final class LoadRun: @unchecked Sendable {
                 }
             default:
                 // A request from the PBX side (BYE, say): answer 200 so it is not retried.
-                phone.send(SIPText.response(to: message, status: 200, reason: "OK", toTag: nil))
+                phone.send(SIPMessageBuilder.response(to: message, status: 200, reason: "OK", toTag: nil))
             }
             return
         }
@@ -309,31 +310,38 @@ final class LoadRun: @unchecked Sendable {
     private func ack(for call: Call, response: SIPMessage, sameTransaction: Bool) -> [UInt8] {
         let to = response.firstValue(of: "To") ?? call.toHeader
         var headers = [
-            "Via: SIP/2.0/TLS \(call.callerVia);branch=\(sameTransaction ? call.inviteBranch : SIPText.branch());rport",
-            "Max-Forwards: 70",
+            SIPHeader(
+                name: "Via",
+                value:
+                    "SIP/2.0/TLS \(call.callerVia);branch=\(sameTransaction ? call.inviteBranch : SIPText.branch());rport"
+            ),
+            SIPHeader(name: "Max-Forwards", value: "70"),
         ]
         var uri = call.inviteURI
         if sameTransaction {
-            headers += call.inviteRoutes.map { "Route: \($0)" }
+            headers += call.inviteRoutes.map { SIPHeader(name: "Route", value: "\($0)") }
         } else {
-            headers += call.routeSet.map { "Route: \($0)" }
+            headers += call.routeSet.map { SIPHeader(name: "Route", value: "\($0)") }
             if !call.remoteTarget.isEmpty { uri = call.remoteTarget }
         }
         headers += [
-            "From: \(call.fromHeader)", "To: \(to)", "Call-ID: \(call.callID)", "CSeq: 1 ACK",
+            SIPHeader(name: "From", value: "\(call.fromHeader)"), SIPHeader(name: "To", value: "\(to)"),
+            SIPHeader(name: "Call-ID", value: "\(call.callID)"), SIPHeader(name: "CSeq", value: "1 ACK"),
         ]
-        return SIPText.request("ACK", uri: uri, headers: headers)
+        return SIPMessageBuilder.request(.ack, uri: uri, headers: headers)
     }
 
     private func bye(for call: Call) -> [UInt8] {
         let uri = call.remoteTarget.isEmpty ? call.inviteURI : call.remoteTarget
         let routes = call.remoteTarget.isEmpty ? call.inviteRoutes : call.routeSet
-        return SIPText.request(
-            "BYE", uri: uri,
+        return SIPMessageBuilder.request(
+            .bye, uri: uri,
             headers: [
-                "Via: SIP/2.0/TLS \(call.callerVia);branch=\(SIPText.branch());rport", "Max-Forwards: 70",
-            ] + routes.map { "Route: \($0)" } + [
-                "From: \(call.fromHeader)", "To: \(call.toHeader)", "Call-ID: \(call.callID)", "CSeq: 2 BYE",
+                SIPHeader(name: "Via", value: "SIP/2.0/TLS \(call.callerVia);branch=\(SIPText.branch());rport"),
+                SIPHeader(name: "Max-Forwards", value: "70"),
+            ] + routes.map { SIPHeader(name: "Route", value: "\($0)") } + [
+                SIPHeader(name: "From", value: "\(call.fromHeader)"), SIPHeader(name: "To", value: "\(call.toHeader)"),
+                SIPHeader(name: "Call-ID", value: "\(call.callID)"), SIPHeader(name: "CSeq", value: "2 BYE"),
             ])
     }
 

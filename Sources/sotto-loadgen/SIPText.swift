@@ -2,8 +2,9 @@ import SDP
 import SIP
 import SRTP
 
-/// The SIP and SDP text the generator writes. Messages are written as text and parsed back with
-/// Sotto's `SIP` module (what a softphone does), never handed to the relay in any other form.
+/// Tokens, branches and the SDP the generator writes; its SIP messages are made with `SIPMessageBuilder` (the
+/// relay's own builder) and parsed back with Sotto's `SIP` module (what a softphone does), never handed to
+/// the relay in any other form.
 enum SIPText {
     static func token(_ length: Int = 12) -> String {
         let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
@@ -11,39 +12,6 @@ enum SIPText {
     }
 
     static func branch() -> String { "z9hG4bK-lg" + token(16) }
-
-    /// A request with the given header lines (name: value) and optional SDP body.
-    static func request(_ method: String, uri: String, headers: [String], body: String = "") -> [UInt8] {
-        message(startLine: "\(method) \(uri) SIP/2.0", headers: headers, body: body)
-    }
-
-    /// A response to `request`: its Via, From, To (with `toTag` added when it has none), Call-ID and
-    /// CSeq, its Record-Route when `recordRoute`, then `extra` lines.
-    static func response(
-        to request: SIPMessage, status: Int, reason: String, toTag: String?, recordRoute: Bool = false,
-        extra: [String] = [], body: String = ""
-    ) -> [UInt8] {
-        var lines: [String] = []
-        for via in request.headers(named: "Via") { lines.append("Via: \(via.value)") }
-        lines.append("From: \(request.firstValue(of: "From") ?? "")")
-        var to = request.firstValue(of: "To") ?? ""
-        if let toTag, request.to.tag == nil { to += ";tag=\(toTag)" }
-        lines.append("To: \(to)")
-        lines.append("Call-ID: \(request.callID)")
-        lines.append("CSeq: \(request.cseq)")
-        if recordRoute {
-            for route in request.headers(named: "Record-Route") { lines.append("Record-Route: \(route.value)") }
-        }
-        return message(startLine: "SIP/2.0 \(status) \(reason)", headers: lines + extra, body: body)
-    }
-
-    static func message(startLine: String, headers: [String], body: String) -> [UInt8] {
-        var text = startLine + "\r\n"
-        for line in headers { text += line + "\r\n" }
-        if !body.isEmpty { text += "Content-Type: application/sdp\r\n" }
-        text += "Content-Length: \(body.utf8.count)\r\n\r\n" + body
-        return Array(text.utf8)
-    }
 
     /// An audio offer or answer: one RTP/SAVP stream with rtcp-mux and one crypto line.
     static func sdp(ip: String, port: UInt16, codec: Codec, ptime: Int, cryptoTag: Int, key: SRTPKeyMaterial) -> String
