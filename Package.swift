@@ -26,7 +26,7 @@ var targets: [Target] = [
     .target(name: "SIP"),
 
     // Crypto wrappers.
-    .target(name: "SRTP", dependencies: ["CSRTP", "COpenSSL", "CSottoShims"]),
+    .target(name: "SRTP", dependencies: ["SDP", "CSRTP", "COpenSSL", "CSottoShims"]),
     .target(name: "TLS", dependencies: ["COpenSSL", "CSottoShims"]),
 
     // I/O.
@@ -89,7 +89,7 @@ var targets: [Target] = [
     .target(name: "SottoTestSupport", path: "Tests/SottoTestSupport"),
     .testTarget(name: "TLSTests", dependencies: ["TLS", "SottoTestSupport"]),
     .testTarget(name: "TransportTests", dependencies: ["Transport", "TLS", "SottoTestSupport"]),
-    .testTarget(name: "SRTPTests", dependencies: ["SRTP", "CSRTP", "CSottoShims", "srtp-crosscheck"]),
+    .testTarget(name: "SRTPTests", dependencies: ["SRTP", "SDP", "CSRTP", "CSottoShims", "srtp-crosscheck"]),
     .testTarget(name: "ProxyTests", dependencies: ["Proxy", "SIP", "SDP", "SRTP", "Media", "Transport"]),
     .testTarget(name: "SottoConfigTests", dependencies: ["SottoConfig", "SottoTestSupport", "SRTP"]),
     .testTarget(name: "AdminTests", dependencies: ["Admin", "AdminProtocol", "admin-fixture-server"]),

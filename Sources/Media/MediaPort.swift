@@ -75,11 +75,14 @@ final class MediaPort: MediaLoopHandler, @unchecked Sendable {
                 }
                 continue
             }
-            // SSRC at octets 8-11 of RTP, 4-7 of RTCP (both in the clear).
-            let ssrcOffset = isRTCP ? 4 : 8
-            let ssrc =
-                UInt32(slot[ssrcOffset]) << 24 | UInt32(slot[ssrcOffset + 1]) << 16 | UInt32(slot[ssrcOffset + 2]) << 8
-                | UInt32(slot[ssrcOffset + 3])
+            // The headers are in the clear, and libsrtp2 has checked that RTP's 12 fixed octets or RTCP's first 8
+            // are there, so the else branch is never taken; it keeps the reads bounded by the packet.
+            let plain = UnsafeRawBufferPointer(rebasing: slot[..<plainLength])
+            let rtp = isRTCP ? nil : RTPFixedHeader(plain)
+            guard let ssrc = isRTCP ? RTCPHeader.leadingSSRC(plain) : rtp?.ssrc else {
+                batchCounters[.malformed] &+= 1
+                continue
+            }
             guard leg.admitAuthenticated(ssrc: ssrc) else {
                 batchCounters[.ssrcLimit] &+= 1
                 continue
@@ -97,7 +100,7 @@ final class MediaPort: MediaLoopHandler, @unchecked Sendable {
             batchCounters.packetsIn &+= 1
             batchCounters.bytesIn &+= UInt64(length)
 
-            if !isRTCP && plainLength >= 12 { record(slot, now: now) }
+            if let rtp { record(rtp, now: now) }
 
             guard other.outbound != nil, let destination = other.destination(rtcp: isRTCP) else {
                 batchCounters[.noPeerYet] &+= 1
@@ -147,10 +150,10 @@ final class MediaPort: MediaLoopHandler, @unchecked Sendable {
 
     /// RFC 3550 reception statistics from a decrypted RTP header.
     @inline(__always)  // a few loads per packet; keep them in the loop
-    private func record(_ slot: UnsafeMutableRawBufferPointer, now: UInt64) {
-        let sequence = UInt16(slot[2]) << 8 | UInt16(slot[3])
-        let timestamp = UInt32(slot[4]) << 24 | UInt32(slot[5]) << 16 | UInt32(slot[6]) << 8 | UInt32(slot[7])
-        let ssrc = UInt32(slot[8]) << 24 | UInt32(slot[9]) << 16 | UInt32(slot[10]) << 8 | UInt32(slot[11])
+    private func record(_ header: RTPFixedHeader, now: UInt64) {
+        let sequence = header.sequenceNumber
+        let timestamp = header.timestamp
+        let ssrc = header.ssrc
         if leg.statistics?.ssrc != ssrc {
             leg.statistics = ReceptionStatistics(ssrc: ssrc, firstSequence: sequence, clockRate: leg.clockRate)
         }

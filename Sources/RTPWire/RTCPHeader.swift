@@ -57,6 +57,18 @@ public struct RTCPHeader: Sendable, Hashable {
         return .ok(header)
     }
 
+    /// The 32-bit word after the first common header of a compound packet, read in place; nil under 8 octets.
+    ///
+    /// It is the sender's SSRC in SR, RR, APP, RTPFB and PSFB and the first chunk's or source's identifier in SDES
+    /// and BYE (RFC 3550 §6.4-§6.7, RFC 4585 §6.1), the same word ``RTCPPacket/ssrc`` gives for the first packet.
+    /// Nothing else is checked, so it costs one length compare: it is for the per-packet path after
+    /// `srtp_unprotect_rtcp`, which has checked the version and that these 8 octets are there.
+    @inlinable
+    public static func leadingSSRC(_ bytes: UnsafeRawBufferPointer) -> UInt32? {
+        guard bytes.count >= length + 4 else { return nil }
+        return bytes.bigEndianUInt32(at: length)
+    }
+
     /// Writes the common header into the first 4 octets of `buffer`; returns 4.
     ///
     /// Verdicts: `fieldOutOfRange` for a count above 31, `bufferTooSmall` under 4 octets. RFC 3550 §6.4.1.

@@ -87,42 +87,46 @@ public struct RTPHeader {
         return .ok(RTPHeader(unchecked: bytes, headerLength: length, paddingLength: paddingLength))
     }
 
+    /// The fixed 12 octets this view starts with, read by ``RTPFixedHeader``.
+    @inlinable
+    public var fixed: RTPFixedHeader { RTPFixedHeader(unchecked: bytes) }
+
     /// The version field, always 2 in a parsed view (RFC 3550 §5.1).
     @inlinable
-    public var version: UInt8 { bytes[0] >> 6 }
+    public var version: UInt8 { fixed.version }
 
     /// The P bit: the packet ends with padding whose last octet is its count (RFC 3550 §5.1).
     @inlinable
-    public var hasPadding: Bool { bytes[0] & 0x20 != 0 }
+    public var hasPadding: Bool { fixed.hasPadding }
 
     /// The X bit: a header extension follows the CSRC list (RFC 3550 §5.1, §5.3.1).
     @inlinable
-    public var hasExtension: Bool { bytes[0] & 0x10 != 0 }
+    public var hasExtension: Bool { fixed.hasExtension }
 
     /// The CC field: how many CSRC identifiers follow the fixed header, 0 to 15 (RFC 3550 §5.1).
     @inlinable
-    public var csrcCount: Int { Int(bytes[0] & 0x0F) }
+    public var csrcCount: Int { fixed.csrcCount }
 
     /// The M bit, whose meaning the profile defines (RFC 3550 §5.1; the first packet of a talkspurt in
     /// RFC 3551 §4.1, the first packet of an event in RFC 4733 §2.5.1).
     @inlinable
-    public var marker: Bool { bytes[1] & 0x80 != 0 }
+    public var marker: Bool { fixed.marker }
 
     /// The 7-bit payload type (RFC 3550 §5.1).
     @inlinable
-    public var payloadType: UInt8 { bytes[1] & 0x7F }
+    public var payloadType: UInt8 { fixed.payloadType }
 
     /// The 16-bit sequence number (RFC 3550 §5.1).
     @inlinable
-    public var sequenceNumber: UInt16 { bytes.bigEndianUInt16(at: 2) }
+    public var sequenceNumber: UInt16 { fixed.sequenceNumber }
 
     /// The 32-bit media timestamp (RFC 3550 §5.1).
     @inlinable
-    public var timestamp: UInt32 { bytes.bigEndianUInt32(at: 4) }
+    public var timestamp: UInt32 { fixed.timestamp }
 
     /// The synchronisation source identifier (RFC 3550 §5.1).
     @inlinable
-    public var ssrc: UInt32 { bytes.bigEndianUInt32(at: 8) }
+    public var ssrc: UInt32 { fixed.ssrc }
 
     /// The contributing source identifiers, read in place (RFC 3550 §5.1).
     @inlinable

@@ -7,9 +7,10 @@
 ///     lifetime      = ["2^"] 1*(DIGIT)               ; in packets
 ///     mki           = mki-value ":" mki-length       ; decimal value, length 1 to 128 octets
 ///
-/// The SDP module does not decode the key: that, and whether its length fits the suite, is the SRTP module's
-/// business (`SRTPKeyMaterial(sdesKeyParameter:profile:)` takes ``text``). Here the syntax is checked, so a
-/// caller can tell a malformed line from an unusable key.
+/// This type is the one home of that grammar, both ways: parsing checks the syntax (so a caller can tell a
+/// malformed line from an unusable key), ``decodedKeySalt()`` turns the base64 into octets and
+/// ``init(keyAndSalt:lifetimePackets:mki:)`` writes octets, lifetime and MKI as text. Whether the octets and the
+/// lifetime fit a crypto suite is the SRTP module's business (`SRTPKeyMaterial(keyParameter:profile:)`).
 public struct SDPCryptoKeyParameter: Sendable, Hashable {
     /// The master key identifier of a key parameter (RFC 4568 §6.1).
     public struct MKI: Sendable, Hashable {
@@ -55,6 +56,26 @@ public struct SDPCryptoKeyParameter: Sendable, Hashable {
         try self.init(checking: Substring(text))
     }
 
+    /// An `inline:` key parameter that carries `keyAndSalt` as padded base64, with the lifetime written `2^<n>` when
+    /// it is a power of two and in decimal otherwise.
+    ///
+    /// Base64 text and decimal numbers never hold `|` or `:`, and ``MKI`` was checked when it was made, so this
+    /// cannot fail. The text holds the key: it is for an `a=crypto` line, never for a log.
+    public init(keyAndSalt: [UInt8], lifetimePackets: UInt64? = nil, mki: MKI? = nil) {
+        let keySalt = Base64.encode(keyAndSalt)
+        let lifetime = lifetimePackets.map { packets in
+            packets.nonzeroBitCount == 1 ? "2^\(packets.trailingZeroBitCount)" : String(packets)
+        }
+        var text = "inline:" + keySalt
+        if let lifetime { text += "|" + lifetime }
+        if let mki { text += "|" + mki.value + ":" + String(mki.length) }
+        self.method = "inline"
+        self.keySalt = keySalt
+        self.lifetime = lifetime
+        self.mki = mki
+        self.text = text
+    }
+
     /// Parses one key parameter, `inline:...`.
     public init(parsing text: String) throws(SDPError) {
         try self.init(checking: Substring(text))
@@ -80,7 +101,7 @@ public struct SDPCryptoKeyParameter: Sendable, Hashable {
                 offset: SDPText.offset(of: fields[3], in: text), expected: "no more than three |-separated fields")
         }
         let keySalt = fields[0]
-        if let bad = Self.firstNonBase64(keySalt) {
+        if let bad = Base64.firstInvalidOffset(keySalt) {
             throw SDPError(
                 .invalidKeyParameter, "the key and salt are base64 text",
                 offset: SDPText.offset(of: keySalt, in: text) + bad, expected: "a base64 character")
@@ -128,20 +149,11 @@ public struct SDPCryptoKeyParameter: Sendable, Hashable {
         return UInt64(lifetime)
     }
 
-    /// The offset of the first character of `text` that is not base64 (RFC 4648 §4, `=` padding only at the
-    /// end), or nil; an empty text fails at 0.
-    private static func firstNonBase64(_ text: Substring) -> Int? {
-        guard !text.isEmpty else { return 0 }
-        var padding = false
-        for (offset, byte) in text.utf8.enumerated() {
-            switch byte {
-            case UInt8(ascii: "="): padding = true
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "+"), UInt8(ascii: "/"):
-                if padding { return offset }
-            default: return offset
-            }
-        }
-        return nil
+    /// The master key and salt octets the base64 text stands for, or nil when it is not whole base64 (more than two
+    /// `=`, a length no encoder writes, or leftover bits that are not zero).
+    ///
+    /// Tolerates what real phones send: the `=` padding left out. The octets are secret: the caller wipes them.
+    public func decodedKeySalt() -> [UInt8]? {
+        Base64.decode(keySalt)
     }
 }

@@ -1,26 +1,15 @@
-/// RFC 4568 §6.1, the SRTP key parameter of an `a=crypto` line:
-///
-///     srtp-key-info = key-salt ["|" lifetime] ["|" mki]
-///     key-salt      = 1*(base64)        ; binary key and salt values concatenated, base64
-///     lifetime      = ["2^"] 1*(DIGIT)  ; number of packets
-///     mki           = mki-value ":" mki-length   ; decimal value, length in octets 1..128
-///
-/// and the key-param is `"inline:" srtp-key-info`.
+public import SDP
+
+/// SDES keys (RFC 4568 §6.1): the text of an `inline:` key parameter is the SDP module's grammar
+/// (``SDPCryptoKeyParameter`` parses, decodes and writes it); what this file adds is the crypto side, that the
+/// octets, the lifetime and the MKI fit the suite and libsrtp2.
 extension SRTPKeyMaterial {
-    /// Parses one `inline:` key parameter for the given suite.
+    /// The key a parsed `inline:` key parameter carries, for the given suite.
     ///
-    /// Tolerates what real phones send: a missing `=` padding, and any case in `inline:`.
-    /// The error says what is wrong and never echoes the key.
-    public init(sdesKeyParameter text: String, profile: SRTPProfile) throws(SRTPError) {
-        let prefix = "inline:"
-        guard text.count > prefix.count, text.prefix(prefix.count).lowercased() == prefix else {
-            throw SRTPError(.invalidKeyParameter, "a key parameter must start with \"inline:\"")
-        }
-        let fields = text.dropFirst(prefix.count).split(separator: "|", omittingEmptySubsequences: false)
-        guard fields.count <= 3 else {
-            throw SRTPError(.invalidKeyParameter, "a key parameter has at most key|lifetime|mki")
-        }
-        guard var bytes = Base64.decode(fields[0]) else {
+    /// Checks that the key and salt decode to the suite's lengths, that a lifetime lies within 1 to 2^48 packets
+    /// and that an MKI fits 1 to 8 octets. The error says what is wrong and never echoes the key.
+    public init(keyParameter: SDPCryptoKeyParameter, profile: SRTPProfile) throws(SRTPError) {
+        guard var bytes = keyParameter.decodedKeySalt() else {
             throw SRTPError(.invalidKeyParameter, "the key and salt are not valid base64")
         }
         defer { wipe(&bytes) }
@@ -32,17 +21,19 @@ extension SRTPKeyMaterial {
             )
         }
         var lifetime: UInt64?
-        var mki: SRTPMasterKeyIdentifier?
-        for field in fields.dropFirst() {
-            if field.contains(":") {
-                guard mki == nil else { throw SRTPError(.invalidKeyParameter, "the MKI is given twice") }
-                mki = try Self.parseMKI(field)
-            } else {
-                guard lifetime == nil, mki == nil else {
-                    throw SRTPError(.invalidKeyParameter, "the lifetime must come before the MKI, once")
-                }
-                lifetime = try Self.parseLifetime(field)
+        if keyParameter.lifetime != nil {
+            guard let packets = keyParameter.lifetimePackets, (1...SRTPProfile.maximumKeyLifetime).contains(packets)
+            else {
+                throw SRTPError(.invalidKeyParameter, "a lifetime must be a number of packets from 1 to 2^48")
             }
+            lifetime = packets
+        }
+        var mki: SRTPMasterKeyIdentifier?
+        if let given = keyParameter.mki {
+            guard let value = UInt64(given.value) else {
+                throw SRTPError(.invalidKeyParameter, "an MKI value must fit in 64 bits")
+            }
+            mki = try SRTPMasterKeyIdentifier(value: value, length: given.length)
         }
         try self.init(
             profile: profile,
@@ -53,40 +44,39 @@ extension SRTPKeyMaterial {
         )
     }
 
+    /// Parses the text of one `inline:` key parameter with ``SDPCryptoKeyParameter`` and takes its key for the
+    /// given suite, as ``init(keyParameter:profile:)`` does.
+    ///
+    /// Tolerates what real phones send: a missing `=` padding, and any case in `inline:`. A caller that has the
+    /// parsed ``SDPCryptoKeyParameter`` (from an `a=crypto` line) should hand that over instead of its text.
+    public init(sdesKeyParameter text: String, profile: SRTPProfile) throws(SRTPError) {
+        let parameter: SDPCryptoKeyParameter
+        do {
+            parameter = try SDPCryptoKeyParameter(parsing: text)
+        } catch {
+            // The SDP reasons name the part that is wrong, never the key text itself.
+            throw SRTPError(.invalidKeyParameter, "the key parameter does not parse: \(error.reason)")
+        }
+        try self.init(keyParameter: parameter, profile: profile)
+    }
+
     /// The `inline:` key parameter that carries this key, for an `a=crypto` line Sotto writes.
     ///
-    /// This is the one place key bytes become text; it is for SDP only, never for a log.
-    public var sdesKeyParameter: String {
-        var text = "inline:" + Base64.encode(keyAndSalt)
-        if let lifetime {
-            if lifetime.nonzeroBitCount == 1 {
-                text += "|2^\(lifetime.trailingZeroBitCount)"
-            } else {
-                text += "|\(lifetime)"
-            }
-        }
-        if let mki { text += "|\(mki.value):\(mki.length)" }
-        return text
+    /// This is where key bytes become text; it is for SDP only, never for a log.
+    public var keyParameter: SDPCryptoKeyParameter {
+        SDPCryptoKeyParameter(keyAndSalt: keyAndSalt, lifetimePackets: lifetime, mki: mki.map(Self.sdpMKI))
     }
 
-    private static func parseLifetime(_ field: Substring) throws(SRTPError) -> UInt64 {
-        if field.hasPrefix("2^") {
-            guard let exponent = UInt8(field.dropFirst(2)), exponent <= 48 else {
-                throw SRTPError(.invalidKeyParameter, "a lifetime of 2^n needs n from 0 to 48")
-            }
-            return UInt64(1) << exponent
-        }
-        guard let value = UInt64(field), value >= 1, value <= SRTPProfile.maximumKeyLifetime else {
-            throw SRTPError(.invalidKeyParameter, "a lifetime must be a number of packets from 1 to 2^48")
-        }
-        return value
-    }
+    /// The text of ``keyParameter``: `inline:<key||salt>[|<lifetime>][|<MKI>:<length>]`.
+    public var sdesKeyParameter: String { keyParameter.text }
 
-    private static func parseMKI(_ field: Substring) throws(SRTPError) -> SRTPMasterKeyIdentifier {
-        let parts = field.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 2, let value = UInt64(parts[0]), let length = Int(parts[1]) else {
-            throw SRTPError(.invalidKeyParameter, "an MKI must be value:length in decimal")
+    /// An MKI as SDP writes it: its value in decimal and its length.
+    private static func sdpMKI(_ mki: SRTPMasterKeyIdentifier) -> SDPCryptoKeyParameter.MKI {
+        do {
+            return try SDPCryptoKeyParameter.MKI(value: String(mki.value), length: mki.length)
+        } catch {
+            // An SRTP MKI is 1 to 8 octets with a decimal value, inside what SDP allows (1 to 128 octets).
+            preconditionFailure("an SRTP MKI is always a valid SDP MKI: \(error.reason)")
         }
-        return try SRTPMasterKeyIdentifier(value: value, length: length)
     }
 }

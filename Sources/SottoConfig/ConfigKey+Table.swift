@@ -1,40 +1,61 @@
 extension ConfigKey {
     /// Every key of the config file, section by section in the order `conf/sotto.toml` and
     /// docs/config.md list them. Ranges keep durations within what `Duration` and the timers hold.
+    ///
+    /// Each key is shown as the file takes it, except three shown as the value in use: `sip.advertised_host`,
+    /// `upstream.server_name` and `media.advertised_ip`, which are worked out from other keys when empty.
     static let all: [ConfigKey] = [
         .string("sip", "listen") { (config, text, _) throws(InvalidValue) in
             config.sip.listen = try HostPort.parseListen(text)
+        } show: {
+            $0.sip.listen.description
         },
         .string("sip", "advertised_host") { (config, text, _) throws(InvalidValue) in
             config.sip.advertisedHost = try ValueParsers.hostOrIP(text)
+        } show: {
+            $0.sipAdvertisedHost
         },
         .string("sip", "cert") { (config, text, paths) throws(InvalidValue) in
             config.sip.cert = try ValueParsers.file(text, paths)
+        } show: {
+            $0.sip.cert
         },
         .string("sip", "key") { (config, text, paths) throws(InvalidValue) in
             config.sip.key = try ValueParsers.file(text, paths)
+        } show: {
+            $0.sip.key
         },
         .string("sip", "ca") { (config, text, paths) throws(InvalidValue) in
             config.sip.ca = try ValueParsers.file(text, paths)
+        } show: {
+            $0.sip.ca
         },
-        .boolean("sip", "require_client_cert") { $0.sip.requireClientCert = $1 },
-        .integer("sip", "max_connections", in: 1...1_000_000) { $0.sip.maxConnections = $1 },
-        .integer("sip", "max_connections_per_address", in: 1...1_000_000) { $0.sip.maxConnectionsPerAddress = $1 },
-        .integer("sip", "handshake_timeout_ms", in: 1...600_000) { $0.sip.handshakeTimeout = .milliseconds($1) },
-        .integer("sip", "idle_timeout_s", in: 1...86_400) { $0.sip.idleTimeout = .seconds($1) },
-        .integer("sip", "max_message_bytes", in: 1024...16_777_216) { $0.sip.maxMessageBytes = $1 },
+        .boolean("sip", "require_client_cert", \.sip.requireClientCert),
+        .integer("sip", "max_connections", in: 1...1_000_000, \.sip.maxConnections),
+        .integer("sip", "max_connections_per_address", in: 1...1_000_000, \.sip.maxConnectionsPerAddress),
+        .duration("sip", "handshake_timeout_ms", in: 1...600_000, .milliseconds, \.sip.handshakeTimeout),
+        .duration("sip", "idle_timeout_s", in: 1...86_400, .seconds, \.sip.idleTimeout),
+        .integer("sip", "max_message_bytes", in: 1024...16_777_216, \.sip.maxMessageBytes),
 
         .string("upstream", "address") { (config, text, _) throws(InvalidValue) in
             config.upstream.address = text.isEmpty ? nil : try HostPort.parseUpstream(text)
+        } show: {
+            $0.upstream.address?.description ?? ""
         },
         .string("upstream", "server_name") { (config, text, _) throws(InvalidValue) in
             config.upstream.serverName = try ValueParsers.hostOrIP(text)
+        } show: {
+            $0.upstream.tlsServerName ?? ""
         },
         .string("upstream", "client_cert") { (config, text, paths) throws(InvalidValue) in
             config.upstream.clientCert = try ValueParsers.file(text, paths)
+        } show: {
+            $0.upstream.clientCert
         },
         .string("upstream", "client_key") { (config, text, paths) throws(InvalidValue) in
             config.upstream.clientKey = try ValueParsers.file(text, paths)
+        } show: {
+            $0.upstream.clientKey
         },
         .strings("upstream", "trusted_addresses") { (config, items) throws(InvalidValue) in
             var addresses: [String] = []
@@ -46,50 +67,74 @@ extension ConfigKey {
                 }
             }
             config.upstream.trustedAddresses = addresses
+        } show: {
+            $0.upstream.trustedAddresses
         },
-        .integer("upstream", "reconnect_min_ms", in: 1...3_600_000) { $0.upstream.reconnectMin = .milliseconds($1) },
-        .integer("upstream", "reconnect_max_ms", in: 1...3_600_000) { $0.upstream.reconnectMax = .milliseconds($1) },
-        .integer("upstream", "keepalive_s", in: 1...3600) { $0.upstream.keepalive = .seconds($1) },
+        .duration("upstream", "reconnect_min_ms", in: 1...3_600_000, .milliseconds, \.upstream.reconnectMin),
+        .duration("upstream", "reconnect_max_ms", in: 1...3_600_000, .milliseconds, \.upstream.reconnectMax),
+        .duration("upstream", "keepalive_s", in: 1...3600, .seconds, \.upstream.keepalive),
 
         .string("media", "ip") { (config, text, _) throws(InvalidValue) in
             config.media.ip = try ValueParsers.ip(text, wildcard: true)
+        } show: {
+            $0.media.ip
         },
         .string("media", "advertised_ip") { (config, text, _) throws(InvalidValue) in
             config.media.advertisedIP = text.isEmpty ? "" : try ValueParsers.ip(text, wildcard: false)
+        } show: {
+            $0.media.sdpIP
         },
         .string("media", "ports") { (config, text, _) throws(InvalidValue) in
             config.media.ports = try ValueParsers.portRange(text)
+        } show: {
+            "\($0.media.ports.lowerBound)-\($0.media.ports.upperBound)"
         },
-        .integer("media", "loops", in: 0...1024) { $0.media.loops = $1 },
-        .integer("media", "idle_timeout_s", in: 1...86_400) { $0.media.idleTimeout = .seconds($1) },
+        .integer("media", "loops", in: 0...1024, \.media.loops),
+        .duration("media", "idle_timeout_s", in: 1...86_400, .seconds, \.media.idleTimeout),
         .strings("media", "suites") { (config, items) throws(InvalidValue) in
             config.media.suites = try ValueParsers.suites(items)
+        } show: {
+            $0.media.suites.map(\.rawValue)
         },
 
-        .integer("calls", "drain_s", in: 0...86_400) { $0.calls.drain = .seconds($1) },
-        .integer("calls", "max_calls", in: 0...10_000_000) { $0.calls.maxCalls = $1 },
+        .duration("calls", "drain_s", in: 0...86_400, .seconds, \.calls.drain),
+        .integer("calls", "max_calls", in: 0...10_000_000, \.calls.maxCalls),
 
         .string("admin", "socket") { (config, text, paths) throws(InvalidValue) in
             config.admin.socket = try ValueParsers.socketPath(text, paths)
+        } show: {
+            $0.admin.socket
         },
         .string("admin", "socket_group") { (config, text, _) throws(InvalidValue) in
             config.admin.socketGroup = try ValueParsers.groupName(text)
+        } show: {
+            $0.admin.socketGroup
         },
         .string("admin", "audit_log") { (config, text, paths) throws(InvalidValue) in
             config.admin.auditLog = try ValueParsers.newFile(text, paths)
+        } show: {
+            $0.admin.auditLog
         },
         .strings("admin", "viewers") { (config, items) throws(InvalidValue) in
             config.admin.viewers = try ValueParsers.principals(items)
+        } show: {
+            $0.admin.viewers
         },
         .strings("admin", "operators") { (config, items) throws(InvalidValue) in
             config.admin.operators = try ValueParsers.principals(items)
+        } show: {
+            $0.admin.operators
         },
         .strings("admin", "admins") { (config, items) throws(InvalidValue) in
             config.admin.admins = try ValueParsers.principals(items)
+        } show: {
+            $0.admin.admins
         },
 
         .string("log", "level") { (config, text, _) throws(InvalidValue) in
             config.log.level = try ValueParsers.logLevel(text)
+        } show: {
+            $0.log.level.rawValue
         },
     ]
 }

@@ -50,7 +50,7 @@ enum SIPText {
         var keys: [(Int, SRTPKeyMaterial)] = []
         for crypto in media.cryptoAttributes {
             guard let profile = SRTPProfile(rawValue: crypto.suite), let parameter = crypto.keyParameters.first,
-                let key = try? SRTPKeyMaterial(sdesKeyParameter: parameter.text, profile: profile)
+                let key = try? SRTPKeyMaterial(keyParameter: parameter, profile: profile)
             else { continue }
             keys.append((crypto.tag, key))
         }

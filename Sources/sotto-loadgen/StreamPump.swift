@@ -346,8 +346,8 @@ final class StreamPump: MediaLoopHandler, @unchecked Sendable {
             endpoint.statistics.otherDrops += 1
             return
         }
-        // SRTCP (payload types 72-76 in the second octet's low bits) is not checked: the generator sends none.
-        if length >= 2, (200...204).contains(slot[1]) { return }
+        // SRTCP (RFC 5761 §4: a second octet of 192-223) is not checked: the generator sends none.
+        if PacketKind.classify(UnsafeRawBufferPointer(rebasing: slot[..<length])) == .rtcp { return }
         let plain: Int
         switch inbound.unprotectRTP(slot, length: length) {
         case .ok(let octets):

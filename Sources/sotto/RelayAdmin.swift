@@ -107,38 +107,13 @@ final class RelayAdminBackend: AdminBackend, @unchecked Sendable {
         return true
     }
 
-    /// The effective config; the private keys' paths are shown, their contents never are, and no key
-    /// material is held in the config at all.
+    /// The effective config, listed from the config's own key table (``SottoConfig/effectiveValues()``): the
+    /// private keys' paths are shown, their contents never are, and no key material is held in the config at all.
+    /// `log.level` is the live level, which the admin socket can change at run time.
     func effectiveConfig() -> [String: [String: String]] {
-        let c = config
-        return [
-            "sip": [
-                "listen": c.sip.listen.description, "advertised_host": c.sipAdvertisedHost, "cert": c.sip.cert,
-                "key": c.sip.key, "ca": c.sip.ca, "require_client_cert": "\(c.sip.requireClientCert)",
-                "max_connections": "\(c.sip.maxConnections)",
-                "max_connections_per_address": "\(c.sip.maxConnectionsPerAddress)",
-                "max_message_bytes": "\(c.sip.maxMessageBytes)",
-            ],
-            "upstream": [
-                "address": c.upstream.address?.description ?? "", "server_name": c.upstream.tlsServerName ?? "",
-                "client_cert": c.upstream.clientCert, "client_key": c.upstream.clientKey,
-                "trusted_addresses": c.upstream.trustedAddresses.joined(separator: ","),
-            ],
-            "media": [
-                "ip": c.media.ip, "advertised_ip": c.media.sdpIP,
-                "ports": "\(c.media.ports.lowerBound)-\(c.media.ports.upperBound)", "loops": "\(c.media.loops)",
-                "idle_timeout_s": "\(c.media.idleTimeout.components.seconds)",
-                "suites": c.media.suites.map(\.rawValue).joined(separator: ","),
-            ],
-            "calls": ["drain_s": "\(c.calls.drain.components.seconds)", "max_calls": "\(c.calls.maxCalls)"],
-            "admin": [
-                "socket": c.admin.socket, "socket_group": c.admin.socketGroup, "audit_log": c.admin.auditLog,
-                "viewers": c.admin.viewers.joined(separator: ","),
-                "operators": c.admin.operators.joined(separator: ","),
-                "admins": c.admin.admins.joined(separator: ","),
-            ],
-            "log": ["level": "\(logLevel.level)"],
-        ]
+        var values = config.effectiveValues()
+        values["log", default: [:]]["level"] = "\(logLevel.level)"
+        return values
     }
 
     private func session(_ call: SIPProxy.CallSummary, _ snapshot: MediaSessionSnapshot) -> AdminSession {

@@ -119,6 +119,44 @@ struct SDPCryptoAttributeTests {
         #expect(try SDPCryptoAttribute(tag: 0, suite: "X", keyParameters: [key]).value == "0 X inline:abcd")
     }
 
+    @Test("the RFC 4568 §4 key and salt decode to 30 octets, the key first")
+    func decodesKeySalt() throws {
+        let key = try SDPCryptoKeyParameter(parsing: "inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|2^20|1:4")
+        let octets = try #require(key.decodedKeySalt())
+        #expect(octets.count == 30)
+        #expect(octets.prefix(4) == [0x3D, 0x2D, 0x6E, 0x40])
+    }
+
+    @Test("octets, lifetime and MKI written as a key parameter parse back to the same parameter and octets")
+    func writesFromOctets() throws {
+        let octets = (0..<46).map { UInt8($0 * 7 & 0xFF) }
+        let lifetimes: [(packets: UInt64?, written: String?)] = [
+            (nil, nil), (1 << 20, "2^20"), (1000, "1000"), (1, "2^0"),
+        ]
+        for length in [30, 44, 46] {
+            let bytes = Array(octets[..<length])
+            for (packets, written) in lifetimes {
+                let mki = try SDPCryptoKeyParameter.MKI(value: "258", length: 2)
+                let key = SDPCryptoKeyParameter(keyAndSalt: bytes, lifetimePackets: packets, mki: mki)
+                #expect(key.method == "inline" && key.lifetime == written && key.lifetimePackets == packets)
+                #expect(key.text.hasSuffix("|258:2") && key.text.hasPrefix("inline:" + key.keySalt))
+                let again = try SDPCryptoKeyParameter(parsing: key.text)
+                #expect(again == key)
+                #expect(again.decodedKeySalt() == bytes)
+            }
+        }
+    }
+
+    @Test(
+        "base64 that passes the syntax check but does not decode has no octets; missing padding does",
+        arguments: [
+            ("inline:abc", 2), ("inline:abcd", 3), ("inline:abd", nil), ("inline:ab===", nil), ("inline:a", nil),
+        ]
+            as [(String, Int?)])
+    func decodingEdges(_ text: String, _ count: Int?) throws {
+        #expect(try SDPCryptoKeyParameter(parsing: text).decodedKeySalt()?.count == count)
+    }
+
     @Test("a lifetime that does not fit 64 bits has no packet count")
     func hugeLifetime() throws {
         #expect(try SDPCryptoKeyParameter(parsing: "inline:abc|2^64").lifetimePackets == nil)

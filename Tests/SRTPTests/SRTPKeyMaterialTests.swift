@@ -1,3 +1,4 @@
+import SDP
 import SRTP
 import Testing
 
@@ -22,6 +23,31 @@ import Testing
         #expect(key.key.count == profile.masterKeyLength)
         #expect(key.salt.count == profile.masterSaltLength)
         #expect(try SRTPKeyMaterial.generate(for: profile) != key, "two draws from the CSPRNG are different")
+    }
+
+    /// Both directions of the one SDES grammar: a key written into an `a=crypto` line by SDP, parsed back by SDP,
+    /// and taken by SRTP, is the same key, with its lifetime and MKI.
+    @Test(arguments: SRTPProfile.allCases) func keyThroughCryptoAttributeText(_ profile: SRTPProfile) throws {
+        let generated = try SRTPKeyMaterial.generate(for: profile)
+        let variants = [
+            generated,
+            try SRTPKeyMaterial(
+                profile: profile, key: Array(generated.key), salt: Array(generated.salt), lifetime: 1 << 31,
+                mki: try SRTPMasterKeyIdentifier(value: 0x0102, length: 2)),
+            try SRTPKeyMaterial(
+                profile: profile, key: Array(generated.key), salt: Array(generated.salt), lifetime: 1000,
+                mki: try SRTPMasterKeyIdentifier(value: 7, length: 8)),
+        ]
+        for key in variants {
+            let line = try SDPCryptoAttribute(tag: 1, suite: profile.rawValue, keyParameters: [key.keyParameter])
+            let parsed = try SDPCryptoAttribute(parsing: line.value)
+            #expect(parsed.keyParameters.count == 1)
+            let suite = try #require(SRTPProfile(rawValue: parsed.suite))
+            let again = try SRTPKeyMaterial(keyParameter: parsed.keyParameters[0], profile: suite)
+            #expect(again == key)
+            #expect(again.lifetime == key.lifetime && again.mki == key.mki)
+            #expect(parsed.keyParameters[0].text == key.sdesKeyParameter)
+        }
     }
 
     @Test func lifetimeForms() throws {

@@ -1,4 +1,6 @@
-/// Standard base64 (RFC 4648 §4) for SDES key parameters: small, and free of Foundation.
+/// Standard base64 (RFC 4648 §4) for the key and salt of an SDES key parameter (RFC 4568 §6.1): small, and free
+/// of Foundation. The one base64 of the package: ``SDPCryptoKeyParameter`` checks, encodes and decodes with it, and
+/// the SRTP module reaches it only through that type.
 enum Base64 {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
@@ -50,6 +52,22 @@ enum Base64 {
         // Leftover bits must be zero, or the text was not produced by an encoder.
         guard accumulator & ((1 << UInt32(bits)) - 1) == 0 else { return nil }
         return out
+    }
+
+    /// The offset of the first character of `text` that cannot stand in base64 text (the alphabet, then only `=`
+    /// padding to the end), or nil; an empty text fails at 0. Lengths and leftover bits are ``decode(_:)``'s
+    /// business.
+    static func firstInvalidOffset(_ text: some StringProtocol) -> Int? {
+        guard !text.isEmpty else { return 0 }
+        var padding = false
+        for (offset, byte) in text.utf8.enumerated() {
+            if byte == UInt8(ascii: "=") {
+                padding = true
+            } else if padding || sextet(byte) == nil {
+                return offset
+            }
+        }
+        return nil
     }
 
     private static func sextet(_ byte: UInt8) -> UInt8? {
