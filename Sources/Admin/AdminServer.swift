@@ -1,6 +1,7 @@
 import AdminProtocol
 import Dispatch
 import Logging
+import Transport
 
 #if canImport(Glibc)
     import Glibc

@@ -62,8 +62,9 @@ public struct TransportError: Error, Sendable, Equatable, CustomStringConvertibl
     public var description: String { "TransportError.\(code): \(reason)" }
 }
 
-/// The system's words for an errno value, e.g. "Address already in use".
-func errnoSentence(_ value: Int32) -> String {
+/// The system's words for an errno value, e.g. "Address already in use": the one place the package
+/// turns errno into text, so a person never sees a bare number.
+package func errnoSentence(_ value: Int32) -> String {
     guard let text = strerror(value) else { return "error \(value)" }
     return String(cString: text)
 }
