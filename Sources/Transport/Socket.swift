@@ -16,6 +16,11 @@ enum Socket {
         return fd
     }
 
+    /// A non-blocking, close-on-exec Unix stream socket, or -1 with errno set.
+    static func makeUnix() -> Int32 {
+        socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+    }
+
     /// Makes an accepted socket non-blocking and close-on-exec (`accept4` is not in Swift's Glibc
     /// module), with Nagle off for TCP.
     static func prepareAccepted(_ fd: Int32, tcp: Bool) -> Bool {
