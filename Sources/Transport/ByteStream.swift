@@ -240,15 +240,16 @@ public final class ByteStream: @unchecked Sendable {
             output.append(contentsOf: farewell)
             _ = writeQueued()
         }
-        output = []
-        outputStart = 0
-        input = []
         setup = nil
         releaseSocket()
         let handlers = self.handlers
         // Drop the owner's closures: they may hold the owner, which may hold this stream.
         self.handlers = .discard
         handlers.onClose(self, reason)
+        // The buffers go last: the owner hears of the close as soon as it is counted.
+        output = []
+        outputStart = 0
+        input = []
     }
 
     // MARK: Setup phase (for layers inside Transport)
