@@ -46,7 +46,7 @@ var targets: [Target] = [
     .target(name: "AdminProtocol"),
     .target(
         name: "Admin",
-        dependencies: ["AdminProtocol", "COpenSSL", .product(name: "Logging", package: "swift-log")]
+        dependencies: ["AdminProtocol", "TLS", "Transport", .product(name: "Logging", package: "swift-log")]
     ),
 
     // The configuration file: parsed with TOMLKit, validated with errors that name the file and key.

@@ -1,5 +1,6 @@
 import AdminProtocol
 import Logging
+import Transport
 
 #if canImport(FoundationEssentials)
     import FoundationEssentials

@@ -1,4 +1,5 @@
 import AdminProtocol
+import Transport
 
 #if canImport(FoundationEssentials)
     import FoundationEssentials

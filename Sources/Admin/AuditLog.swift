@@ -1,5 +1,6 @@
 import AdminProtocol
 import Synchronization
+import Transport
 
 #if canImport(Glibc)
     import Glibc

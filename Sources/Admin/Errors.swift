@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// An admin socket that could not be set up.
 ///
 /// Modelled on `TransportError`: a ``code`` to match on, a ``reason`` sentence for people (with the system's
@@ -116,10 +112,4 @@ public struct AdminAccessError: Error, Sendable, Equatable, CustomStringConverti
     }
 
     public var description: String { "admin access \"\(spec)\": \(reason)" }
-}
-
-/// The system's words for an errno value, e.g. "No space left on device".
-func errnoSentence(_ value: Int32) -> String {
-    guard let text = strerror(value) else { return "error \(value)" }
-    return String(cString: text)
 }

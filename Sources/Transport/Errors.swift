@@ -17,22 +17,28 @@ public struct TransportError: Error, Sendable, Equatable, CustomStringConvertibl
             case bindFailed
             case addressInUse
             case listenFailed
+            case permissionsFailed
             case connectFailed
             case tlsSetupFailed
         }
 
         let kind: Kind
 
-        /// Text that is not an IPv4 or IPv6 literal, or a port out of range.
+        /// Text that is not an IPv4 or IPv6 literal, a port out of range, or a Unix socket path that is
+        /// empty, too long or names something that is not a socket.
         public static let invalidAddress = Code(kind: .invalidAddress)
         /// `socket()` or a socket option failed.
         public static let socketFailed = Code(kind: .socketFailed)
-        /// `bind()` failed: the address is in use or not local.
+        /// `bind()` failed: the address is in use or not local, or a stale Unix socket file could not be
+        /// removed.
         public static let bindFailed = Code(kind: .bindFailed)
-        /// The local port is taken by another socket (EADDRINUSE).
+        /// The local port is taken by another socket (EADDRINUSE), or another process listens on the
+        /// Unix socket path.
         public static let addressInUse = Code(kind: .addressInUse)
         /// `listen()` failed.
         public static let listenFailed = Code(kind: .listenFailed)
+        /// A Unix socket file's mode or group could not be set.
+        public static let permissionsFailed = Code(kind: .permissionsFailed)
         /// An outbound `connect()` failed at once.
         public static let connectFailed = Code(kind: .connectFailed)
         /// The TLS connection for a socket could not be created.
@@ -62,8 +68,9 @@ public struct TransportError: Error, Sendable, Equatable, CustomStringConvertibl
     public var description: String { "TransportError.\(code): \(reason)" }
 }
 
-/// The system's words for an errno value, e.g. "Address already in use".
-func errnoSentence(_ value: Int32) -> String {
+/// The system's words for an errno value, e.g. "Address already in use": the one place the package
+/// turns errno into text, so a person never sees a bare number.
+package func errnoSentence(_ value: Int32) -> String {
     guard let text = strerror(value) else { return "error \(value)" }
     return String(cString: text)
 }

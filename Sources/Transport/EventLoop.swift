@@ -11,9 +11,13 @@ public final class EventLoop: Sendable {
     /// The serial queue every source of this loop delivers on.
     public let queue: DispatchQueue
 
-    /// One TLS record's worth of scratch space for socket reads and decrypted plaintext, shared
-    /// by every stream of the loop so that an idle connection holds no read buffer. Touched only on
-    /// the loop's queue, which is what makes the `nonisolated(unsafe)` sound.
+    /// Where every ``ByteStream`` of the loop reads its socket into, shared so that an idle
+    /// connection holds no read buffer. Touched only on the loop's queue, which is what makes the
+    /// `nonisolated(unsafe)` sound (the same holds for ``scratch``).
+    nonisolated(unsafe) let readBuffer: UnsafeMutableRawBufferPointer
+    /// One TLS record's worth of scratch space for decrypted plaintext, shared by every
+    /// ``TLSStream`` of the loop. Separate from ``readBuffer``: plaintext is decrypted while the
+    /// ciphertext read into that buffer is still being offered.
     nonisolated(unsafe) let scratch: UnsafeMutableRawBufferPointer
 
     private static let identityKey = DispatchSpecificKey<ObjectIdentifier>()
@@ -22,11 +26,13 @@ public final class EventLoop: Sendable {
     public init(label: String) {
         self.label = label
         self.queue = DispatchQueue(label: label)
+        self.readBuffer = .allocate(byteCount: 16_384, alignment: 16)
         self.scratch = .allocate(byteCount: 16_384, alignment: 16)
         queue.setSpecific(key: Self.identityKey, value: ObjectIdentifier(self))
     }
 
     deinit {
+        readBuffer.deallocate()
         scratch.deallocate()
     }
 

@@ -16,13 +16,32 @@ enum Socket {
         return fd
     }
 
-    /// Makes an accepted socket non-blocking and close-on-exec.
-    static func prepareAccepted(_ fd: Int32) -> Bool {
+    /// A non-blocking, close-on-exec Unix stream socket, or -1 with errno set.
+    static func makeUnix() -> Int32 {
+        socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+    }
+
+    /// Makes an accepted socket non-blocking and close-on-exec (`accept4` is not in Swift's Glibc
+    /// module), with Nagle off for TCP.
+    static func prepareAccepted(_ fd: Int32, tcp: Bool) -> Bool {
         let flags = fcntl(fd, F_GETFL)
         guard flags >= 0, fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0 else { return false }
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-        setNoDelay(fd)
+        if tcp {
+            setNoDelay(fd)
+        }
         return true
+    }
+
+    /// Whether `fd` is an IPv4 or IPv6 socket.
+    static func isTCP(_ fd: Int32) -> Bool {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let named = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        let family = Int32(storage.ss_family)
+        return named == 0 && (family == AF_INET || family == AF_INET6)
     }
 
     static func setNoDelay(_ fd: Int32) {

@@ -1,20 +1,22 @@
-/// Why a TCP connection ended: a kind to count and match on, and a sentence for the log.
+/// Why a stream ended (a ``ByteStream`` over TCP or a Unix socket, or a ``TLSStream``): a kind to
+/// count and match on, and a sentence for the log.
 public struct TCPCloseReason: Sendable, Equatable, CustomStringConvertible {
     /// The kinds of ending, each counted separately in ``TransportCounters``.
     public enum Kind: Int, Sendable, Hashable, CaseIterable {
-        /// The peer sent close_notify or closed its end of the TCP stream.
+        /// The peer sent close_notify or closed its end of the stream.
         case closedByPeer
-        /// Sotto closed it (``TLSStream/close()``, or the listener stopped).
+        /// Sotto closed it (``ByteStream/close()``, ``TLSStream/close()``, its owner, or the listener
+        /// stopped).
         case closedLocally
         /// The TLS handshake failed: version, cipher, certificate, garbage.
         case handshakeFailed
         /// The TLS handshake did not finish within ``TCPLimits/handshakeTimeout``.
         case handshakeTimeout
-        /// Nothing arrived within ``TCPLimits/idleTimeout``.
+        /// Nothing arrived within ``StreamLimits/idleTimeout`` (``TCPLimits/idleTimeout``).
         case idleTimeout
-        /// Unconsumed plaintext exceeded ``TCPLimits/maxInputBytes``.
+        /// Unconsumed input (plaintext, for TLS) exceeded ``StreamLimits/maxInputBytes``.
         case inputLimit
-        /// Unsent ciphertext exceeded ``TCPLimits/maxOutputBytes`` (a peer that does not read).
+        /// Unsent bytes exceeded ``StreamLimits/maxOutputBytes`` (a peer that does not read).
         case outputLimit
         /// A TLS failure after the handshake (bad record, alert).
         case tlsError
@@ -22,7 +24,7 @@ public struct TCPCloseReason: Sendable, Equatable, CustomStringConvertible {
         case ioError
         /// An outbound connect was refused or failed.
         case connectFailed
-        /// An outbound connect did not complete within ``TCPLimits/connectTimeout``.
+        /// An outbound connect did not complete within ``StreamLimits/connectTimeout``.
         case connectTimeout
     }
 

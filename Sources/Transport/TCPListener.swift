@@ -25,10 +25,9 @@ public final class TCPListener: @unchecked Sendable {
     /// Accepts, refusals and closes by reason.
     public let counters: TransportCounters
 
-    private let fd: Int32
+    private let acceptor: Acceptor
     private let logger: TransportLogger
     private let makeHandlers: @Sendable (TLSStream) -> TLSStreamHandlers
-    private var source: DispatchSourceRead?
     private var streams: [ObjectIdentifier: TLSStream] = [:]
     private var perAddress: [String: Int] = [:]
     private var stopped = false
@@ -83,8 +82,9 @@ public final class TCPListener: @unchecked Sendable {
         let named = withUnsafeMutablePointer(to: &storage) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
         }
-        self.localAddress = named == 0 ? SocketAddress(storage) ?? address : address
-        self.fd = fd
+        let localAddress = named == 0 ? SocketAddress(storage) ?? address : address
+        self.localAddress = localAddress
+        self.acceptor = Acceptor(fd: fd, tcp: true, name: localAddress.description, loop: loop, logger: logger)
         self.loop = loop
         self.context = context
         self.limits = limits
@@ -93,21 +93,18 @@ public final class TCPListener: @unchecked Sendable {
         self.makeHandlers = handlers
     }
 
-    deinit {
-        if source == nil {
-            Glibc.close(fd)
-        }
-    }
-
     /// Starts accepting on the loop.
     public func start() {
         loop.execute { [self] in
-            guard source == nil, !stopped else { return }
-            let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: loop.queue)
-            source.setEventHandler { [self] in acceptReady() }
-            source.setCancelHandler { [fd] in Glibc.close(fd) }
-            self.source = source
-            source.activate()
+            guard !stopped else { return }
+            // The accept loop holds the listener until ``stop()``.
+            acceptor.start { [self] client, storage in
+                guard let peer = SocketAddress(storage) else {
+                    Glibc.close(client)
+                    return
+                }
+                admit(client, from: peer)
+            }
         }
     }
 
@@ -125,46 +122,11 @@ public final class TCPListener: @unchecked Sendable {
         loop.execute { [self] in
             guard !stopped else { return }
             stopped = true
-            source?.cancel()
+            acceptor.stop()
             for stream in Array(streams.values) {
                 stream.finish(.closedLocally, "the listener on \(localAddress) stopped")
             }
         }
-    }
-
-    /// Accepts what is queued, a bounded number per wakeup (the source fires again for the rest).
-    private func acceptReady() {
-        for _ in 0..<64 where !stopped {
-            var storage = sockaddr_storage()
-            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-            let client = withUnsafeMutablePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { accept(fd, $0, &length) }
-            }
-            if client < 0 {
-                let error = errno
-                switch error {
-                case EINTR, ECONNABORTED:
-                    continue
-                case EMFILE, ENFILE, ENOBUFS, ENOMEM:
-                    // The socket stays readable, so pause rather than spin until fds free up.
-                    logger.log(.warning, "accepting on \(localAddress) failed: \(errnoSentence(error)); pausing 100 ms")
-                    pauseAccepting()
-                    return
-                default:
-                    return  // EAGAIN: nothing left
-                }
-            }
-            guard let peer = SocketAddress(storage), Socket.prepareAccepted(client) else {
-                Glibc.close(client)
-                continue
-            }
-            admit(client, from: peer)
-        }
-    }
-
-    private func pauseAccepting() {
-        source?.suspend()
-        loop.queue.asyncAfter(deadline: .now() + .milliseconds(100)) { [self] in source?.resume() }
     }
 
     private func admit(_ client: Int32, from peer: SocketAddress) {
@@ -191,15 +153,15 @@ public final class TCPListener: @unchecked Sendable {
             logger.log(.warning, "refused \(peer): \(error.reason)")
             return
         }
-        let stream = TLSStream(
-            fd: client, peer: peer, tls: tls, loop: loop, limits: limits, counters: counters, logger: logger,
-            handlers: .discard, state: .handshaking)
+        let byteStream = ByteStream(
+            fd: client, peer: peer.description, state: .open, overTCP: true, loop: loop, limits: limits.streamLimits,
+            counters: counters, logger: logger)
+        let stream = TLSStream(byteStream: byteStream, peer: peer, tls: tls, limits: limits, handlers: .discard)
         // Registered before the owner sees it: if making the handlers already closes the stream,
         // `forget` must find it (and give back its per-address slot).
         stream.onFinish = { [weak self] stream in self?.forget(stream) }
         streams[ObjectIdentifier(stream)] = stream
         perAddress[peer.host] = fromAddress + 1
-        counters.recordOpened()
         stream.handlers = makeHandlers(stream)
         stream.start()
     }

@@ -1,9 +1,4 @@
-import Dispatch
 import TLS
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 extension TLSStream {
     /// Opens an outbound TLS connection (the client role, toward the PBX): a non-blocking TCP
@@ -44,43 +39,10 @@ extension TLSStream {
         } catch {
             throw TransportError(.tlsSetupFailed, error.reason)
         }
-        let fd = try Socket.make(family: address.protocolFamily)
-        if let source, source.withSockAddr({ bind(fd, $0, $1) }) != 0 {
-            let error = errno
-            Glibc.close(fd)
-            throw TransportError(
-                .bindFailed, "binding \(source) to connect to \(address) failed: \(errnoSentence(error))")
-        }
-        let status = address.withSockAddr { Glibc.connect(fd, $0, $1) }
-        let error = errno
-        if status != 0 && error != EINPROGRESS {
-            Glibc.close(fd)
-            throw TransportError(.connectFailed, "connecting to \(address) failed: \(errnoSentence(error))")
-        }
-        let stream = TLSStream(
-            fd: fd, peer: address, tls: tls, loop: loop, limits: limits, counters: counters, logger: logger,
-            handlers: handlers, state: status == 0 ? .handshaking : .connecting)
-        counters.recordOpened()
+        let byteStream = try ByteStream.opening(
+            to: address, from: source, loop: loop, limits: limits.streamLimits, counters: counters, logger: logger)
+        let stream = TLSStream(byteStream: byteStream, peer: address, tls: tls, limits: limits, handlers: handlers)
         loop.execute { stream.start() }
         return stream
-    }
-
-    /// The socket became writable while connecting: the connect finished, well or badly.
-    func completeConnect() {
-        var error: Int32 = 0
-        var length = socklen_t(MemoryLayout<Int32>.size)
-        if getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0 {
-            error = errno
-        }
-        guard error == 0 else {
-            finish(.connectFailed, "connecting to \(peer) failed: \(errnoSentence(error))")
-            return
-        }
-        state = .handshaking
-        phaseDeadline = loop.now() &+ limits.handshakeTimeout.nanoseconds
-        armTimer()
-        disarmWrite()
-        activateRead()
-        advanceTLS()  // the ClientHello
     }
 }

@@ -1,18 +1,15 @@
 import Dispatch
 import TLS
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
-/// A TCP connection with TLS on top, driven by Dispatch sources on one ``EventLoop``: ciphertext
-/// from the socket goes through a ``TLSConnection`` and plaintext comes out to the handlers;
-/// plaintext given to ``send(_:)`` goes out as ciphertext.
+/// A TCP connection with TLS on top: a ``ByteStream`` (the socket, its buffers, limits and
+/// deadlines) carrying the ciphertext of a ``TLSConnection`` over memory BIOs. Ciphertext the
+/// stream reads goes into the TLS connection and plaintext comes out to the handlers; plaintext
+/// given to ``send(_:)`` goes out as ciphertext.
 ///
-/// One read source, one write source armed only while output is pending, one timer for the
-/// handshake, connect and idle deadlines. The fd is closed only in the sources' cancel handlers,
-/// after both have been cancelled (closing it earlier could hand the number to a new socket while a
-/// source still watches it). Every ``TCPLimits`` limit closes the stream with its own reason.
+/// The TLS layer owns only what TLS adds: the handshake (the byte stream's setup phase, bounded by
+/// ``TCPLimits/handshakeTimeout``), plaintext sent before it completes, plaintext the handler has
+/// not consumed (bounded by ``TCPLimits/maxInputBytes``), and close_notify as the stream's last
+/// words. Every ``TCPLimits`` limit closes the stream with its own reason.
 ///
 /// State lives on the loop; the `@unchecked Sendable` promise is that every mutable field is
 /// touched only there. ``send(_:)-([UInt8])`` and ``close()`` may be called from anywhere.
@@ -37,68 +34,46 @@ public final class TLSStream: @unchecked Sendable {
     public let tls: TLSConnection
     /// The limits this stream enforces.
     public let limits: TCPLimits
-    /// Where the stream is in its life; read it on the loop.
-    public internal(set) var state: State
 
-    let fd: Int32
-    let counters: TransportCounters
-    let logger: TransportLogger
+    /// Where the stream is in its life; read it on the loop.
+    public var state: State {
+        switch byteStream.state {
+        case .connecting: .connecting
+        case .open: handshakeDone ? .open : .handshaking
+        case .closed: .closed
+        }
+    }
+
+    /// The socket underneath.
+    let byteStream: ByteStream
     var handlers: TLSStreamHandlers
     /// The listener's bookkeeping, run once when the stream closes.
     var onFinish: (@Sendable (TLSStream) -> Void)?
 
-    var readSource: DispatchSourceRead?
-    var writeSource: DispatchSourceWrite?
-    var timer: DispatchSourceTimer?
-    var readActive = false
-    var writeActivated = false
-    var writeArmed = false
-    var liveSources = 0
-    /// Set once the sources exist: from then on their cancel handlers close the fd.
-    var sourcesMade = false
-
-    /// Ciphertext not yet written; bytes before `outputStart` are already sent.
-    var output: [UInt8] = []
-    var outputStart = 0
+    /// Set once the handshake completed and the owner was told.
+    private var handshakeDone = false
     /// Plaintext sent before the handshake completed.
-    var earlyPlaintext: [UInt8] = []
+    private var earlyPlaintext: [UInt8] = []
     /// Plaintext the handler has not consumed.
-    var input: [UInt8] = []
-    var lastReceive: UInt64
-    /// The connect or handshake deadline, on the loop's clock.
-    var phaseDeadline: UInt64
+    private var input: [UInt8] = []
 
+    /// Puts TLS on `byteStream` (not yet started), which from now on reports to this stream.
     init(
-        fd: Int32,
-        peer: SocketAddress,
-        tls: TLSConnection,
-        loop: EventLoop,
-        limits: TCPLimits,
-        counters: TransportCounters,
-        logger: TransportLogger,
-        handlers: TLSStreamHandlers,
-        state: State
+        byteStream: ByteStream, peer: SocketAddress, tls: TLSConnection, limits: TCPLimits, handlers: TLSStreamHandlers
     ) {
-        self.fd = fd
+        self.byteStream = byteStream
         self.peer = peer
+        self.loop = byteStream.loop
         self.tls = tls
-        self.loop = loop
         self.limits = limits
-        self.counters = counters
-        self.logger = logger
         self.handlers = handlers
-        self.state = state
-        let now = loop.now()
-        self.lastReceive = now
-        let phase = state == .connecting ? limits.connectTimeout : limits.handshakeTimeout
-        self.phaseDeadline = now &+ phase.nanoseconds
-    }
-
-    deinit {
-        // Sources own the fd once made; a stream that never started still owns it.
-        if !sourcesMade {
-            Glibc.close(fd)
-        }
+        // The byte stream holds this layer until it closes, as its sources hold the byte stream.
+        var layer = ByteStreamHandlers(
+            onOpen: { [self] _ in opened() },
+            onData: { [self] _, ciphertext in received(ciphertext) },
+            onClose: { [self] _, reason in closed(reason) })
+        layer.onClosing = { [self] _, reason in lastWords(for: reason) }
+        byteStream.handlers = layer
     }
 
     // MARK: Public API
@@ -134,7 +109,7 @@ public final class TLSStream: @unchecked Sendable {
         }
         switch tls.writePlaintext(bytes) {
         case .complete:
-            flush()
+            sendCiphertext()
             return state == .open
         case .incomplete:
             return false
@@ -142,14 +117,6 @@ public final class TLSStream: @unchecked Sendable {
             finish(.tlsError, error.reason)
             return false
         }
-    }
-
-    /// Sends what was queued before the handshake completed. On the loop, once open.
-    func sendEarlyPlaintext() {
-        guard !earlyPlaintext.isEmpty else { return }
-        let queued = earlyPlaintext
-        earlyPlaintext = []
-        queued.withUnsafeBytes { _ = sendOnLoop($0) }
     }
 
     /// Sends close_notify if the handshake completed, then closes. Safe from any thread.
@@ -161,95 +128,130 @@ public final class TLSStream: @unchecked Sendable {
 
     // MARK: Start and finish
 
-    /// Creates the sources and starts reading (or waits for the connect to complete). On the loop.
+    /// Starts the byte stream: reading, or waiting for the connect to complete. On the loop.
     func start() {
-        dispatchPrecondition(condition: .onQueue(loop.queue))
-        // Closed before it started (by its owner's set-up): no sources, so deinit closes the fd.
-        guard state != .closed else { return }
-        let read = DispatchSource.makeReadSource(fileDescriptor: fd, queue: loop.queue)
-        let write = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: loop.queue)
-        let timer = loop.makeTimer { [self] in timerFired() }
-        read.setEventHandler { [self] in handleReadable() }
-        write.setEventHandler { [self] in handleWritable() }
-        read.setCancelHandler { [self] in sourceCancelled() }
-        write.setCancelHandler { [self] in sourceCancelled() }
-        readSource = read
-        writeSource = write
-        sourcesMade = true
-        self.timer = timer
-        liveSources = 2
-        armTimer()
-        timer.activate()
-        if state == .connecting {
-            armWrite()
-        } else {
-            activateRead()
-            advanceTLS()
-        }
+        byteStream.startOnLoop()
     }
 
-    func activateRead() {
-        guard !readActive, let readSource else { return }
-        readActive = true
-        readSource.activate()
-    }
-
-    /// Ends the stream once: best-effort close_notify, sources cancelled, counted, logged, told.
+    /// Ends the stream once (see ``lastWords(for:)`` for what the peer is sent). On the loop.
     func finish(_ kind: TCPCloseReason.Kind, _ detail: String) {
-        guard state != .closed else { return }
-        state = .closed
-        // Counted and logged before anything the peer can observe (close_notify, FIN).
-        counters.recordClosed(kind)
-        switch kind {
-        case .closedByPeer, .closedLocally:
-            logger.log(.info, detail)
+        byteStream.close(kind, detail)
+    }
+
+    /// TCP is up: the handshake starts, with its deadline.
+    private func opened() {
+        byteStream.beginSetup("the TLS handshake", within: limits.handshakeTimeout, else: .handshakeTimeout)
+        advanceTLS()  // the ClientHello, for a client
+    }
+
+    /// What the byte stream writes as it closes: nothing when the socket itself failed or the
+    /// handshake never finished; else whatever TLS still has to say (close_notify after a completed
+    /// handshake, the alert after a failure).
+    private func lastWords(for reason: TCPCloseReason) -> [UInt8]? {
+        switch reason.kind {
+        case .outputLimit, .ioError:
+            return nil
         default:
-            logger.log(.warning, detail)
+            break
         }
-        if tls.handshakeState == .complete && kind != .outputLimit && kind != .ioError {
+        switch tls.handshakeState {
+        case .inProgress:
+            return nil
+        case .complete:
             tls.close()
-            moveCiphertextToOutput()
-            _ = writeOutput()
+        case .failed, .closed:
+            break
         }
-        cancelSources()
-        let reason = TCPCloseReason(kind, detail)
+        return tls.takeCiphertextToSend()
+    }
+
+    /// The byte stream closed: the owner is told, once.
+    private func closed(_ reason: TCPCloseReason) {
         let handlers = self.handlers
         // Drop the owner's closures: they may hold the owner, which may hold this stream.
         self.handlers = .discard
+        earlyPlaintext = []
+        input = []
         handlers.onClose(self, reason)
         onFinish?(self)
         onFinish = nil
     }
 
-    private func cancelSources() {
-        timer?.cancel()
-        if let writeSource {
-            writeSource.cancel()
-            // A cancel handler runs only on an active, resumed source; releasing a suspended or
-            // inactive one traps.
-            if !writeActivated {
-                writeSource.activate()
-            } else if !writeArmed {
-                writeSource.resume()
+    // MARK: TLS
+
+    /// Ciphertext arrived: all of it goes into the TLS connection.
+    private func received(_ ciphertext: UnsafeRawBufferPointer) -> Int {
+        tls.feed(ciphertext)
+        advanceTLS()
+        return ciphertext.count
+    }
+
+    /// Runs the handshake, then drains every decrypted byte to the handler, then sends what TLS
+    /// produced.
+    private func advanceTLS() {
+        if !handshakeDone {
+            switch tls.handshake() {
+            case .incomplete:
+                sendCiphertext()
+                return
+            case .failed(let error):
+                // OpenSSL's alert goes out as the last words, so the peer learns why.
+                finish(.handshakeFailed, error.reason)
+                return
+            case .complete:
+                handshakeDone = true
+                byteStream.finishSetup()  // from the handshake deadline to the idle one
+                sendEarlyPlaintext()  // queued before the handshake, so it goes first
+                guard state == .open else { return }
+                handlers.onHandshake(self)
+                guard state == .open else { return }
             }
-            writeArmed = true
         }
-        if let readSource {
-            readSource.cancel()
-            if !readActive {
-                readActive = true
-                readSource.activate()
+        let scratch = loop.scratch
+        reading: while state == .open {
+            switch tls.readPlaintext(into: scratch) {
+            case .complete(let count):
+                input.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[0..<count]))
+                deliverInput()
+            case .incomplete:
+                break reading
+            case .failed(let error):
+                finish(error.code == .closedByPeer ? .closedByPeer : .tlsError, error.reason)
+                return
             }
+        }
+        if state == .open {
+            sendCiphertext()
         }
     }
 
-    private func sourceCancelled() {
-        liveSources -= 1
-        if liveSources == 0 {
-            Glibc.close(fd)
-            readSource = nil
-            writeSource = nil
-            timer = nil
+    /// Sends what was queued before the handshake completed. On the loop, once open.
+    private func sendEarlyPlaintext() {
+        guard !earlyPlaintext.isEmpty else { return }
+        let queued = earlyPlaintext
+        earlyPlaintext = []
+        queued.withUnsafeBytes { _ = sendOnLoop($0) }
+    }
+
+    /// Offers the unconsumed plaintext to the handler and enforces the input limit.
+    private func deliverInput() {
+        let handlers = self.handlers
+        let pending = input
+        let consumed = pending.withUnsafeBytes { handlers.onData(self, $0) }
+        guard state == .open else { return }
+        input.removeFirst(min(max(consumed, 0), input.count))
+        if input.count > limits.maxInputBytes {
+            finish(
+                .inputLimit,
+                "\(peer) sent \(input.count) bytes that could not be processed, over the limit of "
+                    + "\(limits.maxInputBytes)")
         }
+    }
+
+    /// Hands the ciphertext TLS produced to the byte stream.
+    private func sendCiphertext() {
+        guard tls.pendingCiphertextCount > 0 else { return }
+        let ciphertext = tls.takeCiphertextToSend()
+        ciphertext.withUnsafeBytes { _ = byteStream.sendOnLoop($0) }
     }
 }

@@ -12,7 +12,7 @@ public final class TransportCounters: Sendable {
     /// Creates zeroed counters.
     public init() {}
 
-    /// Connections accepted (or connected) and handed a TLS stream.
+    /// Connections accepted (or connected) and handed a stream.
     public var connectionsAccepted: Int { accepted.load(ordering: .relaxed) }
     /// Connections open now.
     public var connectionsOpen: Int { open.load(ordering: .relaxed) }

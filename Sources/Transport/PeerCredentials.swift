@@ -3,10 +3,20 @@
 #endif
 
 /// Who is on the other end of a Unix socket, as the kernel recorded it at `connect()` (`SO_PEERCRED`).
-struct PeerCredentials: Sendable, Equatable {
-    var pid: Int32
-    var uid: UInt32
-    var gid: UInt32
+public struct PeerCredentials: Sendable, Hashable, CustomStringConvertible {
+    /// The peer's process id at connect time.
+    public var pid: Int32
+    /// The peer's effective user id.
+    public var uid: UInt32
+    /// The peer's effective group id.
+    public var gid: UInt32
+
+    /// Credentials as given.
+    public init(pid: Int32, uid: UInt32, gid: UInt32) {
+        self.pid = pid
+        self.uid = uid
+        self.gid = gid
+    }
 
     /// The credentials of `fd`'s peer, or nil if the kernel will not say.
     static func of(_ fd: Int32) -> PeerCredentials? {
@@ -19,4 +29,7 @@ struct PeerCredentials: Sendable, Equatable {
         else { return nil }
         return PeerCredentials(pid: Int32(bitPattern: raw.0), uid: raw.1, gid: raw.2)
     }
+
+    /// "pid 42 (uid 1000)".
+    public var description: String { "pid \(pid) (uid \(uid))" }
 }
