@@ -80,15 +80,17 @@ var targets: [Target] = [
     // so the stock side of a comparison runs in a child process.
     .executableTarget(name: "srtp-crosscheck", dependencies: ["SRTP"], path: "Tests/SRTPCrossCheck"),
 
-    .testTarget(name: "RTPWireTests", dependencies: ["RTPWire"]),
-    .testTarget(name: "MediaTests", dependencies: ["Media", "Transport", "SRTP", "CSottoShims"]),
+    .testTarget(name: "RTPWireTests", dependencies: ["RTPWire", "SottoTestSupport"]),
+    .testTarget(name: "MediaTests", dependencies: ["Media", "Transport", "SRTP", "CSottoShims", "SottoTestSupport"]),
     .testTarget(name: "SDPTests", dependencies: ["SDP"]),
     .testTarget(name: "SIPTests", dependencies: ["SIP"]),
-    // Test helpers more than one test target needs (a throwaway PKI made with the openssl CLI).
-    .target(name: "SottoTestSupport", path: "Tests/SottoTestSupport"),
+    // Test helpers more than one test target needs: a throwaway PKI made with the openssl CLI, hex, a manual
+    // media clock.
+    .target(name: "SottoTestSupport", dependencies: ["Media"], path: "Tests/SottoTestSupport"),
     .testTarget(name: "TLSTests", dependencies: ["TLS", "SottoTestSupport"]),
     .testTarget(name: "TransportTests", dependencies: ["Transport", "TLS", "SottoTestSupport"]),
-    .testTarget(name: "SRTPTests", dependencies: ["SRTP", "CSRTP", "CSottoShims", "srtp-crosscheck"]),
+    .testTarget(
+        name: "SRTPTests", dependencies: ["SRTP", "CSRTP", "CSottoShims", "srtp-crosscheck", "SottoTestSupport"]),
     .testTarget(name: "ProxyTests", dependencies: ["Proxy", "SIP", "SDP", "SRTP", "Media", "Transport"]),
     .testTarget(name: "SottoConfigTests", dependencies: ["SottoConfig", "SottoTestSupport"]),
     .testTarget(name: "AdminTests", dependencies: ["Admin", "AdminProtocol", "admin-fixture-server"]),
@@ -99,7 +101,8 @@ var targets: [Target] = [
     .executableTarget(name: "admin-fixture-server", dependencies: ["Admin", "AdminProtocol"], path: "Tests/AdminFixtureServer"),
     // The end-to-end tests' SRTP checker: decrypts captured packets with each leg's keys, using
     // libsrtp2's own (stock) crypto types, so the proof does not rest on Sotto's OpenSSL types.
-    .executableTarget(name: "srtp-leg-check", dependencies: ["SRTP"], path: "Tests/SRTPLegCheck"),
+    .executableTarget(
+        name: "srtp-leg-check", dependencies: ["SRTP", "SottoTestSupport"], path: "Tests/SRTPLegCheck"),
 ]
 
 if fuzzing {

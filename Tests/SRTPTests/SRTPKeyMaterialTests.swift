@@ -1,4 +1,5 @@
 import SRTP
+import SottoTestSupport
 import Testing
 
 /// SDES key parameters (RFC 4568 §6.1) and key generation.
