@@ -84,8 +84,8 @@ var targets: [Target] = [
     .testTarget(name: "MediaTests", dependencies: ["Media", "Transport", "SRTP", "CSottoShims", "SottoTestSupport"]),
     .testTarget(name: "SDPTests", dependencies: ["SDP"]),
     .testTarget(name: "SIPTests", dependencies: ["SIP"]),
-    // Test helpers more than one test target needs: a throwaway PKI made with the openssl CLI, hex, a manual
-    // media clock.
+    // Test helpers more than one test target needs: a throwaway PKI made with the openssl CLI, a child-process
+    // runner that waits without holding a thread, temporary directories, hex, a manual media clock.
     .target(name: "SottoTestSupport", dependencies: ["Media"], path: "Tests/SottoTestSupport"),
     .testTarget(name: "TLSTests", dependencies: ["TLS", "SottoTestSupport"]),
     .testTarget(name: "TransportTests", dependencies: ["Transport", "TLS", "SottoTestSupport"]),
@@ -93,9 +93,11 @@ var targets: [Target] = [
         name: "SRTPTests", dependencies: ["SRTP", "CSRTP", "CSottoShims", "srtp-crosscheck", "SottoTestSupport"]),
     .testTarget(name: "ProxyTests", dependencies: ["Proxy", "SIP", "SDP", "SRTP", "Media", "Transport"]),
     .testTarget(name: "SottoConfigTests", dependencies: ["SottoConfig", "SottoTestSupport"]),
-    .testTarget(name: "AdminTests", dependencies: ["Admin", "AdminProtocol", "admin-fixture-server"]),
+    .testTarget(
+        name: "AdminTests", dependencies: ["Admin", "AdminProtocol", "admin-fixture-server", "SottoTestSupport"]),
     .testTarget(name: "LoadgenTests", dependencies: ["sotto-loadgen", "SottoTestSupport"]),
-    .testTarget(name: "SottoctlTests", dependencies: ["AdminProtocol", "sottoctl", "admin-fixture-server"]),
+    .testTarget(
+        name: "SottoctlTests", dependencies: ["AdminProtocol", "sottoctl", "admin-fixture-server", "SottoTestSupport"]),
     // An admin server over a fixed in-memory backend, for the admin and sottoctl tests (a real socket,
     // real roles and audit log; only the relay behind it is canned).
     .executableTarget(name: "admin-fixture-server", dependencies: ["Admin", "AdminProtocol"], path: "Tests/AdminFixtureServer"),

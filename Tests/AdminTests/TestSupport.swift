@@ -2,6 +2,7 @@ import Admin
 import AdminProtocol
 import Foundation
 import Logging
+import SottoTestSupport
 import Synchronization
 import Testing
 
@@ -99,29 +100,9 @@ final class TestBackend: AdminBackend {
     }
 }
 
-/// A temporary directory (mode 0755, so a client under another uid can reach a socket in it), removed when
-/// the value goes away.
-final class TemporaryDirectory: Sendable {
-    let path: String
-
-    init() {
-        var template = Array("/tmp/sotto-admin-XXXXXX".utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        precondition(made != nil, "mkdtemp failed")
-        path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        chmod(path, 0o755)
-    }
-
-    func file(_ name: String) -> String { path + "/" + name }
-
-    deinit {
-        try? FileManager.default.removeItem(atPath: path)
-    }
-}
-
 /// A running in-process admin server over a ``TestBackend``, stopped when the value goes away.
 final class RunningServer: Sendable {
-    let directory = TemporaryDirectory()
+    let directory: TemporaryDirectory
     let server: AdminServer
     let backend: TestBackend
     let socketPath: String
@@ -132,6 +113,7 @@ final class RunningServer: Sendable {
         auditPath: String? = nil,
         configure: (inout AdminServerConfiguration) -> Void = { _ in }
     ) throws {
+        directory = try TemporaryDirectory("sotto-admin")
         socketPath = directory.file("admin.sock")
         self.auditPath = auditPath ?? directory.file("audit.log")
         var configuration = AdminServerConfiguration(
@@ -314,7 +296,7 @@ func answersVersion(_ path: String, within limit: Duration = .seconds(3)) -> Boo
 /// Runs a python3 admin client as uid/gid 65534 (nobody) with no supplementary groups, through `setpriv`.
 /// Each request line is sent in turn and its reply printed; with none, it prints the first line the server
 /// sends unprompted. Output lines: the reply, `EOF`, or `CONNECT_ERROR <errno>`.
-func runAsNobody(socket path: String, requests: [String]) throws -> [String] {
+func runAsNobody(socket path: String, requests: [String]) async throws -> [String] {
     let script = """
         import socket, sys
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -339,18 +321,11 @@ func runAsNobody(socket path: String, requests: [String]) throws -> [String] {
                 pass
             show()
         """
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-    process.arguments =
-        ["--reuid", "65534", "--regid", "65534", "--clear-groups", "/usr/bin/python3", "-c", script, path]
-        + requests
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+    let result = try await ChildProcess.run(
+        "/usr/bin/setpriv",
+        ["--reuid", "65534", "--regid", "65534", "--clear-groups", "/usr/bin/python3", "-c", script, path] + requests,
+        stderr: .null)
+    return result.stdout.split(separator: "\n").map(String.init)
 }
 
 /// A JSON reply line parsed.
