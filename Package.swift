@@ -85,8 +85,10 @@ var targets: [Target] = [
     .testTarget(name: "SDPTests", dependencies: ["SDP"]),
     .testTarget(name: "SIPTests", dependencies: ["SIP"]),
     // Test helpers more than one test target needs: a throwaway PKI made with the openssl CLI, a child-process
-    // runner that waits without holding a thread, temporary directories, hex, a manual media clock.
-    .target(name: "SottoTestSupport", dependencies: ["Media"], path: "Tests/SottoTestSupport"),
+    // runner that waits without holding a thread, temporary directories, hex, a manual media clock, and the fake
+    // admin backend (for the admin tests and admin-fixture-server).
+    .target(
+        name: "SottoTestSupport", dependencies: ["Media", "Admin", "AdminProtocol"], path: "Tests/SottoTestSupport"),
     .testTarget(name: "TLSTests", dependencies: ["TLS", "SottoTestSupport"]),
     .testTarget(name: "TransportTests", dependencies: ["Transport", "TLS", "SottoTestSupport"]),
     .testTarget(
@@ -98,13 +100,14 @@ var targets: [Target] = [
     .testTarget(name: "LoadgenTests", dependencies: ["sotto-loadgen", "SottoTestSupport"]),
     .testTarget(
         name: "SottoctlTests", dependencies: ["AdminProtocol", "sottoctl", "admin-fixture-server", "SottoTestSupport"]),
-    // An admin server over a fixed in-memory backend, for the admin and sottoctl tests (a real socket,
+    // An admin server over the fake in-memory backend, for the admin and sottoctl tests (a real socket,
     // real roles and audit log; only the relay behind it is canned).
-    .executableTarget(name: "admin-fixture-server", dependencies: ["Admin", "AdminProtocol"], path: "Tests/AdminFixtureServer"),
+    .executableTarget(
+        name: "admin-fixture-server", dependencies: ["Admin", "AdminProtocol", "SottoTestSupport"],
+        path: "Tests/AdminFixtureServer"),
     // The end-to-end tests' SRTP checker: decrypts captured packets with each leg's keys, using
     // libsrtp2's own (stock) crypto types, so the proof does not rest on Sotto's OpenSSL types.
-    .executableTarget(
-        name: "srtp-leg-check", dependencies: ["SRTP", "SottoTestSupport"], path: "Tests/SRTPLegCheck"),
+    .executableTarget(name: "srtp-leg-check", dependencies: ["SRTP", "SottoTestSupport"], path: "Tests/SRTPLegCheck"),
 ]
 
 if fuzzing {

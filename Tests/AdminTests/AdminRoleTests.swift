@@ -43,7 +43,7 @@ import Testing
             socket: running.socketPath,
             requests: [#"{"id":1,"cmd":"version"}"#, #"{"id":2,"cmd":"terminate","args":{"id":1}}"#])
         #expect(lines.count == 2)
-        #expect((parse(lines[0])["result"] as? [String: Any])?["version"] as? String == "9.9.9-test")
+        #expect((parse(lines[0])["result"] as? [String: Any])?["version"] as? String == FakeAdminBackend.version)
         #expect(errorCode(parse(lines[1])) == "forbidden")
         #expect(errorMessage(parse(lines[1])).contains("uid 65534"))
         #expect(running.backend.terminated.isEmpty)
