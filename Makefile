@@ -54,9 +54,9 @@ demo: deps
 ## test: the whole test suite (the command CI runs): unit and integration tests, then end to end.
 test: deps e2e-deps lint
 	$(SWIFT) build --build-tests
-	@# One test at a time: several suites wait on child processes (sotto, sottoctl, tmux), which holds one of
-	@# the two cooperative threads a 2-core machine has and starves the async timing tests. Serial takes
-	@# about as long (50 s) and cannot flake that way.
+	@# One test at a time (about 45 s; in parallel about 20 s, but then a few tests flake on a busy 2-core
+	@# machine: those that time real traffic, sotto-loadgen through sotto and the admin watch's packet rates,
+	@# and the audit log's reopen, whose lock a child being spawned for another suite can briefly hold).
 	$(SWIFT) test --skip-build --no-parallel
 	$(MAKE) --no-print-directory e2e
 

@@ -81,26 +81,36 @@ var targets: [Target] = [
     // so the stock side of a comparison runs in a child process.
     .executableTarget(name: "srtp-crosscheck", dependencies: ["SRTP"], path: "Tests/SRTPCrossCheck"),
 
-    .testTarget(name: "RTPWireTests", dependencies: ["RTPWire"]),
-    .testTarget(name: "MediaTests", dependencies: ["Media", "Transport", "SRTP", "CSottoShims"]),
+    .testTarget(name: "RTPWireTests", dependencies: ["RTPWire", "SottoTestSupport"]),
+    .testTarget(name: "MediaTests", dependencies: ["Media", "Transport", "SRTP", "CSottoShims", "SottoTestSupport"]),
     .testTarget(name: "SDPTests", dependencies: ["SDP"]),
     .testTarget(name: "SIPTests", dependencies: ["SIP"]),
-    // Test helpers more than one test target needs (a throwaway PKI made with the openssl CLI).
-    .target(name: "SottoTestSupport", path: "Tests/SottoTestSupport"),
+    // Test helpers more than one test target needs: a throwaway PKI made with the openssl CLI, a child-process
+    // runner that waits without holding a thread, temporary directories, hex, a manual media clock, and the fake
+    // admin backend (for the admin tests and admin-fixture-server).
+    .target(
+        name: "SottoTestSupport", dependencies: ["Media", "Admin", "AdminProtocol"], path: "Tests/SottoTestSupport"),
     .testTarget(name: "TLSTests", dependencies: ["TLS", "SottoTestSupport"]),
     .testTarget(name: "TransportTests", dependencies: ["Transport", "TLS", "SottoTestSupport"]),
-    .testTarget(name: "SRTPTests", dependencies: ["SRTP", "SDP", "CSRTP", "CSottoShims", "srtp-crosscheck"]),
-    .testTarget(name: "ProxyTests", dependencies: ["Proxy", "SIP", "SDP", "SRTP", "Media", "Transport"]),
+    .testTarget(
+        name: "SRTPTests",
+        dependencies: ["SRTP", "SDP", "CSRTP", "CSottoShims", "srtp-crosscheck", "SottoTestSupport"]),
+    .testTarget(
+        name: "ProxyTests", dependencies: ["Proxy", "SIP", "SDP", "SRTP", "Media", "Transport", "SottoTestSupport"]),
     .testTarget(name: "SottoConfigTests", dependencies: ["SottoConfig", "SottoTestSupport", "SRTP"]),
-    .testTarget(name: "AdminTests", dependencies: ["Admin", "AdminProtocol", "admin-fixture-server"]),
+    .testTarget(
+        name: "AdminTests", dependencies: ["Admin", "AdminProtocol", "admin-fixture-server", "SottoTestSupport"]),
     .testTarget(name: "LoadgenTests", dependencies: ["sotto-loadgen", "SottoTestSupport"]),
-    .testTarget(name: "SottoctlTests", dependencies: ["AdminProtocol", "sottoctl", "admin-fixture-server"]),
-    // An admin server over a fixed in-memory backend, for the admin and sottoctl tests (a real socket,
+    .testTarget(
+        name: "SottoctlTests", dependencies: ["AdminProtocol", "sottoctl", "admin-fixture-server", "SottoTestSupport"]),
+    // An admin server over the fake in-memory backend, for the admin and sottoctl tests (a real socket,
     // real roles and audit log; only the relay behind it is canned).
-    .executableTarget(name: "admin-fixture-server", dependencies: ["Admin", "AdminProtocol"], path: "Tests/AdminFixtureServer"),
+    .executableTarget(
+        name: "admin-fixture-server", dependencies: ["Admin", "AdminProtocol", "SottoTestSupport"],
+        path: "Tests/AdminFixtureServer"),
     // The end-to-end tests' SRTP checker: decrypts captured packets with each leg's keys, using
     // libsrtp2's own (stock) crypto types, so the proof does not rest on Sotto's OpenSSL types.
-    .executableTarget(name: "srtp-leg-check", dependencies: ["SRTP"], path: "Tests/SRTPLegCheck"),
+    .executableTarget(name: "srtp-leg-check", dependencies: ["SRTP", "SottoTestSupport"], path: "Tests/SRTPLegCheck"),
 ]
 
 if fuzzing {

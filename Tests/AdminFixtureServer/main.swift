@@ -1,4 +1,4 @@
-// admin-fixture-server: an AdminServer over FixtureBackend, for the admin and sottoctl tests.
+// admin-fixture-server: an AdminServer over FakeAdminBackend (SottoTestSupport), for the admin and sottoctl tests.
 //
 //   admin-fixture-server --socket PATH --audit PATH [--viewer SPEC]... [--operator SPEC]... [--admin SPEC]...
 //                        [--socket-group GID] [--max-connections N] [--max-line-bytes N]
@@ -11,6 +11,7 @@ import Admin
 import AdminProtocol
 import Dispatch
 import Logging
+import SottoTestSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -101,7 +102,7 @@ func run() -> Never {
         maxPendingOutputBytes: options.maxPendingOutput, idleTimeout: .milliseconds(options.idleTimeoutMs))
     let server: AdminServer
     do {
-        server = try AdminServer(configuration: configuration, backend: FixtureBackend(), logger: logger)
+        server = try AdminServer(configuration: configuration, backend: FakeAdminBackend(), logger: logger)
     } catch {
         writeOut(2, "admin-fixture-server: \(error.reason)\n")
         exit(1)

@@ -1,6 +1,7 @@
 import Admin
 import AdminProtocol
 import Foundation
+import SottoTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -34,7 +35,7 @@ import Testing
         client.send(line: text)
         let reply = try client.reply()
         #expect(errorCode(reply) == "bad_request", "\(reply)")
-        #expect(try client.result(AdminVersion.self, 2, "version").version == "9.9.9-test")
+        #expect(try client.result(AdminVersion.self, 2, "version").version == FakeAdminBackend.version)
         #expect(answersVersion(running.socketPath))
     }
 
@@ -87,7 +88,7 @@ import Testing
     @Test func aWatcherThatNeverReadsIsClosedAtTheOutputLimit() throws {
         // 400 sessions make each frame a few hundred kilobytes, so the default 1 MiB limit is reached in a
         // few frames once the kernel's buffers are full.
-        let running = try RunningServer(backend: TestBackend(count: 400))
+        let running = try RunningServer(backend: FakeAdminBackend(sessions: 400))
         let client = try running.client()
         client.send(line: #"{"id":1,"cmd":"watch","args":{"interval_ms":100}}"#)
         #expect(eventually { running.server.closes("output limit reached") == 1 })
@@ -103,7 +104,7 @@ import Testing
         var held: [TestClient] = []
         for index in 0..<16 {
             let client = try running.client()
-            #expect(try client.result(AdminVersion.self, index, "version").version == "9.9.9-test")
+            #expect(try client.result(AdminVersion.self, index, "version").version == FakeAdminBackend.version)
             held.append(client)
         }
         for _ in 0..<100 {
@@ -117,7 +118,7 @@ import Testing
         }
         #expect(running.server.refusedForLimit == 100)
         // The ones admitted still work.
-        #expect(try held[3].result(AdminVersion.self, 100, "version").version == "9.9.9-test")
+        #expect(try held[3].result(AdminVersion.self, 100, "version").version == FakeAdminBackend.version)
         held.removeAll()
         #expect(eventually { running.server.connectionCount == 0 })
         #expect(answersVersion(running.socketPath))
@@ -145,7 +146,7 @@ import Testing
     }
 
     @Test func aClientThatHangsUpMidReplyLeavesTheServerWell() throws {
-        let running = try RunningServer(backend: TestBackend(count: 400))
+        let running = try RunningServer(backend: FakeAdminBackend(sessions: 400))
         for id in 0..<12 {
             let client = try running.client()
             client.send(line: #"{"id":\#(id),"cmd":"sessions"}"#)

@@ -1,6 +1,7 @@
 import Admin
 import AdminProtocol
 import Foundation
+import SottoTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -34,15 +35,15 @@ import Testing
         #expect(audit.split(separator: "\n").count == (audited ? 1 : 0))
     }
 
-    @Test func aViewerUnderAnotherUIDReadsButMayNotTerminate() throws {
+    @Test func aViewerUnderAnotherUIDReadsButMayNotTerminate() async throws {
         let running = try RunningServer(
             access: AdminAccess(uids: [.viewer: [65534], .admin: [getuid()]]),
             configure: { $0.socketGroup = 65534 })
-        let lines = try runAsNobody(
+        let lines = try await runAsNobody(
             socket: running.socketPath,
             requests: [#"{"id":1,"cmd":"version"}"#, #"{"id":2,"cmd":"terminate","args":{"id":1}}"#])
         #expect(lines.count == 2)
-        #expect((parse(lines[0])["result"] as? [String: Any])?["version"] as? String == "9.9.9-test")
+        #expect((parse(lines[0])["result"] as? [String: Any])?["version"] as? String == FakeAdminBackend.version)
         #expect(errorCode(parse(lines[1])) == "forbidden")
         #expect(errorMessage(parse(lines[1])).contains("uid 65534"))
         #expect(running.backend.terminated.isEmpty)
@@ -53,19 +54,19 @@ import Testing
         #expect(audit["result"] as? String == "forbidden")
     }
 
-    @Test func aGroupGrantReachesAPeerThroughItsGID() throws {
+    @Test func aGroupGrantReachesAPeerThroughItsGID() async throws {
         let running = try RunningServer(
             access: AdminAccess(uids: [.admin: [getuid()]], gids: [.operator: [65534]]),
             configure: { $0.socketGroup = 65534 })
-        let lines = try runAsNobody(
+        let lines = try await runAsNobody(
             socket: running.socketPath, requests: [#"{"id":1,"cmd":"terminate","args":{"id":2}}"#])
         #expect(errorCode(parse(lines.first ?? "")) == nil, "\(lines)")
         #expect(running.backend.terminated == [2])
     }
 
-    @Test func aPeerWithNoRoleIsToldItsUIDAuditedAndClosed() throws {
+    @Test func aPeerWithNoRoleIsToldItsUIDAuditedAndClosed() async throws {
         let running = try RunningServer(configure: { $0.socketGroup = 65534 })
-        let lines = try runAsNobody(socket: running.socketPath, requests: [])
+        let lines = try await runAsNobody(socket: running.socketPath, requests: [])
         #expect(
             lines == [
                 #"{"id":null,"error":{"code":"forbidden","message":"uid 65534 has no role on this admin socket"}}"#,
@@ -91,10 +92,10 @@ import Testing
         #expect(client.readLine() == .closed)
     }
 
-    @Test func theSocketIsOutOfReachWithoutItsGroup() throws {
+    @Test func theSocketIsOutOfReachWithoutItsGroup() async throws {
         // No socketGroup: the file is root's group with mode 0660, so nobody cannot even connect.
         let running = try RunningServer(access: AdminAccess(uids: [.viewer: [65534]]))
-        let lines = try runAsNobody(socket: running.socketPath, requests: [#"{"id":1,"cmd":"version"}"#])
+        let lines = try await runAsNobody(socket: running.socketPath, requests: [#"{"id":1,"cmd":"version"}"#])
         #expect(lines == ["CONNECT_ERROR \(EACCES)"])
     }
 

@@ -2,6 +2,7 @@ import Admin
 import AdminProtocol
 import Foundation
 import Logging
+import SottoTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -16,7 +17,7 @@ import Testing
         return try AdminServer(
             configuration: AdminServerConfiguration(
                 socketPath: path, access: AdminAccess(uids: [.admin: [getuid()]]), auditLogPath: audit),
-            backend: TestBackend(), logger: logger)
+            backend: FakeAdminBackend(), logger: logger)
     }
 
     @Test func theSocketIs0660InItsGroupAndGoesAwayOnStop() throws {
@@ -32,7 +33,7 @@ import Testing
     }
 
     @Test func aStaleSocketIsReplaced() throws {
-        let directory = TemporaryDirectory()
+        let directory = try TemporaryDirectory()
         let path = directory.file("admin.sock")
         // A socket file nobody listens on, as a crashed relay leaves behind.
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
@@ -63,7 +64,7 @@ import Testing
     }
 
     @Test func somethingElseAtThePathIsLeftAlone() throws {
-        let directory = TemporaryDirectory()
+        let directory = try TemporaryDirectory()
         let path = directory.file("admin.sock")
         try "precious".write(toFile: path, atomically: false, encoding: .utf8)
         #expect(throws: AdminServerError(.invalidSocketPath, "")) {
@@ -73,7 +74,7 @@ import Testing
     }
 
     @Test func badPathsAreRefused() throws {
-        let directory = TemporaryDirectory()
+        let directory = try TemporaryDirectory()
         #expect(throws: AdminServerError(.invalidSocketPath, "")) {
             _ = try makeServer("/tmp/" + String(repeating: "x", count: 110), audit: directory.file("audit.log"))
         }
@@ -89,35 +90,24 @@ import Testing
 
     // MARK: - The fixture executable
 
-    /// The fixture sits beside the test bundle in the build products folder.
-    static let fixture: URL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        .deletingLastPathComponent().appendingPathComponent("admin-fixture-server")
-
-    /// Starts the fixture and waits for `ready`.
-    func startFixture(_ arguments: [String]) throws -> (Process, Pipe) {
-        let process = Process()
-        process.executableURL = Self.fixture
-        process.arguments = arguments
-        let stdin = Pipe()
-        let stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let ready = stdout.fileHandleForReading.availableData
-        #expect(String(decoding: ready, as: UTF8.self) == "ready\n")
-        return (process, stdin)
+    /// Starts the fixture (its stdin held open: closing it ends the fixture) and waits for `ready`.
+    func startFixture(_ arguments: [String]) async throws -> ChildProcess {
+        let fixture = try ChildProcess(
+            BuildProducts.path("admin-fixture-server"), arguments, stdin: .open, stderr: .null)
+        try await fixture.waitForOutput("ready\n")
+        #expect(fixture.stdout == "ready\n")
+        return fixture
     }
 
-    @Test func theFixtureServesRolesAndAuditAndExitsWhenStdinCloses() throws {
-        let directory = TemporaryDirectory()
+    @Test func theFixtureServesRolesAndAuditAndExitsWhenStdinCloses() async throws {
+        let directory = try TemporaryDirectory()
         let socket = directory.file("fixture.sock")
         let audit = directory.file("audit.log")
-        let (process, stdin) = try startFixture([
+        let fixture = try await startFixture([
             "--socket", socket, "--audit", audit, "--viewer", "uid:\(getuid())", "--operator", "uid:4242",
         ])
         let client = try TestClient(path: socket)
-        #expect(try client.result(AdminVersion.self, 1, "version").version == "0.0.0-fixture")
+        #expect(try client.result(AdminVersion.self, 1, "version").version == FakeAdminBackend.version)
         let sessions = try client.result([AdminSession].self, 2, "sessions")
         #expect(sessions.map(\.id) == [1, 2])
         #expect(errorCode(try client.call(3, "terminate", ["id": 1])) == "forbidden")
@@ -125,16 +115,15 @@ import Testing
             Issue.record("the refusal was not audited: \(AuditLog.verify(path: audit))")
             return
         }
-        try stdin.fileHandleForWriting.close()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        fixture.closeInput()
+        #expect(try await fixture.exitStatus() == 0)
         #expect(access(socket, F_OK) != 0)
     }
 
-    @Test func theFixtureTerminatesAndExitsOnSIGTERM() throws {
-        let directory = TemporaryDirectory()
+    @Test func theFixtureTerminatesAndExitsOnSIGTERM() async throws {
+        let directory = try TemporaryDirectory()
         let socket = directory.file("fixture.sock")
-        let (process, stdin) = try startFixture([
+        let fixture = try await startFixture([
             "--socket", socket, "--audit", directory.file("audit.log"), "--admin", "user:root",
         ])
         let client = try TestClient(path: socket)
@@ -143,20 +132,15 @@ import Testing
         #expect(errorCode(try client.call(3, "log-level", ["level": "debug"])) == nil)
         let config = try client.result([String: [String: String]].self, 4, "config")
         #expect(config["sip"]?["key"] != nil)
-        process.terminate()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        fixture.signal(SIGTERM)
+        #expect(try await fixture.exitStatus() == 0)
         #expect(access(socket, F_OK) != 0)
-        withExtendedLifetime(stdin) {}
     }
 
-    @Test func theFixtureRejectsBadFlags() throws {
-        let process = Process()
-        process.executableURL = Self.fixture
-        process.arguments = ["--socket", "/tmp/x.sock", "--audit", "/tmp/x.log", "--viewer", "user:no-such-user-sotto"]
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 2)
+    @Test func theFixtureRejectsBadFlags() async throws {
+        let result = try await ChildProcess.run(
+            BuildProducts.path("admin-fixture-server"),
+            ["--socket", "/tmp/x.sock", "--audit", "/tmp/x.log", "--viewer", "user:no-such-user-sotto"], stderr: .null)
+        #expect(result.status == 2)
     }
 }

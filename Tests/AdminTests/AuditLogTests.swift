@@ -1,6 +1,7 @@
 import Admin
 import AdminProtocol
 import Foundation
+import SottoTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -29,8 +30,8 @@ import Testing
         try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: false, encoding: .utf8)
     }
 
-    @Test func linesHaveTheDocumentedShapeAndChain() throws {
-        let directory = TemporaryDirectory()
+    @Test func linesHaveTheDocumentedShapeAndChain() async throws {
+        let directory = try TemporaryDirectory()
         let path = directory.file("audit.log")
         let log = try AuditLog(path: path)
         let head = try log.append(
@@ -46,7 +47,7 @@ import Testing
         // sha256sum, independently of the OpenSSL the log uses).
         #expect(parse(text[1])["prev"] as? String == head)
         #expect(parse(text[1])["role"] is NSNull)
-        #expect(head == sha256Hex(text[0]))
+        #expect(try await sha256Hex(text[0]) == head)
         #expect(AuditLog.verify(path: path) == .valid(lines: 2, head: log.head))
         var info = stat()
         stat(path, &info)
@@ -59,7 +60,7 @@ import Testing
     }
 
     @Test func reopeningContinuesTheChain() throws {
-        let directory = TemporaryDirectory()
+        let directory = try TemporaryDirectory()
         let path = try makeLog(directory, count: 2)
         do {
             let again = try AuditLog(path: path)
@@ -73,7 +74,7 @@ import Testing
     }
 
     @Test func aSecondWriterIsRefused() throws {
-        let directory = TemporaryDirectory()
+        let directory = try TemporaryDirectory()
         let path = directory.file("audit.log")
         let first = try AuditLog(path: path)
         #expect(throws: AuditError(.openFailed, "")) { try AuditLog(path: path) }
@@ -81,7 +82,7 @@ import Testing
     }
 
     @Test func anEditedLineIsFoundByTheLineAfterIt() throws {
-        let directory = TemporaryDirectory()
+        let directory = try TemporaryDirectory()
         let path = try makeLog(directory, count: 5)
         var text = try lines(path)
         text[1] = text[1].replacingOccurrences(of: #""id":"2""#, with: #""id":"4""#)
@@ -97,7 +98,7 @@ import Testing
     }
 
     @Test func aRemovedLineIsFound() throws {
-        let directory = TemporaryDirectory()
+        let directory = try TemporaryDirectory()
         let path = try makeLog(directory, count: 5)
         var text = try lines(path)
         text.remove(at: 2)
@@ -111,7 +112,7 @@ import Testing
     }
 
     @Test func aRemovedFirstLineIsFound() throws {
-        let directory = TemporaryDirectory()
+        let directory = try TemporaryDirectory()
         let path = try makeLog(directory, count: 3)
         let copy = directory.file("removed.log")
         try write(Array(try lines(path).dropFirst()), to: copy)
@@ -119,7 +120,7 @@ import Testing
     }
 
     @Test func linesCutOffTheEndAreFoundAgainstTheRecordedHead() throws {
-        let directory = TemporaryDirectory()
+        let directory = try TemporaryDirectory()
         let path = directory.file("audit.log")
         let log = try AuditLog(path: path)
         for id in 1...4 {
@@ -133,7 +134,7 @@ import Testing
     }
 
     @Test func garbageAndACutShortLastLineAreInvalid() throws {
-        let directory = TemporaryDirectory()
+        let directory = try TemporaryDirectory()
         let path = try makeLog(directory, count: 2)
         let text = try lines(path)
         let garbage = directory.file("garbage.log")
@@ -188,17 +189,7 @@ extension AuditVerification {
 }
 
 /// SHA-256 in hex by the `sha256sum` tool: an independent check of the chain's links.
-func sha256Hex(_ text: String) -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-    let input = Pipe()
-    let output = Pipe()
-    process.standardInput = input
-    process.standardOutput = output
-    try? process.run()
-    input.fileHandleForWriting.write(Data(text.utf8))
-    try? input.fileHandleForWriting.close()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(String(decoding: data, as: UTF8.self).prefix(64))
+func sha256Hex(_ text: String) async throws -> String {
+    let result = try await ChildProcess.run("/usr/bin/sha256sum", input: Array(text.utf8))
+    return String(result.stdout.prefix(64))
 }

@@ -2,136 +2,27 @@ import Admin
 import AdminProtocol
 import Foundation
 import Logging
-import Synchronization
+import SottoTestSupport
 import Testing
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// A backend with `count` sessions (ids 1...count) whose counters grow by 50 packets a second; records what
-/// was terminated and the log level. `slowRegistrations` makes `registrations()` block, to show that one slow
-/// call does not hold up other clients.
-final class TestBackend: AdminBackend {
-    private struct State {
-        var live: Set<UInt64>
-        var terminated: [UInt64] = []
-        var logLevel = "info"
-    }
-
-    private let state: Mutex<State>
-    private let started = DispatchTime.now().uptimeNanoseconds
-    let slowRegistrations: Duration?
-
-    init(count: Int = 2, slowRegistrations: Duration? = nil) {
-        state = Mutex(State(live: count > 0 ? Set(1...UInt64(count)) : []))
-        self.slowRegistrations = slowRegistrations
-    }
-
-    var terminated: [UInt64] { state.withLock { $0.terminated } }
-    var logLevel: String { state.withLock { $0.logLevel } }
-    var liveIDs: Set<UInt64> { state.withLock { $0.live } }
-
-    func version() -> AdminVersion {
-        AdminVersion(version: "9.9.9-test", startedAt: "2026-11-29T23:00:00Z", srtpCrypto: "openssl")
-    }
-
-    func sessions() -> [AdminSession] {
-        let ids = state.withLock { $0.live }.sorted()
-        return ids.map(makeSession)
-    }
-
-    func session(id: UInt64) -> AdminSession? {
-        state.withLock { $0.live.contains(id) } ? makeSession(id) : nil
-    }
-
-    func terminate(session id: UInt64) -> Bool {
-        state.withLock { state in
-            guard state.live.remove(id) != nil else { return false }
-            state.terminated.append(id)
-            return true
-        }
-    }
-
-    func registrations() -> [AdminRegistration] {
-        if let slowRegistrations {
-            let (seconds, attoseconds) = slowRegistrations.components
-            Thread.sleep(forTimeInterval: Double(seconds) + Double(attoseconds) / 1e18)
-        }
-        return [
-            AdminRegistration(
-                aor: "sip:1001@example.com", contact: "<sip:1001@192.0.2.10:5061;transport=tls>", flow: 7,
-                source: "192.0.2.10:50612", expiresInSeconds: 600)
-        ]
-    }
-
-    func stats() -> AdminStats {
-        let sessions = sessions()
-        return AdminStats(
-            uptimeSeconds: 12.5, calls: sessions.count, sessions: sessions.count, callsStarted: 10, callsEnded: 8,
-            srtpRefusals: 3, packetsRelayed: 1 << 60, bytesRelayed: 123_456_789,
-            drops: ["authFailed": 4, "replay": 1, "odd\"reason\\x\ny": 2], tlsConnectionsOpen: 2,
-            tlsConnectionsAccepted: 9, tlsHandshakeFailures: 5, portsInUse: 8, portsFree: 992, loopSessions: [1, 1],
-            pbxConnected: true)
-    }
-
-    func setLogLevel(_ level: String) -> Bool {
-        state.withLock { $0.logLevel = level }
-        return true
-    }
-
-    func effectiveConfig() -> [String: [String: String]] {
-        ["sip": ["listen": "0.0.0.0:5061"], "admin": ["socket": "/run/sotto/admin.sock"]]
-    }
-
-    private func makeSession(_ id: UInt64) -> AdminSession {
-        let age = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-        let packets = UInt64(age * 50)
-        let leg = { (side: String) in
-            AdminLeg(
-                side: side, local: "192.0.2.1:30000", peer: "198.51.100.7:4000", suite: "AES_CM_128_HMAC_SHA1_80",
-                packetsIn: packets, packetsOut: packets, bytesIn: packets * 180, bytesOut: packets * 180,
-                drops: ["authFailed": 1], loss: 0.01, jitterMs: 2.5)
-        }
-        return AdminSession(
-            id: id, callID: "call-\(id)@test", from: "sip:a@x", to: "sip:b@y", ageSeconds: age, state: "confirmed",
-            legs: [leg("softphone"), leg("pbx")])
-    }
-}
-
-/// A temporary directory (mode 0755, so a client under another uid can reach a socket in it), removed when
-/// the value goes away.
-final class TemporaryDirectory: Sendable {
-    let path: String
-
-    init() {
-        var template = Array("/tmp/sotto-admin-XXXXXX".utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        precondition(made != nil, "mkdtemp failed")
-        path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        chmod(path, 0o755)
-    }
-
-    func file(_ name: String) -> String { path + "/" + name }
-
-    deinit {
-        try? FileManager.default.removeItem(atPath: path)
-    }
-}
-
-/// A running in-process admin server over a ``TestBackend``, stopped when the value goes away.
+/// A running in-process admin server over a ``FakeAdminBackend``, stopped when the value goes away.
 final class RunningServer: Sendable {
-    let directory = TemporaryDirectory()
+    let directory: TemporaryDirectory
     let server: AdminServer
-    let backend: TestBackend
+    let backend: FakeAdminBackend
     let socketPath: String
     let auditPath: String
 
     init(
-        access: AdminAccess = AdminAccess(uids: [.admin: [getuid()]]), backend: TestBackend = TestBackend(),
+        access: AdminAccess = AdminAccess(uids: [.admin: [getuid()]]), backend: FakeAdminBackend = FakeAdminBackend(),
         auditPath: String? = nil,
         configure: (inout AdminServerConfiguration) -> Void = { _ in }
     ) throws {
+        directory = try TemporaryDirectory("sotto-admin")
         socketPath = directory.file("admin.sock")
         self.auditPath = auditPath ?? directory.file("audit.log")
         var configuration = AdminServerConfiguration(
@@ -308,13 +199,13 @@ func answersVersion(_ path: String, within limit: Duration = .seconds(3)) -> Boo
     guard let client = try? TestClient(path: path, timeout: limit),
         let version = try? client.result(AdminVersion.self, 99, "version")
     else { return false }
-    return version.version == "9.9.9-test" && clock.now - start < limit
+    return version.version == FakeAdminBackend.version && clock.now - start < limit
 }
 
 /// Runs a python3 admin client as uid/gid 65534 (nobody) with no supplementary groups, through `setpriv`.
 /// Each request line is sent in turn and its reply printed; with none, it prints the first line the server
 /// sends unprompted. Output lines: the reply, `EOF`, or `CONNECT_ERROR <errno>`.
-func runAsNobody(socket path: String, requests: [String]) throws -> [String] {
+func runAsNobody(socket path: String, requests: [String]) async throws -> [String] {
     let script = """
         import socket, sys
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -339,18 +230,11 @@ func runAsNobody(socket path: String, requests: [String]) throws -> [String] {
                 pass
             show()
         """
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-    process.arguments =
-        ["--reuid", "65534", "--regid", "65534", "--clear-groups", "/usr/bin/python3", "-c", script, path]
-        + requests
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+    let result = try await ChildProcess.run(
+        "/usr/bin/setpriv",
+        ["--reuid", "65534", "--regid", "65534", "--clear-groups", "/usr/bin/python3", "-c", script, path] + requests,
+        stderr: .null)
+    return result.stdout.split(separator: "\n").map(String.init)
 }
 
 /// A JSON reply line parsed.

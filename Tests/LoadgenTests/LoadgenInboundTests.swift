@@ -7,16 +7,15 @@ import Testing
 /// `--register --direction inbound` through a real `sotto`. An extension of ``LoadgenRelayTests`` so it
 /// inherits `.serialized`: it uses the same media ports (23000-23999) and never runs beside the other relay test.
 extension LoadgenRelayTests {
-    @Test func inboundCallsThroughSottoAfterRegister() throws {
-        let relay = try RelayUnderTest(label: "loadgen-in")
-        defer { relay.stop() }
+    @Test func inboundCallsThroughSottoAfterRegister() async throws {
+        let relay = try await RelayUnderTest(label: "loadgen-in")
         let jsonPath = relay.reportPath("loadgen-in")
-        let run = try runLoadgen(
+        let run = try await runLoadgen(
             relay.loadgenArguments + [
                 "--calls", "10", "--concurrency", "10", "--phones", "5", "--hold", "2",
                 "--register", "--direction", "inbound", "--json", jsonPath, "--max-loss", "1",
             ])
-        #expect(run.status == 0, "sotto-loadgen said:\n\(run.output)")
+        #expect(run.status == 0, "sotto-loadgen said:\n\(run.stdout)")
         let report = try LoadgenReport.parse(Data(contentsOf: URL(fileURLWithPath: jsonPath)))
         #expect(report.registrations.attempted == 5)
         #expect(report.registrations.registered == 5)
@@ -36,11 +35,12 @@ extension LoadgenRelayTests {
         #expect(report.perCall.allSatisfy { $0.direction == .inbound && $0.completed && $0.status == 200 })
         #expect(report.calls.inviteTo200Ms.count == 10)
         #expect(report.passed)
+        await relay.stop()
     }
 
-    @Test func inboundWithoutRegisterIsAnArgumentError() throws {
-        let certificates = TestCertificates.shared
-        let run = try runLoadgen([
+    @Test func inboundWithoutRegisterIsAnArgumentError() async throws {
+        let certificates = try await TestCertificates.shared
+        let run = try await runLoadgen([
             "--relay", "127.0.0.1:\(freePort(ip: "127.0.0.1"))", "--cert", certificates.serverECDSA.chain, "--key",
             certificates.serverECDSA.key, "--direction", "inbound",
         ])

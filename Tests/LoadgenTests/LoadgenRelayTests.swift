@@ -4,18 +4,6 @@ import Testing
 
 @testable import sotto_loadgen
 
-/// The build directory holding this test binary, and so `sotto` and `sotto-loadgen`.
-func buildDirectory() -> URL {
-    let executable =
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-    var url = URL(fileURLWithPath: executable).deletingLastPathComponent()
-    // On some layouts the test binary sits inside a bundle directory.
-    while !FileManager.default.fileExists(atPath: url.appendingPathComponent("sotto-loadgen").path), url.path != "/" {
-        url = url.deletingLastPathComponent()
-    }
-    return url
-}
-
 /// A TCP port nothing listens on right now (the kernel's choice).
 func freePort(ip: String) -> UInt16 {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -34,41 +22,23 @@ func freePort(ip: String) -> UInt16 {
     return UInt16(bigEndian: address.sin_port)
 }
 
-struct ChildRun {
-    var status: Int32
-    var output: String
-}
-
-/// Runs `sotto-loadgen` with `arguments` and waits (at most `timeout` seconds).
-func runLoadgen(_ arguments: [String], timeout: Double = 90) throws -> ChildRun {
-    let process = Process()
-    process.executableURL = buildDirectory().appendingPathComponent("sotto-loadgen")
-    process.arguments = arguments
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let deadline = Date().addingTimeInterval(timeout)
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    while process.isRunning && Date() < deadline { usleep(50_000) }
-    if process.isRunning { process.terminate() }
-    process.waitUntilExit()
-    return ChildRun(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+/// Runs `sotto-loadgen` with `arguments` and waits (at most `timeout`); stdout is the report.
+func runLoadgen(_ arguments: [String], timeout: Duration = .seconds(90)) async throws -> ChildProcess.Result {
+    try await ChildProcess.run(BuildProducts.path("sotto-loadgen"), arguments, stderr: .null, timeout: timeout)
 }
 
 @Suite(.serialized) struct LoadgenRelayTests {
-    @Test func twentyCallsThroughSotto() throws {
-        let relay = try RelayUnderTest(label: "loadgen")
-        defer { relay.stop() }
+    @Test func twentyCallsThroughSotto() async throws {
+        let relay = try await RelayUnderTest(label: "loadgen")
         let jsonPath = relay.reportPath("loadgen")
-        let run = try runLoadgen(
+        let run = try await runLoadgen(
             relay.loadgenArguments + [
                 "--calls", "20", "--concurrency", "10", "--hold", "2", "--duration", "5",
                 "--json", jsonPath, "--max-loss", "1",
                 // Five streams per socket at once: packets must be told apart by the relay port they come from.
                 "--media-sockets", "2",
             ])
-        #expect(run.status == 0, "sotto-loadgen said:\n\(run.output)")
+        #expect(run.status == 0, "sotto-loadgen said:\n\(run.stdout)")
         let report = try LoadgenReport.parse(Data(contentsOf: URL(fileURLWithPath: jsonPath)))
         #expect(report.calls.attempted == 20)
         #expect(report.calls.completed == 20)
@@ -98,17 +68,18 @@ func runLoadgen(_ arguments: [String], timeout: Double = 90) throws -> ChildRun 
         ] {
             #expect(media[key] != nil, "media.\(key) missing")
         }
+        await relay.stop()
     }
 
-    @Test func unreachableRelayFails() throws {
-        let certificates = TestCertificates.shared
-        let run = try runLoadgen([
+    @Test func unreachableRelayFails() async throws {
+        let certificates = try await TestCertificates.shared
+        let run = try await runLoadgen([
             "--relay", "127.0.0.1:\(freePort(ip: "127.0.0.1"))", "--listen", "127.0.0.2:\(freePort(ip: "127.0.0.2"))",
             "--server-name", "localhost", "--cert", certificates.serverECDSA.chain, "--key",
             certificates.serverECDSA.key, "--ca", certificates.caFile, "--calls", "3", "--hold", "1",
             "--ready-timeout", "0.5", "--max-loss", "0", "--max-failures", "0",
         ])
-        #expect(run.status == 1, "sotto-loadgen said:\n\(run.output)")
-        #expect(run.output.contains("FAIL"))
+        #expect(run.status == 1, "sotto-loadgen said:\n\(run.stdout)")
+        #expect(run.stdout.contains("FAIL"))
     }
 }

@@ -4,13 +4,14 @@ import SottoTestSupport
 /// A real `sotto` from the build directory for the loadgen tests: softphones reach it on 127.0.0.1, its upstream
 /// is the generator's PBX side on 127.0.0.2, media on 23000-23999 (so the relay tests run one at a time).
 final class RelayUnderTest {
-    let certificates = TestCertificates.shared
+    let certificates: TestCertificates
     let sipPort = freePort(ip: "127.0.0.1")
     let pbxPort = freePort(ip: "127.0.0.2")
-    private let process = Process()
+    private let relay: ChildProcess
 
     /// Writes a config named after `label` and starts the relay.
-    init(label: String) throws {
+    init(label: String) async throws {
+        certificates = try await TestCertificates.shared
         let directory = certificates.directory
         let config = """
             [sip]
@@ -32,11 +33,8 @@ final class RelayUnderTest {
             """
         let configPath = directory + "/\(label)-sotto-\(sipPort).toml"
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
-        process.executableURL = buildDirectory().appendingPathComponent("sotto")
-        process.arguments = ["--config", configPath]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try process.run()
+        relay = try ChildProcess(
+            BuildProducts.path("sotto"), ["--config", configPath], stdout: .null, stderr: .null)
     }
 
     /// Where `sotto-loadgen` writes its JSON report for this run.
@@ -51,9 +49,9 @@ final class RelayUnderTest {
         ]
     }
 
-    /// Stops the relay (SIGTERM) and waits for it.
-    func stop() {
-        process.terminate()
-        process.waitUntilExit()
+    /// Stops the relay (SIGTERM) and waits for it; one that does not stop within 10 s is killed.
+    func stop() async {
+        relay.signal(SIGTERM)
+        _ = try? await relay.exitStatus(timeout: .seconds(10))
     }
 }

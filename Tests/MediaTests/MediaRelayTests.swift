@@ -2,16 +2,10 @@ import CSottoShims
 import Glibc
 import Media
 import SRTP
+import SottoTestSupport
 import Synchronization
 import Testing
 import Transport
-
-/// A clock the test moves by hand.
-final class ManualClock: MediaClock {
-    let nanoseconds = Atomic<UInt64>(1_000_000_000)
-    func now() -> UInt64 { nanoseconds.load(ordering: .relaxed) }
-    func advance(seconds: UInt64) { nanoseconds.add(seconds * 1_000_000_000, ordering: .relaxed) }
-}
 
 /// A peer of the relay (a softphone or the PBX): a real UDP socket and its SRTP contexts.
 final class Peer {

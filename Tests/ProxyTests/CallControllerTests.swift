@@ -4,6 +4,7 @@ import Logging
 import Media
 import SIP
 import SRTP
+import SottoTestSupport
 import Testing
 
 @testable import Proxy

@@ -8,22 +8,11 @@ import Media
 import SDP
 import SIP
 import SRTP
-import Synchronization
+import SottoTestSupport
 import Testing
 import Transport
 
 @testable import Proxy
-
-/// A clock the test moves by hand, in nanoseconds. The media engine reads it on its loop threads, hence the lock.
-final class ManualClock: MediaClock {
-    private let value = Mutex<UInt64>(1_000_000_000)
-
-    func now() -> UInt64 { value.withLock { $0 } }
-
-    func advance(seconds: UInt64, milliseconds: UInt64 = 0) {
-        value.withLock { $0 += seconds * 1_000_000_000 + milliseconds * 1_000_000 }
-    }
-}
 
 /// One message the proxy sent, parsed back.
 struct Sent {

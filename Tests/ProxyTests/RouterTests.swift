@@ -3,6 +3,7 @@
 import Logging
 import Media
 import SIP
+import SottoTestSupport
 import Testing
 
 @testable import Proxy

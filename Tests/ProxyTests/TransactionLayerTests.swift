@@ -2,6 +2,7 @@
 // and a recording transport. What the layer sends is read back off the recorder.
 import Media
 import SIP
+import SottoTestSupport
 import Testing
 
 @testable import Proxy

@@ -1,3 +1,4 @@
+import SottoTestSupport
 import Testing
 
 @testable import RTPWire

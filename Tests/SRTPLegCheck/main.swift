@@ -26,6 +26,7 @@
 // for unusable input. Key material is never printed.
 import Foundation
 import SRTP
+import SottoTestSupport
 
 // MARK: - Output helpers
 
@@ -174,28 +175,6 @@ do {
 let legs = legObjects.enumerated().map { Leg(json: $0.element, index: $0.offset) }
 if Set(legs.map(\.name)).count != legs.count { fail("two legs share a name") }
 
-func hexBytes(_ text: String) -> [UInt8]? {
-    let digits = Array(text.utf8).filter { $0 != UInt8(ascii: ":") }
-    guard digits.count % 2 == 0 else { return nil }
-    func nibble(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
-        default: return nil
-        }
-    }
-    var out = [UInt8]()
-    out.reserveCapacity(digits.count / 2)
-    var index = 0
-    while index < digits.count {
-        guard let high = nibble(digits[index]), let low = nibble(digits[index + 1]) else { return nil }
-        out.append(high << 4 | low)
-        index += 2
-    }
-    return out
-}
-
 // MARK: - The check
 
 let bufferSize = 0x10000 + SRTPContext.maximumTrailerLength
@@ -281,7 +260,7 @@ for (index, object) in packetObjects.enumerated() {
     guard let srcText = object["src"] as? String, let src = Endpoint(srcText),
         let dstText = object["dst"] as? String, let dst = Endpoint(dstText)
     else { fail("packets[\(index)] needs src and dst as IP:PORT") }
-    guard let hex = object["hex"] as? String, let bytes = hexBytes(hex) else {
+    guard let hex = object["hex"] as? String, let bytes = Hex.bytes(hex) else {
         fail("packets[\(index)] has no payload in hex")
     }
     var touched = false

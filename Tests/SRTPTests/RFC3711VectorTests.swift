@@ -1,5 +1,6 @@
 import CSottoShims
 import SRTP
+import SottoTestSupport
 import Testing
 
 /// Known answers from RFC 3711 Appendix B, through Sotto's AES-ICM type, and the SRTP/SRTCP packet

@@ -1,5 +1,6 @@
 import CSottoShims
 import SRTP
+import SottoTestSupport
 import Testing
 
 /// Known answers from RFC 6188 §7 (AES-256 in SRTP) through Sotto's AES-ICM-256 type.

@@ -1,6 +1,7 @@
 import CSRTP
 import CSottoShims
 import SRTP
+import SottoTestSupport
 import Testing
 
 /// Known answers from RFC 7714 §16 (SRTP) and §17 (SRTCP) through Sotto's AES-GCM types, driven

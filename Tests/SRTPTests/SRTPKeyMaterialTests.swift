@@ -1,5 +1,6 @@
 import SDP
 import SRTP
+import SottoTestSupport
 import Testing
 
 /// SDES key parameters (RFC 4568 §6.1) and key generation.

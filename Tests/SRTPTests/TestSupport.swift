@@ -3,13 +3,6 @@ import CSottoShims
 import SRTP
 import Testing
 
-/// Bytes from hex, ignoring spaces and newlines (vectors are pasted as the RFCs print them).
-func hex(_ text: String) -> [UInt8] {
-    let digits = text.unicodeScalars.filter { !$0.properties.isWhitespace }.map { Character($0) }
-    precondition(digits.count % 2 == 0, "odd hex length")
-    return stride(from: 0, to: digits.count, by: 2).map { UInt8(String(digits[$0...$0 + 1]), radix: 16)! }
-}
-
 /// Runs one of Sotto's libsrtp2 cipher types through libsrtp2's public cipher API, exactly as
 /// libsrtp2 drives it per packet: alloc, init with key||salt, set_iv, AAD, then encrypt (+ tag)
 /// or decrypt. Returns nil when a step fails (for example a tag that does not verify).

@@ -1,4 +1,5 @@
 import Foundation
+import SottoTestSupport
 import Testing
 
 @testable import SottoConfig
@@ -9,11 +10,11 @@ import Testing
     static let scriptPath = repositoryRoot + "/scripts/dev-certs.sh"
 
     /// A temp copy of the repository's layout: conf/sotto.toml and .dev/certs made by the script.
-    static func developerTree(exampleText: String? = nil) throws -> TempDirectory {
-        let tree = try TempDirectory()
+    static func developerTree(exampleText: String? = nil) async throws -> TemporaryDirectory {
+        let tree = try TemporaryDirectory("sotto-config")
         let text = try exampleText ?? String(contentsOfFile: examplePath, encoding: .utf8)
         try tree.write("conf/sotto.toml", text)
-        let result = try run(scriptPath, [tree.path + "/.dev/certs"])
+        let result = try await run(scriptPath, [tree.path + "/.dev/certs"])
         #expect(result.status == 0, "dev-certs.sh: \(result.output)")
         return tree
     }
@@ -28,8 +29,8 @@ import Testing
         return (String(key), commented)
     }
 
-    @Test func theExampleLoadsWithTheDevelopmentCertificates() throws {
-        let tree = try Self.developerTree()
+    @Test func theExampleLoadsWithTheDevelopmentCertificates() async throws {
+        let tree = try await Self.developerTree()
         let config = try SottoConfig.load(path: tree.path + "/conf/sotto.toml")
         try config.validated()
         let conf = tree.path + "/conf"
@@ -44,7 +45,7 @@ import Testing
 
     /// Every commented-out `# key = value` line shows the default: uncommenting them all must change
     /// nothing.
-    @Test func theCommentedValuesAreTheDefaults() throws {
+    @Test func theCommentedValuesAreTheDefaults() async throws {
         let original = try String(contentsOfFile: Self.examplePath, encoding: .utf8)
         var uncommented = 0
         let lines = original.split(separator: "\n", omittingEmptySubsequences: false).map { line in
@@ -53,7 +54,7 @@ import Testing
             return String(line.dropFirst(2))
         }
         #expect(uncommented >= 20)
-        let tree = try Self.developerTree(exampleText: lines.joined(separator: "\n"))
+        let tree = try await Self.developerTree(exampleText: lines.joined(separator: "\n"))
         let withDefaults = try SottoConfig.load(path: tree.path + "/conf/sotto.toml")
         try tree.write("conf/original.toml", original)
         var asShipped = try SottoConfig.load(path: tree.path + "/conf/original.toml")
@@ -79,10 +80,10 @@ import Testing
         #expect(keys.subtracting(documented).isEmpty, "undocumented: \(keys.subtracting(documented).sorted())")
     }
 
-    @Test func devCertsMakesAVerifiableSetOnceAndKeepsKeysPrivate() throws {
-        let tree = try TempDirectory()
+    @Test func devCertsMakesAVerifiableSetOnceAndKeepsKeysPrivate() async throws {
+        let tree = try TemporaryDirectory("sotto-config")
         let directory = tree.path + "/certs"
-        let first = try run(Self.scriptPath, [directory])
+        let first = try await run(Self.scriptPath, [directory])
         #expect(first.status == 0)
         #expect(first.output.hasPrefix("made ") && first.output.split(separator: "\n").count == 1)
         for name in ["ca.crt", "ca.key", "server.crt", "server.key", "client.crt", "client.key"] {
@@ -90,16 +91,17 @@ import Testing
             let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue
             #expect(mode == (name.hasSuffix(".key") ? 0o600 : 0o644), "\(name)")
         }
-        let verify = try run(
+        let verify = try await run(
             "/usr/bin/openssl",
             ["verify", "-CAfile", directory + "/ca.crt", directory + "/server.crt", directory + "/client.crt"])
         #expect(verify.status == 0, "\(verify.output)")
-        let text = try run("/usr/bin/openssl", ["x509", "-in", directory + "/server.crt", "-noout", "-text"]).output
+        let text = try await run("/usr/bin/openssl", ["x509", "-in", directory + "/server.crt", "-noout", "-text"])
+            .output
         #expect(text.contains("DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1"))
         #expect(text.contains("prime256v1") || text.contains("P-256"))
         let server = try Data(contentsOf: URL(fileURLWithPath: directory + "/server.crt"))
 
-        let second = try run(Self.scriptPath, [directory])
+        let second = try await run(Self.scriptPath, [directory])
         #expect(second.status == 0)
         #expect(second.output.contains("already exist"))
         #expect(try Data(contentsOf: URL(fileURLWithPath: directory + "/server.crt")) == server)

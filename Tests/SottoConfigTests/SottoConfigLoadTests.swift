@@ -1,5 +1,6 @@
 import Foundation
 import SRTP
+import SottoTestSupport
 import Testing
 
 @testable import SottoConfig
@@ -37,7 +38,7 @@ import Testing
     }
 
     @Test func anEmptyFileGivesTheDefaults() throws {
-        let directory = try TempDirectory()
+        let directory = try TemporaryDirectory("sotto-config")
         var config = try load("# nothing set\n", in: directory)
         #expect(config.file == directory.path + "/sotto.toml")
         config.file = nil
@@ -175,7 +176,7 @@ import Testing
     }
 
     @Test func relativePathsAreTakenFromTheConfigFilesDirectory() throws {
-        let directory = try TempDirectory()
+        let directory = try TemporaryDirectory("sotto-config")
         try directory.write("certs/server.crt")
         try directory.write("certs/server.key")
         try directory.write("conf/ca.crt")
@@ -229,7 +230,7 @@ import Testing
     }
 
     @Test func aMissingConfigFileIsReported() throws {
-        let directory = try TempDirectory()
+        let directory = try TemporaryDirectory("sotto-config")
         let path = directory.path + "/nope.toml"
         let error = #expect(throws: ConfigError.self) { try SottoConfig.load(path: path) }
         #expect(error?.file == path)
@@ -239,7 +240,7 @@ import Testing
     }
 
     @Test func aConfigFileThatIsNotUTF8IsReported() throws {
-        let directory = try TempDirectory()
+        let directory = try TemporaryDirectory("sotto-config")
         let path = directory.path + "/binary.toml"
         try Data([0x5B, 0x73, 0xFF, 0xFE, 0x5D]).write(to: URL(fileURLWithPath: path))
         let error = #expect(throws: ConfigError.self) { try SottoConfig.load(path: path) }
@@ -247,7 +248,7 @@ import Testing
     }
 
     @Test func aTOMLSyntaxErrorGivesTheLine() throws {
-        let directory = try TempDirectory()
+        let directory = try TemporaryDirectory("sotto-config")
         let text = "[sip]\nlisten = \"127.0.0.1:5061\"\nmax_connections = = 3\n"
         let path = directory.path + "/sotto.toml"
         let error = loadError(text, in: directory)

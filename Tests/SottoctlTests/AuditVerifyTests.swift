@@ -1,4 +1,5 @@
 import Foundation
+import SottoTestSupport
 import Testing
 
 @testable import sottoctl
@@ -6,72 +7,73 @@ import Testing
 /// `sottoctl audit verify` on audit logs the real admin server wrote (through sottoctl itself).
 @Suite struct AuditVerifyTests {
     /// A fixture whose audit log holds three lines: terminate 1, log-level debug, terminate 42 (refused).
-    static func auditedFixture() throws -> Fixture {
-        let fixture = try Fixture()
-        #expect(try sottoctl(["terminate", "1"], on: fixture).status == 0)
-        #expect(try sottoctl(["log-level", "debug"], on: fixture).status == 0)
-        #expect(try sottoctl(["terminate", "42"], on: fixture).status == 1)
+    static func auditedFixture() async throws -> Fixture {
+        let fixture = try await Fixture()
+        #expect(try await sottoctl(["terminate", "1"], on: fixture).status == 0)
+        #expect(try await sottoctl(["log-level", "debug"], on: fixture).status == 0)
+        #expect(try await sottoctl(["terminate", "42"], on: fixture).status == 1)
         return fixture
     }
 
-    @Test func anUntouchedLogIsIntact() throws {
-        let fixture = try Self.auditedFixture()
-        let result = try run(["audit", "verify", fixture.auditPath])
+    @Test func anUntouchedLogIsIntact() async throws {
+        let fixture = try await Self.auditedFixture()
+        let result = try await run(["audit", "verify", fixture.auditPath])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout == "\(fixture.auditPath): 3 lines, chain intact\n")
 
-        let json = try run(["audit", "verify", "--json", fixture.auditPath])
+        let json = try await run(["audit", "verify", "--json", fixture.auditPath])
         let report = try decode(AuditVerifyCommand.Report.self, from: json.stdout)
         #expect(report.intact && report.lines == 3)
         // The head a relay logs pins the end of the file too.
-        let pinned = try run(["audit", "verify", "--head", report.head ?? "", fixture.auditPath])
+        let pinned = try await run(["audit", "verify", "--head", report.head ?? "", fixture.auditPath])
         #expect(pinned.status == 0)
     }
 
-    @Test func anEditedLineBreaksTheChainAtTheNextLine() throws {
-        let fixture = try Self.auditedFixture()
+    @Test func anEditedLineBreaksTheChainAtTheNextLine() async throws {
+        let fixture = try await Self.auditedFixture()
         let text = try String(contentsOfFile: fixture.auditPath, encoding: .utf8)
         #expect(text.contains("\"level\":\"debug\""))
         try text.replacingOccurrences(of: "\"level\":\"debug\"", with: "\"level\":\"error\"")
             .write(toFile: fixture.auditPath, atomically: false, encoding: .utf8)
-        let result = try run(["audit", "verify", fixture.auditPath])
+        let result = try await run(["audit", "verify", fixture.auditPath])
         #expect(result.status == 1)
         #expect(result.stdout.hasPrefix("\(fixture.auditPath): line 3: "), "\(result.stdout)")
         #expect(result.stdout.split(separator: "\n").count == 1)
 
-        let json = try run(["audit", "verify", "--json", fixture.auditPath])
+        let json = try await run(["audit", "verify", "--json", fixture.auditPath])
         #expect(json.status == 1)
         let report = try decode(AuditVerifyCommand.Report.self, from: json.stdout)
         #expect(!report.intact && report.line == 3)
     }
 
-    @Test func aRemovedFirstLineIsCaught() throws {
-        let fixture = try Self.auditedFixture()
+    @Test func aRemovedFirstLineIsCaught() async throws {
+        let fixture = try await Self.auditedFixture()
         let lines = try String(contentsOfFile: fixture.auditPath, encoding: .utf8).split(separator: "\n")
         try (lines.dropFirst().joined(separator: "\n") + "\n").write(
             toFile: fixture.auditPath, atomically: false, encoding: .utf8)
-        let result = try run(["audit", "verify", fixture.auditPath])
+        let result = try await run(["audit", "verify", fixture.auditPath])
         #expect(result.status == 1)
         #expect(result.stdout.hasPrefix("\(fixture.auditPath): line 1: "), "\(result.stdout)")
     }
 
-    @Test func aTruncatedLogFailsAgainstItsHead() throws {
-        let fixture = try Self.auditedFixture()
+    @Test func aTruncatedLogFailsAgainstItsHead() async throws {
+        let fixture = try await Self.auditedFixture()
         let head = try decode(
-            AuditVerifyCommand.Report.self, from: try run(["audit", "verify", "--json", fixture.auditPath]).stdout
+            AuditVerifyCommand.Report.self,
+            from: try await run(["audit", "verify", "--json", fixture.auditPath]).stdout
         ).head
         let lines = try String(contentsOfFile: fixture.auditPath, encoding: .utf8).split(separator: "\n")
         try (lines.dropLast().joined(separator: "\n") + "\n").write(
             toFile: fixture.auditPath, atomically: false, encoding: .utf8)
-        #expect(try run(["audit", "verify", fixture.auditPath]).status == 0)
-        let result = try run(["audit", "verify", "--head", head ?? "", fixture.auditPath])
+        #expect(try await run(["audit", "verify", fixture.auditPath]).status == 0)
+        let result = try await run(["audit", "verify", "--head", head ?? "", fixture.auditPath])
         #expect(result.status == 1)
         #expect(result.stdout.hasPrefix("\(fixture.auditPath): line 2: "), "\(result.stdout)")
     }
 
-    @Test func aMissingFileIsAnError() throws {
-        let directory = try ScratchDirectory()
-        let result = try run(["audit", "verify", directory.path + "/none.log"])
+    @Test func aMissingFileIsAnError() async throws {
+        let directory = try TemporaryDirectory("sottoctl-test")
+        let result = try await run(["audit", "verify", directory.path + "/none.log"])
         #expect(result.status == 1)
         #expect(result.stdout.isEmpty)
         #expect(result.stderr.hasPrefix("sottoctl: \(directory.path)/none.log could not be opened"), "\(result.stderr)")

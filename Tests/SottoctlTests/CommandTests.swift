@@ -1,5 +1,6 @@
 import AdminProtocol
 import Foundation
+import SottoTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -8,9 +9,9 @@ import Testing
 
 /// Every subcommand, run as the real binary against the real admin server in `admin-fixture-server`.
 @Suite struct CommandTests {
-    @Test func sessionsTableListsBothSessionsWithTheirLegs() throws {
-        let fixture = try Fixture()
-        let result = try sottoctl(["sessions"], on: fixture)
+    @Test func sessionsTableListsBothSessionsWithTheirLegs() async throws {
+        let fixture = try await Fixture()
+        let result = try await sottoctl(["sessions"], on: fixture)
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         #expect(lines[0].hasPrefix("ID  CALL-ID"))
@@ -26,9 +27,9 @@ import Testing
         #expect(result.stderr.isEmpty)
     }
 
-    @Test func sessionsJSONDecodesToSessions() throws {
-        let fixture = try Fixture()
-        let result = try sottoctl(["sessions", "--json"], on: fixture)
+    @Test func sessionsJSONDecodesToSessions() async throws {
+        let fixture = try await Fixture()
+        let result = try await sottoctl(["sessions", "--json"], on: fixture)
         #expect(result.status == 0, "\(result.stderr)")
         let sessions = try decode([AdminSession].self, from: result.stdout)
         #expect(sessions.map(\.id) == [1, 2])
@@ -37,9 +38,9 @@ import Testing
         #expect(result.stdout.hasPrefix("[\n  {\n    \"ageSeconds\""))
     }
 
-    @Test func sessionShowsOneSessionInFull() throws {
-        let fixture = try Fixture()
-        let result = try sottoctl(["session", "2"], on: fixture)
+    @Test func sessionShowsOneSessionInFull() async throws {
+        let fixture = try await Fixture()
+        let result = try await sottoctl(["session", "2"], on: fixture)
         #expect(result.status == 0, "\(result.stderr)")
         for expected in [
             "session 2", "  call-id  f81d4fae-7dec-11d0@agent2.example", "  from     sip:1002@example.com",
@@ -48,13 +49,13 @@ import Testing
         ] {
             #expect(result.stdout.contains(expected), "missing \(expected) in\n\(result.stdout)")
         }
-        let json = try sottoctl(["session", "1", "--json"], on: fixture)
+        let json = try await sottoctl(["session", "1", "--json"], on: fixture)
         #expect(try decode(AdminSession.self, from: json.stdout).callID == "a84b4c76e66710@agent1.example")
     }
 
-    @Test func unknownSessionIsOneSentenceAndStatusOne() throws {
-        let fixture = try Fixture()
-        let result = try sottoctl(["session", "42"], on: fixture)
+    @Test func unknownSessionIsOneSentenceAndStatusOne() async throws {
+        let fixture = try await Fixture()
+        let result = try await sottoctl(["session", "42"], on: fixture)
         #expect(result.status == 1)
         #expect(result.stdout.isEmpty)
         #expect(result.stderr.hasPrefix("sottoctl: "))
@@ -62,33 +63,34 @@ import Testing
         #expect(result.stderr.split(separator: "\n").count == 1, "one sentence: \(result.stderr)")
     }
 
-    @Test func terminateEndsAnExistingSessionAndRefusesAnUnknownOne() throws {
-        let fixture = try Fixture()
-        let ended = try sottoctl(["terminate", "1"], on: fixture)
+    @Test func terminateEndsAnExistingSessionAndRefusesAnUnknownOne() async throws {
+        let fixture = try await Fixture()
+        let ended = try await sottoctl(["terminate", "1"], on: fixture)
         #expect(ended.status == 0, "\(ended.stderr)")
         #expect(!ended.stdout.isEmpty)
-        let remaining = try decode([AdminSession].self, from: try sottoctl(["sessions", "--json"], on: fixture).stdout)
+        let remaining = try decode(
+            [AdminSession].self, from: try await sottoctl(["sessions", "--json"], on: fixture).stdout)
         #expect(remaining.map(\.id) == [2])
 
-        let again = try sottoctl(["terminate", "1"], on: fixture)
+        let again = try await sottoctl(["terminate", "1"], on: fixture)
         #expect(again.status == 1)
         #expect(again.stderr.contains("1"), "\(again.stderr)")
-        let unknown = try sottoctl(["terminate", "42", "--json"], on: fixture)
+        let unknown = try await sottoctl(["terminate", "42", "--json"], on: fixture)
         #expect(unknown.status == 1)
         #expect(unknown.stdout.isEmpty)
         #expect(unknown.stderr.hasPrefix("sottoctl: ") && unknown.stderr.contains("42"), "\(unknown.stderr)")
     }
 
-    @Test func terminateJSONDecodesToDone() throws {
-        let fixture = try Fixture()
-        let result = try sottoctl(["terminate", "2", "--json"], on: fixture)
+    @Test func terminateJSONDecodesToDone() async throws {
+        let fixture = try await Fixture()
+        let result = try await sottoctl(["terminate", "2", "--json"], on: fixture)
         #expect(result.status == 0, "\(result.stderr)")
         _ = try decode(AdminDone.self, from: result.stdout)
     }
 
-    @Test func registrationsTable() throws {
-        let fixture = try Fixture()
-        let result = try sottoctl(["registrations"], on: fixture)
+    @Test func registrationsTable() async throws {
+        let fixture = try await Fixture()
+        let result = try await sottoctl(["registrations"], on: fixture)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(
             result.stdout == """
@@ -96,13 +98,13 @@ import Testing
                 sip:1001@example.com  <sip:1001@192.0.2.10:50612;transport=tls>     1  192.0.2.10:50612    1h00m
 
                 """)
-        let json = try sottoctl(["registrations", "--json"], on: fixture)
+        let json = try await sottoctl(["registrations", "--json"], on: fixture)
         #expect(try decode([AdminRegistration].self, from: json.stdout).map(\.flow) == [1])
     }
 
-    @Test func statsTable() throws {
-        let fixture = try Fixture()
-        let result = try sottoctl(["stats"], on: fixture)
+    @Test func statsTable() async throws {
+        let fixture = try await Fixture()
+        let result = try await sottoctl(["stats"], on: fixture)
         #expect(result.status == 0, "\(result.stderr)")
         for expected in [
             "calls              2 live (2 started, 0 ended)", "SRTP refusals      1", "  authFailed       2",
@@ -111,75 +113,75 @@ import Testing
         ] {
             #expect(result.stdout.contains(expected + "\n"), "missing \(expected) in\n\(result.stdout)")
         }
-        let json = try sottoctl(["stats", "--json"], on: fixture)
+        let json = try await sottoctl(["stats", "--json"], on: fixture)
         #expect(try decode(AdminStats.self, from: json.stdout).portsFree == 992)
     }
 
-    @Test func metricsPrintsThePrometheusTextAsIs() throws {
-        let fixture = try Fixture()
-        let result = try sottoctl(["metrics"], on: fixture)
+    @Test func metricsPrintsThePrometheusTextAsIs() async throws {
+        let fixture = try await Fixture()
+        let result = try await sottoctl(["metrics"], on: fixture)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("# TYPE "))
         #expect(result.stdout.hasSuffix("\n") && !result.stdout.hasSuffix("\n\n"))
         // --json carries the text exactly; the table form only makes sure it ends with a newline.
-        let json = try sottoctl(["metrics", "--json"], on: fixture)
+        let json = try await sottoctl(["metrics", "--json"], on: fixture)
         let text = try decode(String.self, from: json.stdout)
         #expect(text.contains("# TYPE sotto_sessions gauge\nsotto_sessions 2\n"))
     }
 
-    @Test func logLevelChangesTheLevelAndRefusesANonLevel() throws {
-        let fixture = try Fixture()
-        let result = try sottoctl(["log-level", "debug"], on: fixture)
+    @Test func logLevelChangesTheLevelAndRefusesANonLevel() async throws {
+        let fixture = try await Fixture()
+        let result = try await sottoctl(["log-level", "debug"], on: fixture)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(!result.stdout.isEmpty)
-        let json = try sottoctl(["log-level", "info", "--json"], on: fixture)
+        let json = try await sottoctl(["log-level", "info", "--json"], on: fixture)
         _ = try decode(AdminDone.self, from: json.stdout)
-        let bad = try sottoctl(["log-level", "loud"], on: fixture)
+        let bad = try await sottoctl(["log-level", "loud"], on: fixture)
         #expect(bad.status == 1)
         #expect(bad.stderr.hasPrefix("sottoctl: \"loud\" is not a log level"), "\(bad.stderr)")
     }
 
-    @Test func configIsGroupedBySection() throws {
-        let fixture = try Fixture()
-        let result = try sottoctl(["config"], on: fixture)
+    @Test func configIsGroupedBySection() async throws {
+        let fixture = try await Fixture()
+        let result = try await sottoctl(["config"], on: fixture)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.hasPrefix("[admin]\nsocket = /run/sotto/admin.sock\n\n[media]\nip    = 192.0.2.1\n"))
         #expect(result.stdout.contains("[sip]\ncert   = /etc/sotto/tls/cert.pem\n"))
-        let json = try sottoctl(["config", "--json"], on: fixture)
+        let json = try await sottoctl(["config", "--json"], on: fixture)
         #expect(
             try decode([String: [String: String]].self, from: json.stdout)["upstream"]?["pbx"] == "pbx.example:5061")
     }
 
-    @Test func versionShowsTheRelayAndTheClient() throws {
-        let fixture = try Fixture()
-        let result = try sottoctl(["version"], on: fixture)
+    @Test func versionShowsTheRelayAndTheClient() async throws {
+        let fixture = try await Fixture()
+        let result = try await sottoctl(["version"], on: fixture)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.hasPrefix("sotto        0.0.0-fixture\nstarted      2026-11-29T23:00:00Z\n"))
         #expect(result.stdout.contains("\nsottoctl     "))
-        let json = try sottoctl(["version", "--json"], on: fixture)
+        let json = try await sottoctl(["version", "--json"], on: fixture)
         #expect(try decode(AdminVersion.self, from: json.stdout).srtpCrypto == "openssl")
     }
 
-    @Test func theSocketComesFromTheEnvironmentWhenNotGiven() throws {
-        let fixture = try Fixture()
+    @Test func theSocketComesFromTheEnvironmentWhenNotGiven() async throws {
+        let fixture = try await Fixture()
         var environment = ProcessInfo.processInfo.environment
         environment["SOTTO_ADMIN_SOCKET"] = fixture.socketPath
-        let result = try run(["version", "--json"], environment: environment)
+        let result = try await run(["version", "--json"], environment: environment)
         #expect(result.status == 0, "\(result.stderr)")
     }
 
-    @Test func watchWithoutATerminalPrintsPlainFramesUntilTheServerGoes() throws {
-        let fixture = try Fixture()
-        let directory = try ScratchDirectory()
+    @Test func watchWithoutATerminalPrintsPlainFramesUntilTheServerGoes() async throws {
+        let fixture = try await Fixture()
+        let directory = try TemporaryDirectory("sottoctl-test")
         let outPath = directory.path + "/watch.out"
         let errPath = directory.path + "/watch.err"
-        let watch = try Child(
+        let watch = try ChildProcess(
             Products.sottoctl, ["watch", "--socket", fixture.socketPath, "--interval-ms", "100"],
             stdout: .file(outPath), stderr: .file(errPath))
         let output = { (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "" }
-        #expect(waitUntil { output().components(separatedBy: "PKT/S").count > 2 }, "two frames")
-        fixture.stop()
-        #expect(watch.wait() == 1)
+        #expect(await eventually { output().components(separatedBy: "PKT/S").count > 2 }, "two frames")
+        await fixture.stop()
+        #expect(try await watch.exitStatus() == 1)
         #expect(!output().contains("\u{1B}"), "no escape codes when stdout is not a terminal")
         #expect(output().contains("calls 2  sessions 2"))
         #expect(output().contains(" 1  sip:1001@example.com → sip:+442071234567@pbx.example"))
@@ -189,17 +191,17 @@ import Testing
             message == "sottoctl: the admin socket at \(fixture.socketPath) closed the connection (did sotto stop?)\n")
     }
 
-    @Test func watchJSONStreamsOneFramePerLine() throws {
-        let fixture = try Fixture()
-        let directory = try ScratchDirectory()
+    @Test func watchJSONStreamsOneFramePerLine() async throws {
+        let fixture = try await Fixture()
+        let directory = try TemporaryDirectory("sottoctl-test")
         let outPath = directory.path + "/watch.json"
-        let watch = try Child(
+        let watch = try ChildProcess(
             Products.sottoctl, ["watch", "--json", "--socket", fixture.socketPath, "--interval-ms", "100"],
             stdout: .file(outPath))
         let lines = { ((try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "").split(separator: "\n") }
-        #expect(waitUntil { lines().count >= 3 })
-        watch.send(SIGTERM)
-        #expect(watch.wait() == 128 + SIGTERM)
+        #expect(await eventually { lines().count >= 3 })
+        watch.signal(SIGTERM)
+        #expect(try await watch.exitStatus() == 128 + SIGTERM)
         let frames = try lines().prefix(2).map { try decode(AdminWatchFrame.self, from: String($0)) }
         #expect(frames.map { $0.sessions.map(\.id).sorted() } == [[1, 2], [1, 2]])
     }

@@ -1,4 +1,5 @@
 import Foundation
+import SottoTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -8,17 +9,17 @@ import Testing
 /// The failures a user meets first, each one sentence on stderr and exit status 1.
 @Suite struct ErrorTests {
     @Test(arguments: ["sessions", "stats", "watch"])
-    func noSocketAtThePath(command: String) throws {
-        let directory = try ScratchDirectory()
+    func noSocketAtThePath(command: String) async throws {
+        let directory = try TemporaryDirectory("sottoctl-test")
         let path = directory.path + "/nothing.sock"
-        let result = try run([command, "--socket", path])
+        let result = try await run([command, "--socket", path])
         #expect(result.status == 1)
         #expect(result.stdout.isEmpty)
         #expect(result.stderr == "sottoctl: no admin socket at \(path) (is sotto running?)\n")
     }
 
-    @Test func aSocketNobodyListensOnIsNoSocketEither() throws {
-        let directory = try ScratchDirectory()
+    @Test func aSocketNobodyListensOnIsNoSocketEither() async throws {
+        let directory = try TemporaryDirectory("sottoctl-test")
         let path = directory.path + "/stale.sock"
         // Bound and closed: the file stays, connecting is refused (ECONNREFUSED), as after a crash.
         let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
@@ -32,16 +33,16 @@ import Testing
         }
         close(descriptor)
         #expect(bound == 0)
-        let result = try run(["version", "--socket", path])
+        let result = try await run(["version", "--socket", path])
         #expect(result.status == 1)
         #expect(result.stderr == "sottoctl: no admin socket at \(path) (is sotto running?)\n")
     }
 
-    @Test func permissionDeniedOnTheSocket() throws {
-        let fixture = try Fixture()
+    @Test func permissionDeniedOnTheSocket() async throws {
+        let fixture = try await Fixture()
         // The server makes the socket 0660 (root:root here); force it in case of a different umask.
         #expect(chmod(fixture.socketPath, 0o660) == 0)
-        let result = try run(
+        let result = try await run(
             [
                 "--reuid", "65534", "--regid", "65534", "--clear-groups", Products.sottoctl, "sessions", "--socket",
                 fixture.socketPath,
@@ -54,32 +55,32 @@ import Testing
                 + "ask an admin)\n")
     }
 
-    @Test func noRoleIsTheServersSentence() throws {
-        let fixture = try Fixture(roles: ["--viewer", "uid:4242"])
+    @Test func noRoleIsTheServersSentence() async throws {
+        let fixture = try await Fixture(roles: ["--viewer", "uid:4242"])
         for command in [["sessions"], ["watch"]] {
-            let result = try sottoctl(command, on: fixture)
+            let result = try await sottoctl(command, on: fixture)
             #expect(result.status == 1)
             #expect(result.stderr == "sottoctl: uid 0 has no role on this admin socket\n", "\(command)")
         }
     }
 
-    @Test func aViewerMayNotTerminate() throws {
-        let fixture = try Fixture(roles: ["--viewer", "uid:0"])
-        let result = try sottoctl(["terminate", "1"], on: fixture)
+    @Test func aViewerMayNotTerminate() async throws {
+        let fixture = try await Fixture(roles: ["--viewer", "uid:0"])
+        let result = try await sottoctl(["terminate", "1"], on: fixture)
         #expect(result.status == 1)
         #expect(result.stderr.hasPrefix("sottoctl: terminate needs the operator role"), "\(result.stderr)")
-        #expect(try sottoctl(["sessions"], on: fixture).status == 0)
+        #expect(try await sottoctl(["sessions"], on: fixture).status == 0)
     }
 
-    @Test func theServersLimitsComeBackAsItsSentence() throws {
-        let fixture = try Fixture()
-        let result = try sottoctl(["watch", "--interval-ms", "10"], on: fixture)
+    @Test func theServersLimitsComeBackAsItsSentence() async throws {
+        let fixture = try await Fixture()
+        let result = try await sottoctl(["watch", "--interval-ms", "10"], on: fixture)
         #expect(result.status == 1)
         #expect(result.stderr.hasPrefix("sottoctl: interval_ms must be between"), "\(result.stderr)")
     }
 
-    @Test func aServerThatClosesWithoutAnsweringIsSaidSo() throws {
-        let directory = try ScratchDirectory()
+    @Test func aServerThatClosesWithoutAnsweringIsSaidSo() async throws {
+        let directory = try TemporaryDirectory("sottoctl-test")
         let path = directory.path + "/mute.sock"
         let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(listener) }
@@ -100,7 +101,7 @@ import Testing
             close(client)
         }
         server.start()
-        let result = try run(["stats", "--socket", path])
+        let result = try await run(["stats", "--socket", path])
         #expect(result.status == 1)
         #expect(result.stderr == "sottoctl: the admin socket at \(path) closed the connection before answering\n")
     }

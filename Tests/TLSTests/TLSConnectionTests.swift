@@ -4,7 +4,9 @@ import Testing
 
 /// Real OpenSSL handshakes between Sotto's client and server over memory BIOs.
 @Suite struct TLSConnectionTests {
-    let certificates = TestCertificates.shared
+    let certificates: TestCertificates
+
+    init() async throws { certificates = try await TestCertificates.shared }
 
     enum KeyType: String, CaseIterable, Sendable {
         case ecdsa, rsa

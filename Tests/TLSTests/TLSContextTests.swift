@@ -4,7 +4,9 @@ import Testing
 
 /// Building contexts: what a configuration must contain, and failures that name the file.
 @Suite struct TLSContextTests {
-    let certificates = TestCertificates.shared
+    let certificates: TestCertificates
+
+    init() async throws { certificates = try await TestCertificates.shared }
 
     static let invalidConfigurations: [(String, TLSConfiguration)] = {
         var serverWithoutKey = TLSConfiguration.server(certificateChainFile: "a.pem", privateKeyFile: "a.key")

@@ -7,7 +7,9 @@ import Transport
 /// A slow, silent or greedy peer cannot hold resources past the limits. Short limits (200 ms),
 /// and the tests wait for the close event rather than for time.
 @Suite struct TCPLimitsTests {
-    let certificates = TestCertificates.shared
+    let certificates: TestCertificates
+
+    init() async throws { certificates = try await TestCertificates.shared }
 
     func client(_ recorder: Recorder, to server: TestServer, limits: TCPLimits = TCPLimits()) throws -> TLSStream {
         try TLSStream.connect(
@@ -18,7 +20,7 @@ import Transport
     }
 
     @Test func silentPeerIsClosedAfterTheHandshakeTimeout() async throws {
-        let server = try TestServer(limits: TCPLimits(handshakeTimeout: .milliseconds(200)))
+        let server = try await TestServer(limits: TCPLimits(handshakeTimeout: .milliseconds(200)))
         defer { server.listener.stop() }
         let started = ContinuousClock.now
         let silent = try RawClient(port: server.port)
@@ -33,7 +35,7 @@ import Transport
     }
 
     @Test func idlePeerIsClosedAfterTheIdleTimeout() async throws {
-        let server = try TestServer(limits: TCPLimits(idleTimeout: .milliseconds(200)))
+        let server = try await TestServer(limits: TCPLimits(idleTimeout: .milliseconds(200)))
         defer { server.listener.stop() }
         let recorder = Recorder()
         _ = try client(recorder, to: server)
@@ -44,7 +46,7 @@ import Transport
     }
 
     @Test func tooManyConnectionsFromOneAddressAreRefused() async throws {
-        let server = try TestServer(limits: TCPLimits(maxConnectionsPerAddress: 2))
+        let server = try await TestServer(limits: TCPLimits(maxConnectionsPerAddress: 2))
         defer { server.listener.stop() }
         let first = try RawClient(port: server.port)
         let second = try RawClient(port: server.port)
@@ -58,7 +60,7 @@ import Transport
     }
 
     @Test func tooManyConnectionsInAllAreRefused() async throws {
-        let server = try TestServer(limits: TCPLimits(maxConnections: 1))
+        let server = try await TestServer(limits: TCPLimits(maxConnections: 1))
         defer { server.listener.stop() }
         let first = try RawClient(port: server.port)
         #expect(await eventually { server.counters.connectionsOpen == 1 })
@@ -72,7 +74,7 @@ import Transport
 
     @Test func oversizeUnreadInputClosesTheConnection() async throws {
         // A handler that never consumes (a message that never completes) lets input pile up.
-        let server = try TestServer(limits: TCPLimits(maxInputBytes: 1024), consume: false)
+        let server = try await TestServer(limits: TCPLimits(maxInputBytes: 1024), consume: false)
         defer { server.listener.stop() }
         let recorder = Recorder()
         let stream = try client(recorder, to: server)
@@ -88,7 +90,7 @@ import Transport
 
     @Test func peerThatDoesNotReadIsClosedAtTheOutputLimit() async throws {
         let chunk = [UInt8](repeating: 0x42, count: 65_536)
-        let server = try TestServer(limits: TCPLimits(maxOutputBytes: 262_144)) { stream in
+        let server = try await TestServer(limits: TCPLimits(maxOutputBytes: 262_144)) { stream in
             // Far more than the kernel's loopback buffers hold: the rest must pile up in Sotto.
             for _ in 0..<512 where stream.state == .open {
                 chunk.withUnsafeBytes { _ = stream.sendOnLoop($0) }

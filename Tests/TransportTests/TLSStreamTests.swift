@@ -7,7 +7,9 @@ import Transport
 
 /// Sotto's client against Sotto's server over real loopback sockets and real OpenSSL.
 @Suite struct TLSStreamTests {
-    let certificates = TestCertificates.shared
+    let certificates: TestCertificates
+
+    init() async throws { certificates = try await TestCertificates.shared }
 
     func clientContext(
         serverName: String = "localhost",
@@ -35,7 +37,7 @@ import Transport
 
     @Test(arguments: TLSVersion.allCases)
     func echoBetweenSottoClientAndServer(version: TLSVersion) async throws {
-        let server = try TestServer()
+        let server = try await TestServer()
         defer { server.listener.stop() }
         let client = Recorder()
         let stream = try connect(to: server, context: clientContext(maximumVersion: version), recorder: client)
@@ -55,7 +57,7 @@ import Transport
     /// A peer that trusts by source address (Sotto trusts its PBX that way) sees the address the client bound.
     @Test func anOutboundConnectionComesFromTheAddressItWasGiven() async throws {
         let peers = Mutex<[String]>([])
-        let server = try TestServer(onHandshake: { stream in peers.withLock { $0.append(stream.peer.host) } })
+        let server = try await TestServer(onHandshake: { stream in peers.withLock { $0.append(stream.peer.host) } })
         defer { server.listener.stop() }
         let recorder = Recorder()
         let stream = try TLSStream.connect(
@@ -67,8 +69,8 @@ import Transport
         stream.close()
     }
 
-    @Test func aSourceAddressThatCannotBeBoundIsAClearError() throws {
-        let server = try TestServer()
+    @Test func aSourceAddressThatCannotBeBoundIsAClearError() async throws {
+        let server = try await TestServer()
         defer { server.listener.stop() }
         #expect(throws: TransportError.self) {
             // 192.0.2.1 (TEST-NET-1) is on no interface of this machine.
@@ -79,7 +81,7 @@ import Transport
     }
 
     @Test func echoOverIPv6WhenLoopbackHasIt() async throws {
-        guard let server = try? TestServer(host: "::1") else { return }  // no IPv6 on this host
+        guard let server = try? await TestServer(host: "::1") else { return }  // no IPv6 on this host
         defer { server.listener.stop() }
         #expect(server.listener.localAddress.family == .inet6)
         let client = Recorder()
@@ -90,7 +92,7 @@ import Transport
     }
 
     @Test func largeTransfersArriveWhole() async throws {
-        let server = try TestServer()
+        let server = try await TestServer()
         defer { server.listener.stop() }
         let client = Recorder()
         let stream = try connect(to: server, context: clientContext(), recorder: client)
@@ -101,7 +103,7 @@ import Transport
     }
 
     @Test func wrongHostNameIsRefusedByTheClient() async throws {
-        let server = try TestServer()
+        let server = try await TestServer()
         defer { server.listener.stop() }
         let client = Recorder()
         let context = try clientContext(serverName: "pbx.example.org")
@@ -116,7 +118,7 @@ import Transport
     }
 
     @Test func mutualTLSRefusesAClientWithoutCertificate() async throws {
-        let server = try TestServer(requireClientCertificate: true)
+        let server = try await TestServer(requireClientCertificate: true)
         defer { server.listener.stop() }
         let client = Recorder()
         _ = try connect(to: server, context: clientContext(), recorder: client)
@@ -132,7 +134,7 @@ import Transport
     }
 
     @Test func mutualTLSAcceptsAClientWithCertificate() async throws {
-        let server = try TestServer(requireClientCertificate: true)
+        let server = try await TestServer(requireClientCertificate: true)
         defer { server.listener.stop() }
         let client = Recorder()
         let stream = try connect(to: server, context: clientContext(withCertificate: true), recorder: client)
@@ -143,7 +145,7 @@ import Transport
 
     @Test func connectingToAClosedPortFailsWithTheSystemsWords() async throws {
         // Bind a port, then close it, so nothing listens there.
-        let server = try TestServer()
+        let server = try await TestServer()
         let port = server.port
         server.listener.stop()
         try await Task.sleep(for: .milliseconds(20))

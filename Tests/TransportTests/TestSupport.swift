@@ -4,17 +4,6 @@ import Synchronization
 import TLS
 import Transport
 
-/// Polls `condition` until it holds or `timeout` passes: waits for an event, never for time.
-func eventually(_ timeout: Duration = .seconds(15), _ condition: () -> Bool) async -> Bool {
-    let clock = ContinuousClock()
-    let deadline = clock.now + timeout
-    while clock.now < deadline {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(5))
-    }
-    return condition()
-}
-
 /// What one side of a connection saw, written on the loop, read by the test.
 final class Recorder: Sendable {
     struct Seen {
@@ -64,8 +53,8 @@ struct TestServer {
         echo: Bool = true,
         consume: Bool = true,
         onHandshake: (@Sendable (TLSStream) -> Void)? = nil
-    ) throws {
-        let certificates = TestCertificates.shared
+    ) async throws {
+        let certificates = try await TestCertificates.shared
         context = try TLSContext(
             .server(
                 certificateChainFile: certificates.serverECDSA.chain, privateKeyFile: certificates.serverECDSA.key,
@@ -125,64 +114,30 @@ final class RawClient {
     }
 }
 
-/// Runs `openssl s_client` and collects its output on a reader thread.
+/// `openssl s_client` against a test server, what it writes (stdout and stderr) collected as it comes.
 ///
-/// No `timeout(1)` wrapper and no SIGTERM: a child spawned from a Dispatch worker thread inherits
-/// its blocked signal mask, so neither would work. ``finish()`` closes stdin (s_client then sends
-/// close_notify and exits) and kills with SIGKILL if it has not exited within 3 s.
+/// ``finish()`` closes its stdin (s_client then sends close_notify and exits) and kills it if it has not exited
+/// within 3 s.
 final class SClient: Sendable {
-    let process = Process()
-    let input = Pipe()
-    let output = Pipe()
-    let collected = Collected()
+    let child: ChildProcess
 
-    final class Collected: Sendable {
-        let data = Mutex<[UInt8]>([])
-        func append(_ more: ArraySlice<UInt8>) { data.withLock { $0 += more } }
-    }
-
-    init(port: UInt16, _ extra: [String]) throws {
-        let certificates = TestCertificates.shared
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments =
+    init(port: UInt16, _ extra: [String]) async throws {
+        let certificates = try await TestCertificates.shared
+        child = try ChildProcess(
+            "/usr/bin/openssl",
             [
                 "s_client", "-connect", "127.0.0.1:\(port)", "-servername", "localhost", "-CAfile",
                 certificates.caFile, "-verify_return_error",
-            ] + extra
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        // Blocking reads until end of file; no readabilityHandler (it spins at end of file).
-        let descriptor = output.fileHandleForReading.fileDescriptor
-        let collected = self.collected
-        Thread.detachNewThread {
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            while true {
-                let count = read(descriptor, &buffer, buffer.count)
-                if count <= 0 { return }
-                collected.append(buffer[0..<count])
-            }
-        }
+            ] + extra, stdin: .open, stdout: .capture, stderr: .standardOutput)
     }
 
-    var text: String { collected.data.withLock { String(decoding: $0, as: UTF8.self) } }
+    var text: String { child.stdout }
 
-    func send(_ line: String) {
-        input.fileHandleForWriting.write(Data(line.utf8))
-    }
+    func send(_ line: String) { child.write(line) }
 
-    /// Ends the client and returns its exit status.
-    func finish() -> Int32 {
-        try? input.fileHandleForWriting.close()
-        let deadline = ContinuousClock.now + .seconds(3)
-        while process.isRunning && ContinuousClock.now < deadline {
-            usleep(10_000)
-        }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-        }
-        process.waitUntilExit()
-        return process.terminationStatus
+    /// Ends the client and returns its exit status (128 + 9 when it had to be killed).
+    func finish() async -> Int32 {
+        child.closeInput()
+        return (try? await child.exitStatus(timeout: .seconds(3))) ?? 128 + SIGKILL
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SottoTestSupport
 import Synchronization
 import Testing
 import Transport
