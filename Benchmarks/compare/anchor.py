@@ -3,7 +3,7 @@
 (a) Sotto: `sotto --listen RELAY --upstream UAS ...`, one process.
 (b) Kamailio 5.6 (TLS only, rtpengine module) + rtpengine 10.5 in userspace with one worker thread,
     the offer toward the callee restricted to a different SRTP suite so rtpengine must decrypt and
-    re-encrypt every packet with keys of its own (RECIPES.md §9 (a)).
+    re-encrypt every packet with keys of its own (see docs/bench-compare.md).
 
 Both listen for SIP over TLS on the same address (RELAY_IP:RELAY_PORT) and send every call to the same
 PBX-side UAS (UAS_IP:UAS_PORT). Processes are started through Tests/EndToEnd/e2e_lib/procs.py (log files,

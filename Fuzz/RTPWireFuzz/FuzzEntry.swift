@@ -1,4 +1,4 @@
-// libFuzzer target for RTPWire (RECIPES.md §6): every input is classified and parsed as RTP (both padding
+// libFuzzer target for RTPWire: every input is classified and parsed as RTP (both padding
 // policies), as an RTCP compound packet and as an RFC 4733 event; every view is walked to its last octet, and
 // what parses is written back and must parse to the same fields. Invariants are `precondition`s over values
 // computed beforehand: `-Ounchecked` would drop a side effect inside one.

@@ -1,4 +1,4 @@
-// libFuzzer target for SDP (RECIPES.md §6): every input is parsed as a session description; what parses must
+// libFuzzer target for SDP: every input is parsed as a session description; what parses must
 // write back to the identical bytes and parse again to an equal value, and every view is read. Then the
 // editing helpers run on every media section, and the edited description must parse again. Invariants are
 // `precondition`s over values computed beforehand: `-Ounchecked` would drop a side effect inside one.

@@ -1,4 +1,4 @@
-// libFuzzer target for the SIP stream framer (RECIPES.md §6). The first bytes of the input give chunk sizes; the
+// libFuzzer target for the SIP stream framer. The first bytes of the input give chunk sizes; the
 // rest is fed in chunks of those sizes. Invariants: the framer never buffers more than its limit; the messages it
 // emits, joined with the keep-alives, are exactly the bytes fed up to any fatal error; every message either
 // parses or fails with a typed error; feeding the same bytes in one read gives the same frames; after a fatal

@@ -1,4 +1,4 @@
-// libFuzzer target for the SIP message parser (RECIPES.md §6): every input is parsed; what parses must serialise
+// libFuzzer target for the SIP message parser: every input is parsed; what parses must serialise
 // back to exactly the input bytes and parse again to an equal message; what fails must fail with an offset inside
 // the input, and a request that fails must get a 400 that itself parses. Invariants are `precondition`s over
 // values computed beforehand: `-Ounchecked` would drop a side effect inside one.

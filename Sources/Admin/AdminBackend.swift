@@ -1,7 +1,7 @@
 import AdminProtocol
 
-/// What the relay shows and lets the admin socket change. The `sotto` executable implements it over its
-/// engines' snapshots; the admin server never reaches into a relay loop itself (DESIGN.md §3).
+/// What the relay shows and lets the admin socket change. The `sotto` executable implements it over its engines'
+/// snapshots; the admin server never reaches into a relay loop itself (docs/architecture.md, "Layers and modules").
 ///
 /// The server calls these off its socket queue, on a worker thread, one call at a time per connection but
 /// possibly concurrently across connections; a call may block briefly (e.g. to gather a snapshot from

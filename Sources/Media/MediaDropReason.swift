@@ -1,6 +1,7 @@
 internal import SRTP
 
-/// Why the relay dropped a media packet. Each has its own counter per leg (DESIGN.md §5).
+/// Why the relay dropped a media packet. Each has its own counter per leg (docs/architecture.md, "A packet, step by
+/// step").
 public enum MediaDropReason: Int, Sendable, CaseIterable, Hashable {
     /// The SRTP/SRTCP tag did not verify (tampering, a wrong key, or plain RTP on an SRTP leg).
     case authFailed

@@ -349,7 +349,7 @@ public final class MediaEngine: MediaControl, @unchecked Sendable {
         let now = clock.now()
         let snapshot: MediaSessionSnapshot = session.loop.queue.sync {
             session.end = end
-            // Out of the epoll set first, then closed (RECIPES.md §10).
+            // Out of the epoll set first, then closed.
             for entry in session.ports { session.loop.deregister(fd: entry.fd, token: entry.token) }
             session.ports.removeAll()
             for stream in session.streams {

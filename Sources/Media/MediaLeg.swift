@@ -32,7 +32,7 @@ final class MediaLeg: @unchecked Sendable {
     /// reserved up front, so appending on the packet path does not allocate).
     var inboundSSRCs: [UInt32]
     /// libsrtp2 keeps a stream per SSRC for as long as the context lives: an authenticated peer cycling
-    /// SSRCs would grow memory without bound (DESIGN.md §2.4). A leg accepts this many per key; a further
+    /// SSRCs would grow memory without bound (docs/architecture.md, rule 4). A leg accepts this many per key; a further
     /// SSRC's packets are dropped (`ssrcLimit`) and the stream libsrtp2 just made for it is removed.
     /// Evicting the oldest instead would reset that SSRC's replay window and reuse its keystream when
     /// it came back, so existing streams are never evicted. A new key (re-INVITE) starts a new count.

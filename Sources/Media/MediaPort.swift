@@ -3,9 +3,9 @@ internal import RTPWire
 internal import SRTP
 internal import Transport
 
-/// The loop handler for one media socket: receives a batch, authenticates and decrypts each packet
-/// with the receiving leg's inbound context, latches, re-encrypts in the same slot with the other
-/// leg's outbound context and sends the batch out of the other leg's socket (DESIGN.md §5).
+/// The loop handler for one media socket: receives a batch, authenticates and decrypts each packet with the receiving
+/// leg's inbound context, latches, re-encrypts in the same slot with the other leg's outbound context and sends the
+/// batch out of the other leg's socket (docs/architecture.md, "A packet, step by step").
 ///
 /// Nothing here allocates, locks, throws or formats a string per packet; counters move once per batch.
 final class MediaPort: MediaLoopHandler, @unchecked Sendable {
@@ -15,8 +15,8 @@ final class MediaPort: MediaLoopHandler, @unchecked Sendable {
     let batch: DatagramBatch
     let clock: any MediaClock
     let logger: TransportLogger
-    /// When this socket last logged an error: at most one line per socket per 10 s (DESIGN.md §5:
-    /// logs on this path are rate-limited). Errors are counted every time.
+    /// When this socket last logged an error: at most one line per socket per 10 s (docs/architecture.md, "A packet,
+    /// step by step": logs on this path are rate-limited). Errors are counted every time.
     private var lastErrorLog: UInt64 = 0
     private var errorsSinceLog: UInt64 = 0
 
@@ -87,7 +87,7 @@ final class MediaPort: MediaLoopHandler, @unchecked Sendable {
                 batchCounters[.ssrcLimit] &+= 1
                 continue
             }
-            // DESIGN.md §2.3: only an authenticated packet may move the latch.
+            // docs/architecture.md, rule 3: only an authenticated packet may move the latch.
             if isRTCP && leg.rtcpSocket != nil {
                 if leg.latchedRTCP != source {
                     if leg.latchedRTCP != nil { batchCounters.relatched &+= 1 }

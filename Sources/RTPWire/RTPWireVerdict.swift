@@ -1,8 +1,8 @@
 /// Why a buffer was refused as an RTP, RTCP or RFC 4733 payload, or why a writer could not write.
 ///
-/// Every parser in `RTPWire` reports a malformed input with one of these cases instead of trapping, throwing or
-/// reading out of bounds, so the per-packet path can count each drop reason (DESIGN.md §5). The raw value is
-/// stable and small enough to index a counter array.
+/// Every parser in `RTPWire` reports a malformed input with one of these cases instead of trapping, throwing or reading
+/// out of bounds, so the per-packet path can count each drop reason (docs/architecture.md, "A packet, step by step").
+/// The raw value is stable and small enough to index a counter array.
 public enum RTPWireVerdict: UInt8, Sendable, Error, Hashable, CaseIterable {
     /// The buffer is shorter than the fixed part of the format (12 octets for RTP, 4 for an RTCP header or an
     /// RFC 4733 event), or an RTCP compound packet ends with 1 to 3 stray octets.

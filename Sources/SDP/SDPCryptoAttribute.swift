@@ -20,7 +20,7 @@ public struct SDPCryptoAttribute: Sendable, Hashable, CustomStringConvertible {
     public let sessionParameters: [String]
 
     /// Whether a session parameter turns SRTP or SRTCP encryption, or SRTP authentication, off
-    /// (RFC 4568 §6.3.2-6.3.3). Sotto never accepts such a line: DESIGN.md §2.1, no plain leg.
+    /// (RFC 4568 §6.3.2-6.3.3). Sotto never accepts such a line: docs/architecture.md, rule 1, no plain leg.
     public var disablesProtection: Bool {
         sessionParameters.contains {
             let name = $0.uppercased()

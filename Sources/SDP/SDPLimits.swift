@@ -1,4 +1,5 @@
-/// Bounds on what the parser accepts, so that nothing a peer sends grows memory without bound (DESIGN.md §2.4).
+/// Bounds on what the parser accepts, so that nothing a peer sends grows memory without bound (docs/architecture.md,
+/// rule 4).
 ///
 /// The defaults are far above any real offer (a WebRTC offer with a dozen m-lines and their candidates is a
 /// few hundred lines and under 16 KiB) and far below what would hurt.

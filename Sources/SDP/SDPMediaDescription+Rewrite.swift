@@ -1,5 +1,5 @@
-/// Editing a media section: what the Proxy does to each offer and answer it relays (DESIGN.md §4). Each helper
-/// writes the lines it changes canonically and leaves every other line's bytes as they were.
+/// Editing a media section: what the Proxy does to each offer and answer it relays (docs/architecture.md, "A call, step
+/// by step"). Each helper writes the lines it changes canonically and leaves every other line's bytes as they were.
 extension SDPMediaDescription {
     /// Points the stream at `address` and `port`: the relay's side of the leg.
     ///
@@ -33,7 +33,7 @@ extension SDPMediaDescription {
     }
 
     /// Replaces every `a=crypto` line with `attributes`, in order, where the first one was, or at the end of the
-    /// section when it had none (RFC 4568 §7: Sotto offers its own keys on each leg, DESIGN.md §2.2).
+    /// section when it had none (RFC 4568 §7: Sotto offers its own keys on each leg, docs/architecture.md, rule 2).
     public mutating func replaceCryptoAttributes(with attributes: [SDPCryptoAttribute]) {
         let newLines = attributes.map { SDPLine(type: "a", value: "crypto:" + $0.value, ending: defaultEnding) }
         replaceLines(where: { $0.isAttribute("crypto") }, with: newLines)

@@ -1,6 +1,6 @@
 /// SDES-SRTP offers in a media section (RFC 4568): the crypto lines, the suites they offer, and whether the
 /// section is SRTP that the caller's policy accepts. The policy comes from the caller because this wire module
-/// does not import the SRTP module (DESIGN.md §3).
+/// does not import the SRTP module (docs/architecture.md, "Layers and modules").
 extension SDPMediaDescription {
     /// The protocols that carry SDES-keyed SRTP: RTP/SAVP (RFC 3711 §12) and RTP/SAVPF (RFC 5124 §6).
     /// `UDP/TLS/RTP/SAVP(F)` is DTLS-SRTP (RFC 5764), which `a=crypto` does not key.

@@ -1,4 +1,5 @@
-/// Whether a media section offers SRTP that Sotto can use, and if not, why not (DESIGN.md §2.1: no plain leg).
+/// Whether a media section offers SRTP that Sotto can use, and if not, why not (docs/architecture.md, rule 1: no plain
+/// leg).
 ///
 /// The checks run in the order of the cases below; the first that fails gives the verdict.
 public enum SDPSRTPVerdict: Sendable, Hashable {

@@ -1,6 +1,6 @@
-/// Editing the session part, and attributes across the whole description: what the Proxy does to every offer and
-/// answer it relays besides the per-stream edits (DESIGN.md §4). Each helper writes the lines it changes
-/// canonically and leaves every other line's bytes, and line break, as they were.
+/// Editing the session part, and attributes across the whole description: what the Proxy does to every offer and answer
+/// it relays besides the per-stream edits (docs/architecture.md, "A call, step by step"). Each helper writes the lines
+/// it changes canonically and leaves every other line's bytes, and line break, as they were.
 extension SDPSessionDescription {
     /// Points the session-level `c=` line at `address`: `c=IN IP4 <address>`, or `IN IP6` when the address holds
     /// a `:` (RFC 4566 §5.7).
@@ -54,7 +54,7 @@ extension SDPSessionDescription {
 
     /// Removes every `k=` line (RFC 4566 §5.12), in the session part and in every media section; returns how many
     /// lines went. A `k=` line carries an encryption key in the clear, which must not travel from one leg to the
-    /// other (DESIGN.md §2.2).
+    /// other (docs/architecture.md, rule 2).
     @discardableResult
     public mutating func removeKeyLines() -> Int {
         removeLines { $0.type == "k" }

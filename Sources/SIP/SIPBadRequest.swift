@@ -1,4 +1,4 @@
-/// Builds the answer to a request that could be framed but not parsed (RFC 3261 §8.2, §21.4.1; DESIGN.md §2
+/// Builds the answer to a request that could be framed but not parsed (RFC 3261 §8.2, §21.4.1; docs/architecture.md,
 /// rule 4): a `400` whose reason phrase says what is wrong, with the Via, From, To, Call-ID and CSeq headers
 /// copied from the request where they could be read, so that the client can match it to its transaction.
 public enum SIPBadRequest {

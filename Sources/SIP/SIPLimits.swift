@@ -1,5 +1,5 @@
 /// The bounds a parser and a stream framer enforce, so that nothing a peer sends grows memory without bound
-/// (DESIGN.md §2 rule 4).
+/// (docs/architecture.md, rule 4).
 public struct SIPLimits: Sendable, Hashable {
     /// The largest message, start line to last body byte, in bytes. Also the most a framer ever buffers.
     public var maxMessageSize: Int

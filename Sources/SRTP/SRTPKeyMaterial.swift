@@ -39,7 +39,7 @@ public struct SRTPKeyMaterial: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Fresh key and salt from OpenSSL's CSPRNG (`RAND_bytes`), as Sotto gives each leg it offers
-    /// or answers (DESIGN.md §2.2: a peer's key never reaches the other leg).
+    /// or answers (docs/architecture.md, rule 2: a peer's key never reaches the other leg).
     public static func generate(for profile: SRTPProfile) throws(SRTPError) -> SRTPKeyMaterial {
         var bytes = [UInt8](repeating: 0, count: profile.masterKeyLength + profile.masterSaltLength)
         let ok = bytes.withUnsafeMutableBufferPointer { RAND_bytes($0.baseAddress, Int32($0.count)) }

@@ -2,7 +2,7 @@
 ///
 /// Every error names its source (the config file's path, or `command line` for a flag), the key (dotted,
 /// `media.ports`, or the flag, `--media-ports`) and a sentence saying what is wrong, so a bad config is
-/// refused at start with enough to fix it (DESIGN.md §2 rule 4). A TOML syntax error has no key; it
+/// refused at start with enough to fix it (docs/architecture.md, rule 4). A TOML syntax error has no key; it
 /// carries the line and column instead.
 public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The config file's path as given, or `command line` for an override.

@@ -7,7 +7,7 @@ extension HostPort {
     ///
     /// Anything that names another transport (UDP, TCP, SCTP, WebSocket) or is a plain `sip:` URI is
     /// refused rather than quietly upgraded: the operator who wrote it expects a plain leg to the PBX,
-    /// and Sotto never makes one (DESIGN.md §2 rule 1), so the config must say TLS.
+    /// and Sotto never makes one (docs/architecture.md, rule 1), so the config must say TLS.
     static func parseUpstream(_ text: String) throws(InvalidValue) -> HostPort {
         let forms = "write host:port, host (port 5061), sips:host[:port] or sip:host[:port];transport=tls"
         var rest = Substring(text)

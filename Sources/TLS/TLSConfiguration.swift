@@ -11,7 +11,7 @@ public struct TLSConfiguration: Sendable, Hashable {
     }
 
     /// The protocol floor, fixed at TLS 1.2. There is deliberately no property to lower it: Sotto
-    /// is a security product, TLS 1.0 and 1.1 are deprecated (RFC 8996), and DESIGN.md §2 rule 1
+    /// is a security product, TLS 1.0 and 1.1 are deprecated (RFC 8996), and docs/architecture.md, rule 1
     /// says no leg is ever weaker than TLS 1.2.
     public static let minimumVersion: TLSVersion = .v1_2
 

@@ -39,7 +39,7 @@ public final class TLSContext: @unchecked Sendable {
 
     /// Version floor and ceiling, ciphers, options and modes.
     private func configureProtocol() throws(TLSError) {
-        // The floor is TLS 1.2 and nothing can lower it (RFC 8996; DESIGN.md §2 rule 1).
+        // The floor is TLS 1.2 and nothing can lower it (RFC 8996; docs/architecture.md, rule 1).
         guard
             CSottoShims_SSL_CTX_set_min_proto_version(handle, TLSConfiguration.minimumVersion.openSSLValue) == 1,
             CSottoShims_SSL_CTX_set_max_proto_version(handle, configuration.maximumVersion.openSSLValue) == 1

@@ -10,7 +10,7 @@ public protocol MediaLoopHandler: AnyObject {
 }
 
 /// One media event loop: a serial `DispatchQueue` that owns an epoll set of media sockets, driven by
-/// one `DispatchSourceRead` on the epoll descriptor (RECIPES.md §10: a Dispatch source per socket costs
+/// one `DispatchSourceRead` on the epoll descriptor (a Dispatch source per socket costs
 /// twice the CPU per packet at call rates, because each 50 pps socket holds one packet per wakeup).
 ///
 /// Everything registered here is used only on `queue`. Register and deregister from the queue too.

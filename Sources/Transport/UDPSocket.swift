@@ -2,7 +2,7 @@ internal import CSottoShims
 import Glibc
 
 /// A non-blocking UDP socket bound to a local address. Owns its descriptor; `close()` is explicit
-/// because a loop must take the descriptor out of its epoll set first (RECIPES.md §10).
+/// because a loop must take the descriptor out of its epoll set first.
 public final class UDPSocket: @unchecked Sendable {
     /// The descriptor.
     public let fd: Int32

@@ -11,7 +11,7 @@ import Transport
 
 /// What the admin socket reads and does, taken from the relay through its public APIs: the proxy on its
 /// signalling loop, the media engine's snapshots, the connection counters. Admin never touches a loop's
-/// state directly (DESIGN.md §3).
+/// state directly (docs/architecture.md, "Layers and modules").
 final class RelayAdminBackend: AdminBackend, @unchecked Sendable {
     private let config: SottoConfig
     private let server: SignallingServer

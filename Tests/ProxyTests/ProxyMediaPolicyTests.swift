@@ -1,5 +1,5 @@
-// The media policy through the proxy (DESIGN.md §2 rules 1–2, docs/media-policy.md): no leg without SRTP, fresh
-// keys per leg, the relay's address and ports in every SDP Sotto forwards, and the call ended both ways when a
+// The media policy through the proxy (docs/architecture.md, rules 1 and 2, docs/media-policy.md): no leg without SRTP,
+// fresh keys per leg, the relay's address and ports in every SDP Sotto forwards, and the call ended both ways when a
 // peer answers without SRTP or the media goes quiet.
 import Media
 import SDP

@@ -301,7 +301,7 @@ import Transport
         #expect(again[0].message == first[0].message)
     }
 
-    /// DESIGN.md §2 rule 2: the PBX's key never reaches the softphone, not even in a 2xx retransmitted after
+    /// docs/architecture.md, rule 2: the PBX's key never reaches the softphone, not even in a 2xx retransmitted after
     /// Sotto's transactions ended (RFC 6026 Timer M).
     @Test func a2xxRetransmittedAfterTimerMNeverCarriesThePBXsKeyToAlice() throws {
         let h = try ProxyHarness()

@@ -282,7 +282,7 @@ for (index, object) in packetObjects.enumerated() {
     }
 }
 
-// Keys: every key of every leg must differ from every other (DESIGN.md §2.2: fresh keys per leg).
+// Keys: every key of every leg must differ from every other (docs/architecture.md, rule 2: fresh keys per leg).
 let allKeys = legs.flatMap { leg in Direction.allCases.map { leg.keys[$0]! } }
 var sameKeys: [String] = []
 for i in allKeys.indices {

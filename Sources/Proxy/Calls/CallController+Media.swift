@@ -4,7 +4,7 @@ import SIP
 import SRTP
 import Transport
 
-/// The media policy (DESIGN.md §2 rules 1–2): every SDP is checked for SRTP, the media session is made or
+/// The media policy (docs/architecture.md, rules 1 and 2): every SDP is checked for SRTP, the media session is made or
 /// updated, and the SDP is rewritten to Sotto's address and ports with a fresh key for each leg.
 extension CallController {
     /// Reads one SDP body from `side` and returns the body to forward. An offer makes (or re-uses) the

@@ -2,7 +2,7 @@ import SDP
 import SRTP
 
 /// Reading the answer to an offer Sotto wrote, and writing the answer Sotto forwards to the offerer
-/// (DESIGN.md §4 step 3).
+/// (docs/architecture.md, "A call, step by step").
 extension SDPNegotiation {
     /// Reads the answer to an offer Sotto wrote with ``writeOffer(_:plan:relayAddress:ports:keys:)``.
     ///
@@ -14,10 +14,9 @@ extension SDPNegotiation {
     /// The answer plan's ``MediaPlan/Stream/rtcpMux`` is true only when the offer offered it and the answer
     /// accepts it: what both legs of the stream then use.
     ///
-    /// - Parameters:
-    ///   - offered: the keys Sotto offered on each stream, as passed to `writeOffer` (tag n is `offered[i][n-1]`).
-    ///   - offerPlan: the plan the forwarded offer was written from.
-    /// - Returns: the answer's plan, or a refusal: the call attempt is torn down both ways (DESIGN.md §2.1).
+    /// - Parameters: - offered: the keys Sotto offered on each stream, as passed to `writeOffer` (tag n is
+    /// `offered[i][n-1]`). - offerPlan: the plan the forwarded offer was written from. - Returns: the answer's plan, or
+    /// a refusal: the call attempt is torn down both ways (docs/architecture.md, rule 1).
     package static func readAnswer(
         _ sdp: SDPSessionDescription, offered: [[SRTPKeyMaterial]], offerPlan: MediaPlan
     ) -> Result<MediaPlan, MediaRefusal> {

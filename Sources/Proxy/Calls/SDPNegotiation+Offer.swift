@@ -1,7 +1,7 @@
 import SDP
 import SRTP
 
-/// Reading an offer and writing the offer Sotto forwards (DESIGN.md §4 step 2).
+/// Reading an offer and writing the offer Sotto forwards (docs/architecture.md, "A call, step by step").
 extension SDPNegotiation {
     /// Reads an offer: which streams Sotto relays and with which of the offerer's keys.
     ///

@@ -2,7 +2,7 @@ import SDP
 import SRTP
 
 /// Why Sotto refuses an offer (`488 Not Acceptable Here`) or an answer (the call attempt is torn down both ways):
-/// DESIGN.md §2.1, docs/media-policy.md.
+/// docs/architecture.md, rule 1, docs/media-policy.md.
 ///
 /// The reason is one sentence fit for `Warning: 399 <host> "<reason>"` and for a log: ASCII, no `"` or `\`, and
 /// never key material. Text copied from the peer's SDP (a protocol, a suite name) is cut short and any other
@@ -18,9 +18,9 @@ package struct MediaRefusal: Error, Sendable, Equatable, CustomStringConvertible
     package var description: String { reason }
 }
 
-/// The media policy as pure functions over session descriptions: read an offer or an answer into a
-/// ``MediaPlan`` (or refuse it), and write the description Sotto forwards to the other side, with the relay's
-/// address and ports and Sotto's own keys (DESIGN.md §2 rules 1-2, §4 steps 2-3; docs/media-policy.md).
+/// The media policy as pure functions over session descriptions: read an offer or an answer into a ``MediaPlan`` (or
+/// refuse it), and write the description Sotto forwards to the other side, with the relay's address and ports and
+/// Sotto's own keys (docs/architecture.md, rules 1 and 2 and "A call, step by step"; docs/media-policy.md).
 ///
 /// No sockets and no media engine: the proxy asks the engine for ports and keys and passes them in. The write
 /// functions throw ``SDP/SDPError`` (code `invalidValue`) when the plan, ports and keys passed in do not fit the
@@ -31,7 +31,7 @@ package enum SDPNegotiation {
     ///
     /// ICE (RFC 8445, RFC 8839) would let the peers find a path around the relay, and its candidates name the
     /// other side's addresses; DTLS-SRTP (RFC 5763, RFC 8842: `fingerprint`, `setup`, `tls-id`) and MIKEY
-    /// (RFC 4567: `key-mgmt`) would key the media end to end, past the relay's keys (DESIGN.md §2.2).
+    /// (RFC 4567: `key-mgmt`) would key the media end to end, past the relay's keys (docs/architecture.md, rule 2).
     package static let strippedAttributes: Set<String> = [
         "candidate", "remote-candidates", "end-of-candidates", "ice-ufrag", "ice-pwd", "ice-options", "ice-lite",
         "ice-mismatch", "ice-pacing", "fingerprint", "setup", "tls-id", "key-mgmt",

@@ -1,5 +1,5 @@
-/// Messages shaped like the ones Sotto's real peers send (RECIPES.md §11): baresip 1.0 over TLS, Kamailio 5.6 as
-/// the registrar/proxy. Written for Sotto, not captured.
+/// Messages shaped like the ones Sotto's real peers send (their shapes checked against baresip and Kamailio in the
+/// end-to-end tests): baresip 1.0 over TLS, Kamailio 5.6 as the registrar/proxy. Written for Sotto, not captured.
 enum RealPeerFixtures {
     /// baresip's REGISTER through the relay (`regint=600`, `outbound=`), with `rport` and `Supported: outbound`.
     static let register = sip([
