@@ -12,13 +12,21 @@ var targets: [Target] = [
     .systemLibrary(name: "CSRTP", pkgConfig: "libsrtp2", providers: [.apt(["libsrtp2-dev"])]),
     .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
     .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
-    // What Swift cannot import or must run in C: the OpenSSL-backed cipher and auth types that
-    // are registered into libsrtp2 (called per packet from inside libsrtp2).
+    // What Swift cannot import or must run in C, one target per purpose, each imported only by the
+    // modules that need it.
+    // The SRTP crypto engine: OpenSSL-backed cipher and auth types registered into libsrtp2 (called per
+    // packet from inside libsrtp2). Only SRTP imports it.
     .target(
-        name: "CSottoShims",
-        dependencies: ["CSRTP", "COpenSSL", "COpus"],
+        name: "CSottoSRTPCrypto",
+        dependencies: ["CSRTP", "COpenSSL"],
         cSettings: [.unsafeFlags(["-O2"])]
     ),
+    // epoll, recvmmsg/sendmmsg, receive timestamps (cmsg), the allowed-CPU count: the media loops' calls.
+    .target(name: "CSottoNet"),
+    // Typed opus_encoder_ctl requests, for the packet generator's encoder.
+    .target(name: "CSottoCodec", dependencies: ["COpus"]),
+    // OpenSSL macros and SSL_OP_* constants as functions, for the TLS module.
+    .target(name: "CSottoOpenSSL", dependencies: ["COpenSSL"]),
 
     // Wire formats: pure Swift.
     .target(name: "RTPWire"),
@@ -26,11 +34,11 @@ var targets: [Target] = [
     .target(name: "SIP"),
 
     // Crypto wrappers.
-    .target(name: "SRTP", dependencies: ["CSRTP", "COpenSSL", "CSottoShims"]),
-    .target(name: "TLS", dependencies: ["COpenSSL", "CSottoShims"]),
+    .target(name: "SRTP", dependencies: ["CSRTP", "COpenSSL", "CSottoSRTPCrypto"]),
+    .target(name: "TLS", dependencies: ["COpenSSL", "CSottoOpenSSL"]),
 
     // I/O.
-    .target(name: "Transport", dependencies: ["TLS", "CSottoShims"]),
+    .target(name: "Transport", dependencies: ["TLS", "CSottoNet"]),
 
     // Engines.
     .target(name: "Media", dependencies: ["RTPWire", "SRTP", "Transport"]),
@@ -56,7 +64,7 @@ var targets: [Target] = [
     .executableTarget(
         name: "sotto",
         dependencies: [
-            "Proxy", "SottoConfig", "Media", "Transport", "TLS", "SRTP", "Admin", "AdminProtocol", "CSottoShims",
+            "Proxy", "SottoConfig", "Media", "Transport", "TLS", "SRTP", "Admin", "AdminProtocol", "CSottoNet",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]
@@ -64,7 +72,7 @@ var targets: [Target] = [
     .executableTarget(
         name: "sotto-loadgen",
         dependencies: [
-            "SIP", "SDP", "SRTP", "RTPWire", "TLS", "Transport", "COpus", "CSottoShims",
+            "SIP", "SDP", "SRTP", "RTPWire", "TLS", "Transport", "COpus", "CSottoNet", "CSottoCodec",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]
@@ -81,14 +89,16 @@ var targets: [Target] = [
     .executableTarget(name: "srtp-crosscheck", dependencies: ["SRTP"], path: "Tests/SRTPCrossCheck"),
 
     .testTarget(name: "RTPWireTests", dependencies: ["RTPWire"]),
-    .testTarget(name: "MediaTests", dependencies: ["Media", "Transport", "SRTP", "CSottoShims"]),
+    .testTarget(name: "MediaTests", dependencies: ["Media", "Transport", "SRTP", "CSottoTestSupport"]),
     .testTarget(name: "SDPTests", dependencies: ["SDP"]),
     .testTarget(name: "SIPTests", dependencies: ["SIP"]),
     // Test helpers more than one test target needs (a throwaway PKI made with the openssl CLI).
     .target(name: "SottoTestSupport", path: "Tests/SottoTestSupport"),
+    // C only tests need: glibc's allocator statistics (mallinfo2), which Swift's Glibc does not expose.
+    .target(name: "CSottoTestSupport", path: "Tests/CSottoTestSupport"),
     .testTarget(name: "TLSTests", dependencies: ["TLS", "SottoTestSupport"]),
     .testTarget(name: "TransportTests", dependencies: ["Transport", "TLS", "SottoTestSupport"]),
-    .testTarget(name: "SRTPTests", dependencies: ["SRTP", "CSRTP", "CSottoShims", "srtp-crosscheck"]),
+    .testTarget(name: "SRTPTests", dependencies: ["SRTP", "CSRTP", "CSottoSRTPCrypto", "srtp-crosscheck"]),
     .testTarget(name: "ProxyTests", dependencies: ["Proxy", "SIP", "SDP", "SRTP", "Media", "Transport"]),
     .testTarget(name: "SottoConfigTests", dependencies: ["SottoConfig", "SottoTestSupport"]),
     .testTarget(name: "AdminTests", dependencies: ["Admin", "AdminProtocol", "admin-fixture-server"]),
