@@ -13,14 +13,11 @@ var targets: [Target] = [
     .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
     .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
     // What Swift cannot import or must run in C, one target per purpose, each imported only by the
-    // modules that need it.
+    // modules that need it. No unsafe flags: they would make every product built on these unusable as a
+    // versioned dependency, and SwiftPM's release configuration already compiles C with -O2.
     // The SRTP crypto engine: OpenSSL-backed cipher and auth types registered into libsrtp2 (called per
     // packet from inside libsrtp2). Only SRTP imports it.
-    .target(
-        name: "CSottoSRTPCrypto",
-        dependencies: ["CSRTP", "COpenSSL"],
-        cSettings: [.unsafeFlags(["-O2"])]
-    ),
+    .target(name: "CSottoSRTPCrypto", dependencies: ["CSRTP", "COpenSSL"]),
     // epoll, recvmmsg/sendmmsg, receive timestamps (cmsg), the allowed-CPU count: the media loops' calls.
     .target(name: "CSottoNet"),
     // Typed opus_encoder_ctl requests, for the packet generator's encoder.
