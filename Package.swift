@@ -12,13 +12,18 @@ var targets: [Target] = [
     .systemLibrary(name: "CSRTP", pkgConfig: "libsrtp2", providers: [.apt(["libsrtp2-dev"])]),
     .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
     .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
-    // What Swift cannot import or must run in C: the OpenSSL-backed cipher and auth types that
-    // are registered into libsrtp2 (called per packet from inside libsrtp2).
-    .target(
-        name: "CSottoShims",
-        dependencies: ["CSRTP", "COpenSSL", "COpus"],
-        cSettings: [.unsafeFlags(["-O2"])]
-    ),
+    // What Swift cannot import or must run in C, one target per purpose, each imported only by the
+    // modules that need it. No unsafe flags: they would make every product built on these unusable as a
+    // versioned dependency, and SwiftPM's release configuration already compiles C with -O2.
+    // The SRTP crypto engine: OpenSSL-backed cipher and auth types registered into libsrtp2 (called per
+    // packet from inside libsrtp2). Only SRTP imports it.
+    .target(name: "CSottoSRTPCrypto", dependencies: ["CSRTP", "COpenSSL"]),
+    // epoll, recvmmsg/sendmmsg, receive timestamps (cmsg), the allowed-CPU count: the media loops' calls.
+    .target(name: "CSottoNet"),
+    // Typed opus_encoder_ctl requests, for the packet generator's encoder.
+    .target(name: "CSottoCodec", dependencies: ["COpus"]),
+    // OpenSSL macros and SSL_OP_* constants as functions, for the TLS module.
+    .target(name: "CSottoOpenSSL", dependencies: ["COpenSSL"]),
 
     // Wire formats: pure Swift.
     .target(name: "RTPWire"),
@@ -26,11 +31,11 @@ var targets: [Target] = [
     .target(name: "SIP"),
 
     // Crypto wrappers.
-    .target(name: "SRTP", dependencies: ["SDP", "CSRTP", "COpenSSL", "CSottoShims"]),
-    .target(name: "TLS", dependencies: ["COpenSSL", "CSottoShims"]),
+    .target(name: "SRTP", dependencies: ["SDP", "CSRTP", "COpenSSL", "CSottoSRTPCrypto"]),
+    .target(name: "TLS", dependencies: ["COpenSSL", "CSottoOpenSSL"]),
 
     // I/O.
-    .target(name: "Transport", dependencies: ["TLS", "CSottoShims"]),
+    .target(name: "Transport", dependencies: ["TLS", "CSottoNet"]),
 
     // Engines.
     .target(name: "Media", dependencies: ["RTPWire", "SRTP", "Transport"]),
@@ -56,7 +61,7 @@ var targets: [Target] = [
     .executableTarget(
         name: "sotto",
         dependencies: [
-            "Proxy", "SottoConfig", "Media", "Transport", "TLS", "SRTP", "Admin", "AdminProtocol", "CSottoShims",
+            "Proxy", "SottoConfig", "Media", "Transport", "TLS", "SRTP", "Admin", "AdminProtocol", "CSottoNet",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             "SIP",
@@ -65,7 +70,7 @@ var targets: [Target] = [
     .executableTarget(
         name: "sotto-loadgen",
         dependencies: [
-            "SIP", "SDP", "SRTP", "RTPWire", "TLS", "Transport", "COpus", "CSottoShims",
+            "SIP", "SDP", "SRTP", "RTPWire", "TLS", "Transport", "COpus", "CSottoCodec",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]
@@ -82,7 +87,8 @@ var targets: [Target] = [
     .executableTarget(name: "srtp-crosscheck", dependencies: ["SRTP"], path: "Tests/SRTPCrossCheck"),
 
     .testTarget(name: "RTPWireTests", dependencies: ["RTPWire", "SottoTestSupport"]),
-    .testTarget(name: "MediaTests", dependencies: ["Media", "Transport", "SRTP", "CSottoShims", "SottoTestSupport"]),
+    .testTarget(
+        name: "MediaTests", dependencies: ["Media", "Transport", "SRTP", "CSottoTestSupport", "SottoTestSupport"]),
     .testTarget(name: "SDPTests", dependencies: ["SDP"]),
     .testTarget(name: "SIPTests", dependencies: ["SIP"]),
     // Test helpers more than one test target needs: a throwaway PKI made with the openssl CLI, a child-process
@@ -90,11 +96,13 @@ var targets: [Target] = [
     // admin backend (for the admin tests and admin-fixture-server).
     .target(
         name: "SottoTestSupport", dependencies: ["Media", "Admin", "AdminProtocol"], path: "Tests/SottoTestSupport"),
+    // C only tests need: glibc's allocator statistics (mallinfo2), which Swift's Glibc does not expose.
+    .target(name: "CSottoTestSupport", path: "Tests/CSottoTestSupport"),
     .testTarget(name: "TLSTests", dependencies: ["TLS", "SottoTestSupport"]),
     .testTarget(name: "TransportTests", dependencies: ["Transport", "TLS", "SottoTestSupport"]),
     .testTarget(
         name: "SRTPTests",
-        dependencies: ["SRTP", "SDP", "CSRTP", "CSottoShims", "srtp-crosscheck", "SottoTestSupport"]),
+        dependencies: ["SRTP", "SDP", "CSRTP", "CSottoSRTPCrypto", "srtp-crosscheck", "SottoTestSupport"]),
     .testTarget(
         name: "ProxyTests", dependencies: ["Proxy", "SIP", "SDP", "SRTP", "Media", "Transport", "SottoTestSupport"]),
     .testTarget(name: "SottoConfigTests", dependencies: ["SottoConfig", "SottoTestSupport", "SRTP"]),

@@ -1,3 +1,3 @@
 // opus.pc adds -I.../opus. opus_encoder_ctl is variadic and OPUS_SET_* are macros, so typed
-// wrappers for the controls Sotto uses live in CSottoShims when the packet generator needs them.
+// wrappers for the controls the packet generator uses live in CSottoCodec.
 #include <opus.h>

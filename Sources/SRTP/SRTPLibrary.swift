@@ -1,5 +1,5 @@
 internal import CSRTP
-internal import CSottoShims
+internal import CSottoSRTPCrypto
 import Synchronization
 
 #if canImport(Glibc)
@@ -76,13 +76,13 @@ public enum SRTPLibrary {
             throw SRTPError(.libraryStartFailed, "libsrtp2 failed to initialise (status \(status.rawValue))")
         }
         guard backend == .openssl else { return backend }
-        let replaced = CSottoShims_srtp_replace_types()
-        guard replaced.step == CSottoShims_replace_ok else {
+        let replaced = CSottoSRTPCrypto_srtp_replace_types()
+        guard replaced.step == CSottoSRTPCrypto_replace_ok else {
             let what = replaced.type_description.map { String(cString: $0) } ?? "a crypto type"
             let step: String
             switch replaced.step {
-            case CSottoShims_replace_fetch_failed: step = "OpenSSL did not provide the algorithm for"
-            case CSottoShims_replace_self_test_failed: step = "the known-answer self-test failed for"
+            case CSottoSRTPCrypto_replace_fetch_failed: step = "OpenSSL did not provide the algorithm for"
+            case CSottoSRTPCrypto_replace_self_test_failed: step = "the known-answer self-test failed for"
             default: step = "libsrtp2 refused to register"
             }
             throw SRTPError(

@@ -1,5 +1,5 @@
 internal import COpenSSL
-internal import CSottoShims
+internal import CSottoOpenSSL
 
 #if canImport(Glibc)
     import Glibc
@@ -53,7 +53,7 @@ public final class TLSConnection: @unchecked Sendable {
                 openSSLReason: OpenSSLErrorQueue.drain())
         }
         // An empty read BIO means "retry later" (WANT_READ), never end of file.
-        _ = CSottoShims_BIO_set_mem_eof_return(networkToTLS, -1)
+        _ = CSottoOpenSSL_BIO_set_mem_eof_return(networkToTLS, -1)
         SSL_set_bio(ssl, networkToTLS, tlsToNetwork)
         self.ssl = ssl
         self.networkToTLS = networkToTLS
@@ -90,9 +90,9 @@ public final class TLSConnection: @unchecked Sendable {
             return
         }
         // "*.example.com" matches one label only; "w*.example.com" is refused.
-        SSL_set_hostflags(ssl, CSottoShims_X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS())
+        SSL_set_hostflags(ssl, CSottoOpenSSL_X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS())
         guard SSL_set1_host(ssl, serverName) == 1,
-            CSottoShims_SSL_set_tlsext_host_name(ssl, serverName) == 1
+            CSottoOpenSSL_SSL_set_tlsext_host_name(ssl, serverName) == 1
         else {
             throw TLSError(
                 .invalidConfiguration, "OpenSSL refused \(serverName) as the server name",

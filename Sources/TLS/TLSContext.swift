@@ -1,5 +1,5 @@
 internal import COpenSSL
-internal import CSottoShims
+internal import CSottoOpenSSL
 
 /// An OpenSSL `SSL_CTX` set up once from a ``TLSConfiguration``: certificates, trust, protocol
 /// floor, ciphers and options. ``TLSConnection``s are made from it.
@@ -41,8 +41,8 @@ public final class TLSContext: @unchecked Sendable {
     private func configureProtocol() throws(TLSError) {
         // The floor is TLS 1.2 and nothing can lower it (RFC 8996; docs/architecture.md, rule 1).
         guard
-            CSottoShims_SSL_CTX_set_min_proto_version(handle, TLSConfiguration.minimumVersion.openSSLValue) == 1,
-            CSottoShims_SSL_CTX_set_max_proto_version(handle, configuration.maximumVersion.openSSLValue) == 1
+            CSottoOpenSSL_SSL_CTX_set_min_proto_version(handle, TLSConfiguration.minimumVersion.openSSLValue) == 1,
+            CSottoOpenSSL_SSL_CTX_set_max_proto_version(handle, configuration.maximumVersion.openSSLValue) == 1
         else {
             throw contextFailure("OpenSSL refused the protocol version range")
         }
@@ -54,12 +54,12 @@ public final class TLSContext: @unchecked Sendable {
         // none), and the server picks the cipher from its own ordered list.
         _ = SSL_CTX_set_options(
             handle,
-            CSottoShims_SSL_OP_NO_COMPRESSION() | CSottoShims_SSL_OP_NO_RENEGOTIATION()
-                | CSottoShims_SSL_OP_CIPHER_SERVER_PREFERENCE()
+            CSottoOpenSSL_SSL_OP_NO_COMPRESSION() | CSottoOpenSSL_SSL_OP_NO_RENEGOTIATION()
+                | CSottoOpenSSL_SSL_OP_CIPHER_SERVER_PREFERENCE()
         )
         // Release the read and write buffers of idle connections: thousands of idle softphone
         // connections would otherwise hold about 34 KiB each.
-        _ = CSottoShims_SSL_CTX_set_mode(handle, Int(SSL_MODE_RELEASE_BUFFERS))
+        _ = CSottoOpenSSL_SSL_CTX_set_mode(handle, Int(SSL_MODE_RELEASE_BUFFERS))
     }
 
     private func loadCertificate() throws(TLSError) {

@@ -1,4 +1,4 @@
-internal import CSottoShims
+internal import CSottoNet
 import Glibc
 
 /// Preallocated storage for one `recvmmsg`/`sendmmsg` batch: packet slots with tailroom for the SRTP
@@ -15,7 +15,7 @@ public final class DatagramBatch: @unchecked Sendable {
     private let memory: UnsafeMutableRawBufferPointer
     private let iovecs: UnsafeMutablePointer<iovec>
     private let addresses: UnsafeMutablePointer<sockaddr_storage>
-    private let headers: UnsafeMutablePointer<CSottoShims_mmsghdr>
+    private let headers: UnsafeMutablePointer<CSottoNet_mmsghdr>
     /// Per-datagram control space for the kernel's arrival timestamp (nil unless asked for).
     private let control: UnsafeMutableRawPointer?
     private let controlSize: Int
@@ -34,14 +34,14 @@ public final class DatagramBatch: @unchecked Sendable {
         iovecs = .allocate(capacity: capacity)
         addresses = .allocate(capacity: capacity)
         headers = .allocate(capacity: capacity)
-        controlSize = receiveTimestamps ? Int(CSottoShims_timestamp_control_size()) : 0
+        controlSize = receiveTimestamps ? Int(CSottoNet_timestamp_control_size()) : 0
         control =
             receiveTimestamps
             ? .allocate(byteCount: controlSize * capacity, alignment: MemoryLayout<Int>.alignment) : nil
         for index in 0..<capacity {
             iovecs[index] = iovec(iov_base: memory.baseAddress! + index * slotSize, iov_len: datagramSize)
             addresses[index] = sockaddr_storage()
-            headers[index] = CSottoShims_mmsghdr()
+            headers[index] = CSottoNet_mmsghdr()
         }
     }
 
@@ -77,7 +77,7 @@ public final class DatagramBatch: @unchecked Sendable {
     public func arrivalTimestamp(_ index: Int) -> UInt64? {
         guard control != nil else { return nil }
         // msg_hdr is the first member of the mmsghdr.
-        let stamp = CSottoShims_receive_timestamp(
+        let stamp = CSottoNet_receive_timestamp(
             UnsafeRawPointer(headers + index).assumingMemoryBound(to: msghdr.self))
         return stamp >= 0 ? UInt64(stamp) : nil
     }
@@ -95,7 +95,7 @@ public final class DatagramBatch: @unchecked Sendable {
                 msg_controllen: controlSize, msg_flags: 0)
             headers[index].msg_len = 0
         }
-        let received = CSottoShims_recvmmsg(fd, headers, UInt32(capacity), Int32(MSG_DONTWAIT))
+        let received = CSottoNet_recvmmsg(fd, headers, UInt32(capacity), Int32(MSG_DONTWAIT))
         if received < 0 { return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -Int(errno) }
         return Int(received)
     }
@@ -104,7 +104,7 @@ public final class DatagramBatch: @unchecked Sendable {
     /// kernel took, or -errno.
     public func send(count: Int, from fd: Int32) -> Int {
         guard count > 0 else { return 0 }
-        let sent = CSottoShims_sendmmsg(fd, headers, UInt32(count), Int32(MSG_DONTWAIT))
+        let sent = CSottoNet_sendmmsg(fd, headers, UInt32(count), Int32(MSG_DONTWAIT))
         return sent < 0 ? -Int(errno) : Int(sent)
     }
 

@@ -1,4 +1,4 @@
-internal import CSottoShims
+internal import CSottoNet
 import Dispatch
 import Glibc
 

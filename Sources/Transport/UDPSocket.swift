@@ -1,4 +1,4 @@
-internal import CSottoShims
+internal import CSottoNet
 import Glibc
 
 /// A non-blocking UDP socket bound to a local address. Owns its descriptor; `close()` is explicit
@@ -41,7 +41,7 @@ public final class UDPSocket: @unchecked Sendable {
     /// Has the kernel stamp every datagram with its arrival time, read back with
     /// ``DatagramBatch/arrivalTimestamp(_:)``. False when the kernel refused.
     @discardableResult
-    public func enableReceiveTimestamps() -> Bool { CSottoShims_enable_receive_timestamps(fd) == 0 }
+    public func enableReceiveTimestamps() -> Bool { CSottoNet_enable_receive_timestamps(fd) == 0 }
 
     /// Closes the descriptor (once).
     public func close() {

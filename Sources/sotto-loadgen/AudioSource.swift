@@ -1,5 +1,5 @@
 internal import COpus
-internal import CSottoShims
+internal import CSottoCodec
 import Foundation
 
 /// The codecs the generator can send.
@@ -52,7 +52,7 @@ struct PayloadFrames: Sendable {
                 throw LoadgenError("libopus could not make an encoder (status \(status))")
             }
             defer { opus_encoder_destroy(encoder) }
-            guard CSottoShims_opus_set_bitrate(encoder, Int32(opusBitrate)) == OPUS_OK else {
+            guard CSottoCodec_opus_set_bitrate(encoder, Int32(opusBitrate)) == OPUS_OK else {
                 throw LoadgenError("libopus refused the bitrate \(opusBitrate) bit/s")
             }
             var output = [UInt8](repeating: 0, count: 1500)

@@ -1,4 +1,4 @@
-internal import CSottoShims
+internal import CSottoNet
 import SottoConfig
 
 /// The CPUs this process may run on: its affinity mask (`taskset`, systemd's `CPUAffinity=`, a container's
@@ -6,7 +6,7 @@ import SottoConfig
 enum CPUAffinity {
     /// How many CPUs the affinity mask allows, or nil when it cannot be read.
     static func allowedCount() -> Int? {
-        let count = Int(CSottoShims_allowed_cpu_count())
+        let count = Int(CSottoNet_allowed_cpu_count())
         return count > 0 ? count : nil
     }
 }

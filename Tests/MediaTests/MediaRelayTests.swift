@@ -1,4 +1,4 @@
-import CSottoShims
+internal import CSottoTestSupport
 import Glibc
 import Media
 import SRTP
@@ -371,11 +371,11 @@ final class Peer {
         for id in ids { engine.endSessionAndWait(id) }
         #expect(engine.portUsage == (inUse: 0, free: 500))
         // Memory in use by the allocator returns to where it was after a warm-up round of the same size.
-        let before = CSottoShims_heap_in_use()
+        let before = CSottoTestSupport_heap_in_use()
         var again: [UInt64] = []
         for i in 0..<200 { again.append(try engine.createSession(callID: "m\(i)", streams: [MediaStreamSpec()]).id) }
         for id in again { engine.endSessionAndWait(id) }
-        let after = CSottoShims_heap_in_use()
+        let after = CSottoTestSupport_heap_in_use()
         #expect(after <= before + 64 * 1024, "\(after - min(after, before)) bytes more in use after 200 sessions")
         #expect(engine.snapshot().isEmpty)
         engine.endSessionAndWait(ids[0])  // ending twice is harmless

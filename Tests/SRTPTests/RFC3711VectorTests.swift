@@ -1,4 +1,4 @@
-import CSottoShims
+internal import CSottoSRTPCrypto
 import SRTP
 import SottoTestSupport
 import Testing
@@ -14,7 +14,7 @@ import Testing
     @Test func appendixB2Keystream() throws {
         let keystream = try #require(
             runCipher(
-                CSottoShims_aes_icm_128,
+                CSottoSRTPCrypto_aes_icm_128,
                 keyAndSalt: hex("2B7E151628AED2A6ABF7158809CF4F3C F0F1F2F3F4F5F6F7F8F9FAFBFCFD"),
                 iv: [UInt8](repeating: 0, count: 16),
                 data: [UInt8](repeating: 0, count: 1_044_512)
@@ -49,7 +49,8 @@ import Testing
         let masterSalt = hex("0EC675AD498AFEEBB6960B3AABE6")
         let derive = { (label: UInt8, length: Int) in
             deriveSessionKey(
-                CSottoShims_aes_icm_128, masterKey: masterKey, masterSalt: masterSalt, label: label, length: length)
+                CSottoSRTPCrypto_aes_icm_128, masterKey: masterKey, masterSalt: masterSalt, label: label, length: length
+            )
         }
         #expect(derive(0, 16) == hex("C61E7A93744F39EE10734AFE3FF7A087"))
         #expect(derive(2, 14) == hex("30CBBC08863D8C85D49DB34A9AE1"))
@@ -101,19 +102,20 @@ import Testing
     /// RFC 2202 §3 test case 2 through Sotto's HMAC-SHA1 type (case 1 is its registration self-test).
     @Test func hmacSHA1KnownAnswer() throws {
         var auth: UnsafeMutablePointer<srtp_auth_t>?
-        #expect(CSottoShims_hmac_sha1.alloc(&auth, 4, 20) == srtp_err_status_ok)
+        #expect(CSottoSRTPCrypto_hmac_sha1.alloc(&auth, 4, 20) == srtp_err_status_ok)
         let a = try #require(auth)
-        defer { _ = CSottoShims_hmac_sha1.dealloc(a) }
+        defer { _ = CSottoSRTPCrypto_hmac_sha1.dealloc(a) }
         let key = Array("Jefe".utf8)
         let data = Array("what do ya want for nothing?".utf8)
         var tag = [UInt8](repeating: 0, count: 20)
-        #expect(CSottoShims_hmac_sha1.`init`(a.pointee.state, key, 4) == srtp_err_status_ok)
+        #expect(CSottoSRTPCrypto_hmac_sha1.`init`(a.pointee.state, key, 4) == srtp_err_status_ok)
         // Twice, to show the per-packet restart leaves no state behind.
         for _ in 0..<2 {
-            #expect(CSottoShims_hmac_sha1.start(a.pointee.state) == srtp_err_status_ok)
-            #expect(CSottoShims_hmac_sha1.update(a.pointee.state, data, 10) == srtp_err_status_ok)
+            #expect(CSottoSRTPCrypto_hmac_sha1.start(a.pointee.state) == srtp_err_status_ok)
+            #expect(CSottoSRTPCrypto_hmac_sha1.update(a.pointee.state, data, 10) == srtp_err_status_ok)
             #expect(
-                CSottoShims_hmac_sha1.compute(a.pointee.state, Array(data[10...]), Int32(data.count - 10), 20, &tag)
+                CSottoSRTPCrypto_hmac_sha1.compute(
+                    a.pointee.state, Array(data[10...]), Int32(data.count - 10), 20, &tag)
                     == srtp_err_status_ok)
             #expect(tag == hex("effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"))
         }

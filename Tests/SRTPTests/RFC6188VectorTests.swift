@@ -1,4 +1,4 @@
-import CSottoShims
+internal import CSottoSRTPCrypto
 import SRTP
 import SottoTestSupport
 import Testing
@@ -10,7 +10,7 @@ import Testing
     /// RFC 6188 §7.1: AES-256 counter-mode keystream, salt F0F1...FCFD, index 0, SSRC 0.
     @Test func section7_1Keystream() throws {
         let keystream = runCipher(
-            CSottoShims_aes_icm_256,
+            CSottoSRTPCrypto_aes_icm_256,
             keyAndSalt: hex(
                 "57f82fe3613fd170a85ec93c40b1f0922ec4cb0dc025b58272147cc438944a98 f0f1f2f3f4f5f6f7f8f9fafbfcfd"),
             iv: [UInt8](repeating: 0, count: 16),
@@ -32,7 +32,8 @@ import Testing
         let masterSalt = hex("3b04803de51ee7c96423ab5b78d2")
         let derive = { (label: UInt8, length: Int) in
             deriveSessionKey(
-                CSottoShims_aes_icm_256, masterKey: masterKey, masterSalt: masterSalt, label: label, length: length)
+                CSottoSRTPCrypto_aes_icm_256, masterKey: masterKey, masterSalt: masterSalt, label: label, length: length
+            )
         }
         #expect(derive(0, 32) == hex("5ba1064e30ec51613cad926c5a28ef731ec7fb397f70a960653caf06554cd8c4"))
         #expect(derive(2, 14) == hex("fa31791685ca444a9e07c6c64e93"))

@@ -1,5 +1,5 @@
 import CSRTP
-import CSottoShims
+internal import CSottoSRTPCrypto
 import SRTP
 import SottoTestSupport
 import Testing
@@ -78,7 +78,7 @@ import Testing
     ]
 
     static func cipherType(_ bits: Int) -> srtp_cipher_type_t {
-        bits == 128 ? CSottoShims_aes_gcm_128 : CSottoShims_aes_gcm_256
+        bits == 128 ? CSottoSRTPCrypto_aes_gcm_128 : CSottoSRTPCrypto_aes_gcm_256
     }
 
     @Test(arguments: vectors) func encrypts(_ vector: Vector) {

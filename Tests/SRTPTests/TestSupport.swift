@@ -1,5 +1,4 @@
 import CSRTP
-import CSottoShims
 import SRTP
 import Testing
 

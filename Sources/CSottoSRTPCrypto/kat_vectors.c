@@ -1,7 +1,7 @@
 // Known-answer vectors that each Sotto type must reproduce before it replaces a stock type.
 // libsrtp2's srtp_cipher_type_self_test / srtp_auth_type_self_test run them (and random
 // encrypt/decrypt round trips) at registration. Every vector is copied from the RFC cited.
-#include "shims_internal.h"
+#include "crypto_internal.h"
 
 // RFC 3711 Appendix B.2: session key, salt (14 octets), index 0, SSRC 0; the ciphertext of zeros
 // is the keystream (first two blocks of the table).
@@ -15,7 +15,7 @@ static const uint8_t icm128_keystream[32] = {
     0xe0, 0x3e, 0xad, 0x09, 0x35, 0xc9, 0x5e, 0x80, 0xe1, 0x66, 0xb1, 0x6d, 0xd9, 0x2b, 0x4e, 0xb4,
     0xd2, 0x35, 0x13, 0x16, 0x2b, 0x02, 0xd0, 0xf7, 0x2a, 0x43, 0xa2, 0xfe, 0x4a, 0x5f, 0x97, 0xab,
 };
-const srtp_cipher_test_case_t CSottoShims_aes_icm_128_kat = {
+const srtp_cipher_test_case_t CSottoSRTPCrypto_aes_icm_128_kat = {
     30, icm128_key, icm_zero_iv, 32, icm_zeros, 32, icm128_keystream, 0, NULL, 0, NULL,
 };
 
@@ -29,7 +29,7 @@ static const uint8_t icm256_keystream[32] = {
     0x92, 0xbd, 0xd2, 0x8a, 0x93, 0xc3, 0xf5, 0x25, 0x11, 0xc6, 0x77, 0xd0, 0x8b, 0x55, 0x15, 0xa4,
     0x9d, 0xa7, 0x1b, 0x23, 0x78, 0xa8, 0x54, 0xf6, 0x70, 0x50, 0x75, 0x6d, 0xed, 0x16, 0x5b, 0xac,
 };
-const srtp_cipher_test_case_t CSottoShims_aes_icm_256_kat = {
+const srtp_cipher_test_case_t CSottoSRTPCrypto_aes_icm_256_kat = {
     46, icm256_key, icm_zero_iv, 32, icm_zeros, 32, icm256_keystream, 0, NULL, 0, NULL,
 };
 
@@ -68,10 +68,10 @@ static const uint8_t gcm256_ciphertext[54] = {
     0x1b, 0xa6, 0x37, 0x99, 0xb8, 0x7b, 0x7a, 0xa3, 0xdb, 0x36, 0xdf, 0xff, 0xd6, 0xb0, 0xf9, 0xbb,
     0x78, 0x78, 0xd7, 0xa7, 0x6c, 0x13,
 };
-const srtp_cipher_test_case_t CSottoShims_aes_gcm_128_kat = {
+const srtp_cipher_test_case_t CSottoSRTPCrypto_aes_gcm_128_kat = {
     28, gcm128_key, gcm_iv, 38, gcm_plaintext, 54, gcm128_ciphertext, 12, gcm_aad, 16, NULL,
 };
-const srtp_cipher_test_case_t CSottoShims_aes_gcm_256_kat = {
+const srtp_cipher_test_case_t CSottoSRTPCrypto_aes_gcm_256_kat = {
     44, gcm256_key, gcm_iv, 38, gcm_plaintext, 54, gcm256_ciphertext, 12, gcm_aad, 16, NULL,
 };
 
@@ -85,6 +85,6 @@ static const uint8_t hmac_tag[20] = {
     0xb6, 0x17, 0x31, 0x86, 0x55, 0x05, 0x72, 0x64, 0xe2, 0x8b,
     0xc0, 0xb6, 0xfb, 0x37, 0x8c, 0x8e, 0xf1, 0x46, 0xbe, 0x00,
 };
-const srtp_auth_test_case_t CSottoShims_hmac_sha1_kat = {
+const srtp_auth_test_case_t CSottoSRTPCrypto_hmac_sha1_kat = {
     20, hmac_key, 8, hmac_data, 20, hmac_tag, NULL,
 };

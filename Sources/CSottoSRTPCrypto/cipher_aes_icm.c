@@ -14,7 +14,7 @@
 #include <string.h>
 #include <stdlib.h>
 #include <openssl/crypto.h>
-#include "shims_internal.h"
+#include "crypto_internal.h"
 
 #define SOTTO_ICM_CHUNK_BLOCKS 64
 
@@ -71,12 +71,12 @@ static srtp_err_status_t icm_alloc(srtp_cipher_pointer_t *cp, int key_len, int k
 
 static srtp_err_status_t icm_alloc_128(srtp_cipher_pointer_t *cp, int key_len, int tag_len) {
     (void)tag_len;
-    return icm_alloc(cp, key_len, SRTP_AES_128_KEY_LEN, SRTP_AES_ICM_128, &CSottoShims_aes_icm_128);
+    return icm_alloc(cp, key_len, SRTP_AES_128_KEY_LEN, SRTP_AES_ICM_128, &CSottoSRTPCrypto_aes_icm_128);
 }
 
 static srtp_err_status_t icm_alloc_256(srtp_cipher_pointer_t *cp, int key_len, int tag_len) {
     (void)tag_len;
-    return icm_alloc(cp, key_len, SRTP_AES_256_KEY_LEN, SRTP_AES_ICM_256, &CSottoShims_aes_icm_256);
+    return icm_alloc(cp, key_len, SRTP_AES_256_KEY_LEN, SRTP_AES_ICM_256, &CSottoSRTPCrypto_aes_icm_256);
 }
 
 static srtp_err_status_t icm_dealloc(srtp_cipher_pointer_t c) {
@@ -96,8 +96,8 @@ static srtp_err_status_t icm_dealloc(srtp_cipher_pointer_t c) {
 
 static srtp_err_status_t icm_init(void *state, const uint8_t *key) {
     sotto_icm_state *s = state;
-    const EVP_CIPHER *evp = s->key_size == SRTP_AES_256_KEY_LEN ? CSottoShims_evp_aes_256_ecb
-                                                                : CSottoShims_evp_aes_128_ecb;
+    const EVP_CIPHER *evp = s->key_size == SRTP_AES_256_KEY_LEN ? CSottoSRTPCrypto_evp_aes_256_ecb
+                                                                : CSottoSRTPCrypto_evp_aes_128_ecb;
     if (evp == NULL) {
         return srtp_err_status_init_fail;
     }
@@ -177,7 +177,7 @@ static srtp_err_status_t icm_encrypt(void *state, uint8_t *buf, unsigned int *le
     return srtp_err_status_ok;
 }
 
-const srtp_cipher_type_t CSottoShims_aes_icm_128 = {
+const srtp_cipher_type_t CSottoSRTPCrypto_aes_icm_128 = {
     icm_alloc_128,
     icm_dealloc,
     icm_init,
@@ -187,11 +187,11 @@ const srtp_cipher_type_t CSottoShims_aes_icm_128 = {
     icm_set_iv,
     NULL, // get_tag: not an AEAD
     "Sotto AES-128 ICM on OpenSSL EVP AES-ECB",
-    &CSottoShims_aes_icm_128_kat,
+    &CSottoSRTPCrypto_aes_icm_128_kat,
     SRTP_AES_ICM_128,
 };
 
-const srtp_cipher_type_t CSottoShims_aes_icm_256 = {
+const srtp_cipher_type_t CSottoSRTPCrypto_aes_icm_256 = {
     icm_alloc_256,
     icm_dealloc,
     icm_init,
@@ -201,6 +201,6 @@ const srtp_cipher_type_t CSottoShims_aes_icm_256 = {
     icm_set_iv,
     NULL,
     "Sotto AES-256 ICM on OpenSSL EVP AES-ECB",
-    &CSottoShims_aes_icm_256_kat,
+    &CSottoSRTPCrypto_aes_icm_256_kat,
     SRTP_AES_ICM_256,
 };

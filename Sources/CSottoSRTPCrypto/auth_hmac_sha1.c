@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
-#include "shims_internal.h"
+#include "crypto_internal.h"
 
 #define SOTTO_SHA1_BLOCK 64
 
@@ -35,7 +35,7 @@ static srtp_err_status_t hmac_alloc(srtp_auth_pointer_t *ap, int key_len, int ou
         free(s);
         return srtp_err_status_alloc_fail;
     }
-    a->type = &CSottoShims_hmac_sha1;
+    a->type = &CSottoSRTPCrypto_hmac_sha1;
     a->state = s;
     a->out_len = out_len;
     a->key_len = key_len;
@@ -110,7 +110,7 @@ static srtp_err_status_t hmac_compute(void *state, const uint8_t *buf, int len, 
     return srtp_err_status_ok;
 }
 
-const srtp_auth_type_t CSottoShims_hmac_sha1 = {
+const srtp_auth_type_t CSottoSRTPCrypto_hmac_sha1 = {
     hmac_alloc,
     hmac_dealloc,
     hmac_init,
@@ -118,6 +118,6 @@ const srtp_auth_type_t CSottoShims_hmac_sha1 = {
     hmac_update,
     hmac_start,
     "Sotto HMAC-SHA1 on OpenSSL SHA-1 with precomputed pads",
-    &CSottoShims_hmac_sha1_kat,
+    &CSottoSRTPCrypto_hmac_sha1_kat,
     SRTP_HMAC_SHA1,
 };

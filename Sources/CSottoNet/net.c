@@ -1,31 +1,31 @@
-// See CSottoShims_Net.h: the GNU-only socket calls, compiled with _GNU_SOURCE.
+// See CSottoNet.h: the GNU-only calls, compiled with _GNU_SOURCE.
 #define _GNU_SOURCE
 #include <sched.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
-#include "CSottoShims_Net.h"
+#include "CSottoNet.h"
 
-_Static_assert(sizeof(CSottoShims_mmsghdr) == sizeof(struct mmsghdr), "mmsghdr layout");
+_Static_assert(sizeof(CSottoNet_mmsghdr) == sizeof(struct mmsghdr), "mmsghdr layout");
 
-int CSottoShims_recvmmsg(int fd, CSottoShims_mmsghdr *messages, unsigned int count, int flags) {
+int CSottoNet_recvmmsg(int fd, CSottoNet_mmsghdr *messages, unsigned int count, int flags) {
     return recvmmsg(fd, (struct mmsghdr *)messages, count, flags, NULL);
 }
 
-int CSottoShims_sendmmsg(int fd, CSottoShims_mmsghdr *messages, unsigned int count, int flags) {
+int CSottoNet_sendmmsg(int fd, CSottoNet_mmsghdr *messages, unsigned int count, int flags) {
     return sendmmsg(fd, (struct mmsghdr *)messages, count, flags);
 }
 
-int CSottoShims_enable_receive_timestamps(int fd) {
+int CSottoNet_enable_receive_timestamps(int fd) {
     int on = 1;
     return setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
 }
 
-unsigned int CSottoShims_timestamp_control_size(void) {
+unsigned int CSottoNet_timestamp_control_size(void) {
     return CMSG_SPACE(sizeof(struct timespec));
 }
 
-int64_t CSottoShims_receive_timestamp(const struct msghdr *message) {
+int64_t CSottoNet_receive_timestamp(const struct msghdr *message) {
     for (struct cmsghdr *header = CMSG_FIRSTHDR((struct msghdr *)message); header != NULL;
          header = CMSG_NXTHDR((struct msghdr *)message, header)) {
         if (header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_TIMESTAMPNS &&
@@ -38,7 +38,7 @@ int64_t CSottoShims_receive_timestamp(const struct msghdr *message) {
     return -1;
 }
 
-int CSottoShims_allowed_cpu_count(void) {
+int CSottoNet_allowed_cpu_count(void) {
     cpu_set_t set;
     CPU_ZERO(&set);
     if (sched_getaffinity(0, sizeof(set), &set) != 0) {

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <stdlib.h>
 #include <openssl/crypto.h>
-#include "shims_internal.h"
+#include "crypto_internal.h"
 
 #define SOTTO_GCM_IV_LEN 12
 
@@ -47,11 +47,11 @@ static srtp_err_status_t gcm_alloc(srtp_cipher_pointer_t *cp, int key_len, int t
 }
 
 static srtp_err_status_t gcm_alloc_128(srtp_cipher_pointer_t *cp, int key_len, int tag_len) {
-    return gcm_alloc(cp, key_len, tag_len, SRTP_AES_128_KEY_LEN, SRTP_AES_GCM_128, &CSottoShims_aes_gcm_128);
+    return gcm_alloc(cp, key_len, tag_len, SRTP_AES_128_KEY_LEN, SRTP_AES_GCM_128, &CSottoSRTPCrypto_aes_gcm_128);
 }
 
 static srtp_err_status_t gcm_alloc_256(srtp_cipher_pointer_t *cp, int key_len, int tag_len) {
-    return gcm_alloc(cp, key_len, tag_len, SRTP_AES_256_KEY_LEN, SRTP_AES_GCM_256, &CSottoShims_aes_gcm_256);
+    return gcm_alloc(cp, key_len, tag_len, SRTP_AES_256_KEY_LEN, SRTP_AES_GCM_256, &CSottoSRTPCrypto_aes_gcm_256);
 }
 
 static srtp_err_status_t gcm_dealloc(srtp_cipher_pointer_t c) {
@@ -71,8 +71,8 @@ static srtp_err_status_t gcm_dealloc(srtp_cipher_pointer_t c) {
 
 static srtp_err_status_t gcm_init(void *state, const uint8_t *key) {
     sotto_gcm_state *s = state;
-    const EVP_CIPHER *evp = s->key_size == SRTP_AES_256_KEY_LEN ? CSottoShims_evp_aes_256_gcm
-                                                                : CSottoShims_evp_aes_128_gcm;
+    const EVP_CIPHER *evp = s->key_size == SRTP_AES_256_KEY_LEN ? CSottoSRTPCrypto_evp_aes_256_gcm
+                                                                : CSottoSRTPCrypto_evp_aes_128_gcm;
     if (evp == NULL) {
         return srtp_err_status_init_fail;
     }
@@ -156,7 +156,7 @@ static srtp_err_status_t gcm_decrypt(void *state, uint8_t *buf, unsigned int *le
     return srtp_err_status_ok;
 }
 
-const srtp_cipher_type_t CSottoShims_aes_gcm_128 = {
+const srtp_cipher_type_t CSottoSRTPCrypto_aes_gcm_128 = {
     gcm_alloc_128,
     gcm_dealloc,
     gcm_init,
@@ -166,11 +166,11 @@ const srtp_cipher_type_t CSottoShims_aes_gcm_128 = {
     gcm_set_iv,
     gcm_get_tag,
     "Sotto AES-128 GCM on OpenSSL EVP",
-    &CSottoShims_aes_gcm_128_kat,
+    &CSottoSRTPCrypto_aes_gcm_128_kat,
     SRTP_AES_GCM_128,
 };
 
-const srtp_cipher_type_t CSottoShims_aes_gcm_256 = {
+const srtp_cipher_type_t CSottoSRTPCrypto_aes_gcm_256 = {
     gcm_alloc_256,
     gcm_dealloc,
     gcm_init,
@@ -180,6 +180,6 @@ const srtp_cipher_type_t CSottoShims_aes_gcm_256 = {
     gcm_set_iv,
     gcm_get_tag,
     "Sotto AES-256 GCM on OpenSSL EVP",
-    &CSottoShims_aes_gcm_256_kat,
+    &CSottoSRTPCrypto_aes_gcm_256_kat,
     SRTP_AES_GCM_256,
 };

@@ -1,0 +1,51 @@
+// CSottoOpenSSL: the OpenSSL 3 calls the TLS module needs that Swift cannot import. Only TLS
+// imports it; the SRTP crypto engine calls OpenSSL's functions directly from C and needs none of these.
+//
+// Each wrapper exists because the OpenSSL name is a function-like macro (usually over
+// SSL_CTX_ctrl, SSL_ctrl or BIO_ctrl) or a constant built by a macro (the SSL_OP_* options are
+// SSL_OP_BIT(n)); Swift's importer sees neither. The wrappers add no logic of their own.
+#ifndef CSOTTOOPENSSL_H
+#define CSOTTOOPENSSL_H
+
+#include <stdint.h>
+#include <openssl/bio.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// SSL_CTX_set_min_proto_version is a macro over SSL_CTX_ctrl.
+long CSottoOpenSSL_SSL_CTX_set_min_proto_version(SSL_CTX *context, int version);
+
+/// SSL_CTX_set_max_proto_version is a macro over SSL_CTX_ctrl.
+long CSottoOpenSSL_SSL_CTX_set_max_proto_version(SSL_CTX *context, int version);
+
+/// SSL_CTX_set_mode is a macro over SSL_CTX_ctrl.
+long CSottoOpenSSL_SSL_CTX_set_mode(SSL_CTX *context, long mode);
+
+/// SSL_set_tlsext_host_name (SNI, RFC 6066 §3) is a macro over SSL_ctrl.
+long CSottoOpenSSL_SSL_set_tlsext_host_name(SSL *connection, const char *name);
+
+/// BIO_set_mem_eof_return is a macro over BIO_ctrl.
+long CSottoOpenSSL_BIO_set_mem_eof_return(BIO *bio, long value);
+
+/// SSL_OP_NO_COMPRESSION is built with SSL_OP_BIT(n), which Swift does not evaluate.
+uint64_t CSottoOpenSSL_SSL_OP_NO_COMPRESSION(void);
+
+/// SSL_OP_NO_RENEGOTIATION is built with SSL_OP_BIT(n), which Swift does not evaluate.
+uint64_t CSottoOpenSSL_SSL_OP_NO_RENEGOTIATION(void);
+
+/// SSL_OP_CIPHER_SERVER_PREFERENCE is built with SSL_OP_BIT(n), which Swift does not evaluate.
+uint64_t CSottoOpenSSL_SSL_OP_CIPHER_SERVER_PREFERENCE(void);
+
+/// X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS lives in <openssl/x509v3.h>, which the COpenSSL module
+/// does not include.
+unsigned int CSottoOpenSSL_X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,38 @@
+// See CSottoOpenSSL.h: each function is the OpenSSL macro or constant of the same name, nothing more.
+#include "CSottoOpenSSL.h"
+
+long CSottoOpenSSL_SSL_CTX_set_min_proto_version(SSL_CTX *context, int version) {
+    return SSL_CTX_set_min_proto_version(context, version);
+}
+
+long CSottoOpenSSL_SSL_CTX_set_max_proto_version(SSL_CTX *context, int version) {
+    return SSL_CTX_set_max_proto_version(context, version);
+}
+
+long CSottoOpenSSL_SSL_CTX_set_mode(SSL_CTX *context, long mode) {
+    return SSL_CTX_set_mode(context, mode);
+}
+
+long CSottoOpenSSL_SSL_set_tlsext_host_name(SSL *connection, const char *name) {
+    return SSL_set_tlsext_host_name(connection, name);
+}
+
+long CSottoOpenSSL_BIO_set_mem_eof_return(BIO *bio, long value) {
+    return BIO_set_mem_eof_return(bio, value);
+}
+
+uint64_t CSottoOpenSSL_SSL_OP_NO_COMPRESSION(void) {
+    return SSL_OP_NO_COMPRESSION;
+}
+
+uint64_t CSottoOpenSSL_SSL_OP_NO_RENEGOTIATION(void) {
+    return SSL_OP_NO_RENEGOTIATION;
+}
+
+uint64_t CSottoOpenSSL_SSL_OP_CIPHER_SERVER_PREFERENCE(void) {
+    return SSL_OP_CIPHER_SERVER_PREFERENCE;
+}
+
+unsigned int CSottoOpenSSL_X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS(void) {
+    return X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS;
+}
