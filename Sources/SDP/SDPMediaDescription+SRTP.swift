@@ -26,7 +26,7 @@ extension SDPMediaDescription {
     /// for that suite. The first failing check names the verdict.
     ///
     /// - Parameter keyIsUsable: called with a line's suite and one of its key parameters; the Proxy passes a
-    ///   closure that tries `SRTPKeyMaterial(sdesKeyParameter:profile:)`.
+    ///   closure that tries `SRTPKeyMaterial(keyParameter:profile:)`.
     public func srtpVerdict(
         allowedSuites: Set<String>,
         keyIsUsable: (String, SDPCryptoKeyParameter) -> Bool

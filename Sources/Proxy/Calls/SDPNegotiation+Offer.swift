@@ -6,7 +6,7 @@ extension SDPNegotiation {
     /// Reads an offer: which streams Sotto relays and with which of the offerer's keys.
     ///
     /// Each `m=` line with a port is checked with ``SDP/SDPMediaDescription/srtpVerdict(allowedSuites:keyIsUsable:)``
-    /// against `allowed`; a key is usable when `SRTPKeyMaterial(sdesKeyParameter:profile:)` takes it (lifetime and
+    /// against `allowed`; a key is usable when `SRTPKeyMaterial(keyParameter:profile:)` takes it (lifetime and
     /// MKI included), the line carries only that one key, and an MKI comes with a suite that supports one. For a
     /// usable stream the line whose suite comes first in `allowed` is chosen (the allow-list is Sotto's order of
     /// preference), the lowest tag among lines of that suite. A stream that is not usable is disabled: it stays

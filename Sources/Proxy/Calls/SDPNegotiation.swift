@@ -80,7 +80,7 @@ package enum SDPNegotiation {
     /// The key of one `a=crypto` key parameter for `suite`, when the SRTP module takes it.
     static func key(_ parameter: SDPCryptoKeyParameter, suite: String) -> SRTPKeyMaterial? {
         guard let profile = SRTPProfile(rawValue: suite) else { return nil }
-        return try? SRTPKeyMaterial(sdesKeyParameter: parameter.text, profile: profile)
+        return try? SRTPKeyMaterial(keyParameter: parameter, profile: profile)
     }
 
     /// Why a line's single usable-looking key still cannot key a leg, as the end of a sentence; nil when it can.
@@ -118,9 +118,7 @@ package enum SDPNegotiation {
 
     /// The `a=crypto` line carrying one of Sotto's keys under `tag`.
     static func cryptoAttribute(tag: Int, key: SRTPKeyMaterial) throws(SDPError) -> SDPCryptoAttribute {
-        try SDPCryptoAttribute(
-            tag: tag, suite: key.profile.rawValue,
-            keyParameters: [try SDPCryptoKeyParameter(parsing: key.sdesKeyParameter)])
+        try SDPCryptoAttribute(tag: tag, suite: key.profile.rawValue, keyParameters: [key.keyParameter])
     }
 
     /// Points an active stream at the relay: RTP/SAVP or RTP/SAVPF (upper case), the relay's port, `c=` and
