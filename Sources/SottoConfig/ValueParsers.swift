@@ -25,8 +25,8 @@ enum ValueParsers {
         return try ip(text, wildcard: false)
     }
 
-    /// `LOW-HIGH`: LOW even, HIGH above LOW, both within 1024-65535, at least 4 ports (one call: two
-    /// legs, each an RTP port and the RTCP port above it).
+    /// `LOW-HIGH`: LOW even, HIGH above LOW, both within 1024-65535, at least 4 ports (one media
+    /// stream of a call: two legs, each an RTP port and the RTCP port above it).
     static func portRange(_ text: String) throws(InvalidValue) -> ClosedRange<UInt16> {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 2, let low = decimal(parts[0]), let high = decimal(parts[1]), low <= high else {

@@ -3,8 +3,8 @@ import Dispatch
 /// A serial `DispatchQueue` plus a monotonic clock: the thread-confinement unit for sockets.
 ///
 /// Everything a listener or a stream owns (its fd, its sources, its buffers, its timer) is touched
-/// only on its loop's queue, so none of it takes a lock. Kept deliberately small: the media loops
-/// with their epoll sets are another issue's concern.
+/// only on its loop's queue, so none of it takes a lock. Kept deliberately small: the media loops,
+/// with their epoll sets and packet budgets, are `MediaLoop`.
 public final class EventLoop: Sendable {
     /// The loop's name, shown in debuggers and crash logs.
     public let label: String
