@@ -153,7 +153,7 @@ public final class MediaEngine: MediaControl, @unchecked Sendable {
             id: id, callID: callID, loop: loop, loopIndex: loopIndex, created: now, streams: streams)
         let batch = batches[loopIndex]
         sessions.withLock { $0[id] = session }
-        loop.queue.async { [self] in
+        loop.submit { [self] in
             do throws(TransportError) {
                 try register(session, batch: batch)
             } catch {
@@ -218,7 +218,9 @@ public final class MediaEngine: MediaControl, @unchecked Sendable {
             if let newPeerKey { keys[slot].peer = newPeerKey }
             if let newSottoKey { keys[slot].sotto = newSottoKey }
         }
-        session.loop.queue.async {
+        // Through `submit`, not `queue.async`: the keys must be in force before the peer's first packet,
+        // which may follow the answer this update comes from by less than a busy loop's wakeup.
+        session.loop.submit {
             guard let leg = session.leg(stream: update.stream, side: update.side) else { return }
             if let address = update.declaredRTP { leg.declaredRTP = address }
             if let address = update.declaredRTCP { leg.declaredRTCP = address }

@@ -1,6 +1,7 @@
 internal import CSottoNet
 import Dispatch
 import Glibc
+import Synchronization
 
 /// Something a media loop calls when one of its sockets is readable.
 public protocol MediaLoopHandler: AnyObject {
@@ -25,6 +26,10 @@ public final class MediaLoop: @unchecked Sendable {
     /// Registered sockets, indexed by the slot number carried in each epoll event (with the slot's
     /// generation, so that an event for a socket removed earlier in the same round is recognised as
     /// stale): the packet path finds its handler by array index, not by hashing a token.
+    /// Work handed over by ``submit(_:)``, run on the loop before its next round of packets.
+    private let pending = Mutex<[@Sendable () -> Void]>([])
+    /// Set while `pending` may hold work: one atomic load per round of `epoll_wait`, not per packet.
+    private let hasPending = Atomic<Bool>(false)
     private var slots: [Slot] = []
     private var freeSlots: [Int] = []
     /// The caller's token → its slot (register and deregister only).
@@ -99,6 +104,29 @@ public final class MediaLoop: @unchecked Sendable {
         freeSlots.append(index)
     }
 
+    /// Runs `work` on the loop, before the loop handles any packet that arrives after this call.
+    ///
+    /// `queue.async` alone does not promise that: a wakeup serves ready sockets round after round (up to
+    /// ``budget`` datagrams) without returning to the queue, so a block queued meanwhile waits behind packets
+    /// that arrived after it was queued. Changes a caller makes before telling a peer (a leg's keys set
+    /// before the answer is forwarded) must be in force for that peer's first packet; so the loop looks for
+    /// submitted work at the start of every round as well. Work runs in the order it was submitted.
+    public func submit(_ work: @escaping @Sendable () -> Void) {
+        pending.withLock { $0.append(work) }
+        hasPending.store(true, ordering: .releasing)
+        queue.async { [self] in runPending() }
+    }
+
+    private func runPending() {
+        guard hasPending.exchange(false, ordering: .acquiringAndReleasing) else { return }
+        let work = pending.withLock { queued in
+            let taken = queued
+            queued.removeAll(keepingCapacity: true)
+            return taken
+        }
+        for item in work { item() }
+    }
+
     /// Calls the handler an epoll event names, unless the event is stale; returns datagrams consumed.
     @inline(__always)  // once per ready socket
     private func dispatch(_ data: UInt64) -> Int {
@@ -135,6 +163,7 @@ public final class MediaLoop: @unchecked Sendable {
         wakeups += 1
         var served = 0
         while served < budget {
+            if hasPending.load(ordering: .acquiring) { runPending() }
             let ready = epoll_wait(epollFD, events, maxEvents, 0)
             if ready <= 0 { return }
             // A socket removed by an earlier handler in this round leaves a stale event: dispatch skips it.

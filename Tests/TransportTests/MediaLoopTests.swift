@@ -229,3 +229,65 @@ final class Forwarder: MediaLoopHandler, @unchecked Sendable {
         }
     }
 }
+
+/// Records, in order, the work and the packets a loop ran: the first packet on `trigger` submits work and sends a
+/// datagram to `watched`, whose packets are recorded after.
+final class SubmitOrder: MediaLoopHandler, @unchecked Sendable {
+    let batch = DatagramBatch(capacity: 8, tailroom: 0)
+    let events = Mutex<[String]>([])
+    let trigger: Int32
+    let sender: UDPSocket
+    let watched: UDPAddress
+
+    init(trigger: Int32, sender: UDPSocket, watched: UDPAddress) {
+        self.trigger = trigger
+        self.sender = sender
+        self.watched = watched
+    }
+
+    func readable(fd: Int32, token: UInt64, loop: MediaLoop) -> Int {
+        let count = batch.receive(from: fd)
+        guard count > 0 else { return 0 }
+        if fd == trigger {
+            loop.submit { [self] in events.withLock { $0.append("work") } }
+            batch.queue(entry: 0, slot: 0, length: batch.length(0), to: watched)
+            _ = batch.send(count: 1, from: sender.fd)
+        } else {
+            events.withLock { $0.append("packet") }
+        }
+        return count
+    }
+}
+
+extension MediaLoopTests {
+    /// Work submitted to a loop runs before any packet that arrives after it, even when the loop is in the middle
+    /// of a wakeup and would otherwise serve the new packet in its next round before returning to its queue (a
+    /// leg's keys must be in force for the first packet that follows the answer).
+    @Test func submittedWorkRunsBeforeLaterPackets() throws {
+        let loopback = UDPAddress(ip: "127.0.0.1", port: 0)!
+        let first = try UDPSocket(binding: loopback)
+        let second = try UDPSocket(binding: loopback)
+        let peer = try UDPSocket(binding: loopback)
+        let loop = try MediaLoop(label: "test.media.submit")
+        let handler = SubmitOrder(trigger: first.fd, sender: peer, watched: second.localAddress)
+        loop.queue.sync {
+            try! loop.register(fd: first.fd, token: 1, handler: handler)
+            try! loop.register(fd: second.fd, token: 2, handler: handler)
+        }
+        loop.start()
+        defer { loop.stop() }
+        var destination = first.localAddress.storage
+        let payload = [UInt8](repeating: 0x80, count: 20)
+        let sent = withUnsafePointer(to: &destination) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                sendto(peer.fd, payload, payload.count, 0, $0, first.localAddress.length)
+            }
+        }
+        #expect(sent == 20)
+        let deadline = DispatchTime.now().uptimeNanoseconds + 5_000_000_000
+        while handler.events.withLock({ $0.count }) < 2 && DispatchTime.now().uptimeNanoseconds < deadline {
+            usleep(1000)
+        }
+        #expect(handler.events.withLock { $0 } == ["work", "packet"])
+    }
+}
