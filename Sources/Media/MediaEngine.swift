@@ -153,28 +153,37 @@ public final class MediaEngine: MediaControl, @unchecked Sendable {
             id: id, callID: callID, loop: loop, loopIndex: loopIndex, created: now, streams: streams)
         let batch = batches[loopIndex]
         sessions.withLock { $0[id] = session }
-        loop.submit { [self] in
+        // The loop's work holds the engine weakly: an engine let go while the work waits must not be freed
+        // on the loop (its teardown waits on the loops).
+        let (clock, logger) = (clock, configuration.logger)
+        loop.submit { [weak self] in
             do throws(TransportError) {
-                try register(session, batch: batch)
+                try Self.register(session, batch: batch, clock: clock, logger: logger)
             } catch {
-                configuration.logger.log(.warning, "media session \(id) could not join its loop: \(error.reason)")
-                control.async { [self] in
-                    guard sessions.withLock({ $0.removeValue(forKey: id) }) != nil else { return }
-                    notifyEnded(teardown(session, end: .failed))
-                }
+                logger.log(.warning, "media session \(id) could not join its loop: \(error.reason)")
+                self?.registrationFailed(session)
             }
         }
         return MediaSessionPorts(id: id, ports: ports)
     }
 
+    /// A session whose sockets could not join its loop ends by itself (``MediaSessionEnd/failed``).
+    private func registrationFailed(_ session: MediaSession) {
+        control.async { [self] in
+            guard sessions.withLock({ $0.removeValue(forKey: session.id) }) != nil else { return }
+            notifyEnded(teardown(session, end: .failed))
+        }
+    }
+
     /// Puts a session's sockets into its loop's epoll set. On the loop.
-    private func register(_ session: MediaSession, batch: DatagramBatch) throws(TransportError) {
+    private static func register(
+        _ session: MediaSession, batch: DatagramBatch, clock: any MediaClock, logger: TransportLogger
+    ) throws(TransportError) {
         var token = session.id << 16
         for stream in session.streams {
             for leg in [stream.a, stream.b] {
                 for (socket, isRTCP) in [(leg.rtpSocket, false)] + (leg.rtcpSocket.map { [($0, true)] } ?? []) {
-                    let port = MediaPort(
-                        leg: leg, isRTCPPort: isRTCP, batch: batch, clock: clock, logger: configuration.logger)
+                    let port = MediaPort(leg: leg, isRTCPPort: isRTCP, batch: batch, clock: clock, logger: logger)
                     try session.loop.register(fd: socket.fd, token: token, handler: port)
                     session.ports.append((socket.fd, token, port))
                     token += 1
@@ -213,22 +222,24 @@ public final class MediaEngine: MediaControl, @unchecked Sendable {
         } catch {
             throw MediaError(.keyRejected, "\(error)")
         }
+        // The record and the loop's work change under one lock, so they cannot disagree about which key
+        // was installed last, whoever else updates this leg.
         session.keys.withLock { keys in
             let slot = update.stream * 2 + update.side.rawValue
             if let newPeerKey { keys[slot].peer = newPeerKey }
             if let newSottoKey { keys[slot].sotto = newSottoKey }
-        }
-        // Through `submit`, not `queue.async`: the keys must be in force before the peer's first packet,
-        // which may follow the answer this update comes from by less than a busy loop's wakeup.
-        session.loop.submit {
-            guard let leg = session.leg(stream: update.stream, side: update.side) else { return }
-            if let address = update.declaredRTP { leg.declaredRTP = address }
-            if let address = update.declaredRTCP { leg.declaredRTCP = address }
-            if let inbound {
-                leg.inbound = inbound
-                leg.inboundSSRCs.removeAll(keepingCapacity: true)
+            // Through `submit`, not `queue.async`: the keys must be in force before the peer's first packet,
+            // which may follow the answer this update comes from by less than a busy loop's wakeup.
+            session.loop.submit {
+                guard let leg = session.leg(stream: update.stream, side: update.side) else { return }
+                if let address = update.declaredRTP { leg.declaredRTP = address }
+                if let address = update.declaredRTCP { leg.declaredRTCP = address }
+                if let inbound {
+                    leg.inbound = inbound
+                    leg.inboundSSRCs.removeAll(keepingCapacity: true)
+                }
+                if let outbound { leg.outbound = outbound }
             }
-            if let outbound { leg.outbound = outbound }
         }
     }
 
@@ -349,7 +360,7 @@ public final class MediaEngine: MediaControl, @unchecked Sendable {
     @discardableResult
     private func teardown(_ session: MediaSession, end: MediaSessionEnd) -> MediaSessionSnapshot {
         let now = clock.now()
-        let snapshot: MediaSessionSnapshot = session.loop.queue.sync {
+        let takeOff: () -> MediaSessionSnapshot = {
             session.end = end
             // Out of the epoll set first, then closed.
             for entry in session.ports { session.loop.deregister(fd: entry.fd, token: entry.token) }
@@ -362,6 +373,9 @@ public final class MediaEngine: MediaControl, @unchecked Sendable {
             }
             return Self.snapshot(session, now: now)
         }
+        // On the loop already only when the engine itself is being freed there (deinit); waiting on the
+        // loop's own queue would trap.
+        let snapshot = session.loop.isCurrent ? takeOff() : session.loop.queue.sync(execute: takeOff)
         // Out of the epoll set now, so no batch can touch the sockets any more.
         for stream in session.streams {
             release(stream.a)

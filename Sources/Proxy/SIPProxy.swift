@@ -77,6 +77,10 @@ public final class SIPProxy: @unchecked Sendable {
     /// Set by ``startDraining()``: new calls get 503.
     public var draining: Bool { calls.draining }
 
+    /// Calls that have ended but whose teardown line waits for their media session's final counters; shutdown
+    /// waits for these so that no call's line is lost.
+    public var pendingTeardowns: Int { calls.pendingTeardowns }
+
     // MARK: Flows
 
     /// A TLS connection is up. Softphone flows get a token for Path and Record-Route.

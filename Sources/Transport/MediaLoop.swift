@@ -36,6 +36,8 @@ public final class MediaLoop: @unchecked Sendable {
     private var slotOfToken: [UInt64: Int] = [:]
     private let events: UnsafeMutablePointer<epoll_event>
     private let maxEvents: Int32
+    /// Marks `queue` as this loop's, for ``isCurrent``.
+    nonisolated(unsafe) private static let current = DispatchSpecificKey<ObjectIdentifier>()
     /// Wakeups served (read it on `queue`).
     private(set) var wakeups = 0
 
@@ -50,7 +52,11 @@ public final class MediaLoop: @unchecked Sendable {
         self.budget = budget
         self.maxEvents = Int32(maxEvents)
         events = .allocate(capacity: maxEvents)
+        queue.setSpecific(key: Self.current, value: ObjectIdentifier(self))
     }
+
+    /// True when called on this loop's queue (where waiting on the queue would trap).
+    public var isCurrent: Bool { DispatchQueue.getSpecific(key: Self.current) == ObjectIdentifier(self) }
 
     deinit {
         events.deallocate()

@@ -241,9 +241,22 @@ final class Relay: @unchecked Sendable {
         server.loop.queue.asyncAfter(deadline: .now() + .milliseconds(remaining > 0 ? 500 : 0)) { [self] in
             admin.stop()
             server.stop()
-            server.loop.queue.asyncAfter(deadline: .now() + .milliseconds(100)) {
+            exitAfterTeardowns(until: .now() + .seconds(5))
+        }
+    }
+
+    /// Exits once every ended call's teardown line is written (its media session's final counters have come
+    /// back), or at `deadline`, whichever is first.
+    private func exitAfterTeardowns(until deadline: DispatchTime) {
+        server.loop.queue.asyncAfter(deadline: .now() + .milliseconds(100)) { [self] in
+            let pending = server.proxy.pendingTeardowns
+            guard pending > 0 && DispatchTime.now() < deadline else {
+                if pending > 0 {
+                    logger.warning("exiting before every call's teardown line", metadata: ["calls": "\(pending)"])
+                }
                 exit(0)
             }
+            exitAfterTeardowns(until: deadline)
         }
     }
 

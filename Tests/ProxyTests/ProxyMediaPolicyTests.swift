@@ -357,4 +357,36 @@ import Transport
         #expect(h.media.snapshot().isEmpty)
         #expect(h.proxy.callCount == 0)
     }
+
+    /// A session whose sockets could not join their media loop ends by itself (`failed`). A call still ringing is
+    /// given up both ways, since its SDP named ports that are free again: CANCEL toward the PBX once it has sent a
+    /// provisional, and 503 to Alice.
+    @Test func aMediaFailureWhileRingingCancelsDownstreamAndAnswers503() throws {
+        let h = try ProxyHarness()
+        let alice = try AliceCall()
+        h.fromA(alice.invite(sdp: alice.offer()))
+        let invite = try h.forwardedINVITE()
+        h.fromPBX(PBX.response(to: invite, 180, "Ringing"))
+        try h.expect(h.take(), ["a: 180 Ringing"])
+
+        h.media.endByItself(end: .failed)
+        let out = try h.expect(h.take(), ["pbx: CANCEL sip:bob@pbx.test", "a: 503 Service Unavailable"])
+        #expect(out[1].message.firstValue(of: "Warning")?.contains("could not relay the call's media") == true)
+        #expect(h.proxy.callCount == 0)
+    }
+
+    /// The same failure on an established call ends it with BYE both ways.
+    @Test func aMediaFailureOnAnEstablishedCallEndsItWithBYEBothWays() throws {
+        let h = try ProxyHarness()
+        _ = try EstablishedCall(h)
+        h.media.endByItself(end: .failed)
+        let out = try h.expect(
+            h.take(),
+            [
+                "a: BYE sip:alice-0x5581d2c0@127.0.0.1:5062;transport=tls",
+                "pbx: BYE sip:bob@192.0.2.10:5061;transport=tls",
+            ])
+        #expect(out.allSatisfy { $0.message.firstValue(of: "Reason")?.hasPrefix("SIP;cause=500") == true })
+        #expect(h.proxy.callCount == 0)
+    }
 }

@@ -78,8 +78,8 @@ extension CallController {
         logger.info("call up", metadata: metadata)
     }
 
-    func logCallEnded(_ call: ProxyCall, reason: CallEndReason, snapshot: MediaSessionSnapshot?) {
-        let now = clock.now()
+    /// The teardown line; `endedAt` is when the call ended, which may be before its final counters came.
+    func logCallEnded(_ call: ProxyCall, reason: CallEndReason, endedAt now: UInt64, snapshot: MediaSessionSnapshot?) {
         var metadata: Logger.Metadata = [
             "call-id": "\(call.callID)", "from": "\(call.from)", "to": "\(call.to)", "end-reason": "\(reason.rawValue)",
             "duration-s": "\(call.answered.map { String(format1: Double(now &- $0) / 1e9) } ?? "0")",

@@ -20,11 +20,13 @@ final class CallController {
     private(set) var live: [String: ProxyCall] = [:]
     /// Calls that ended while their media session was still being taken down: the teardown line is
     /// written when the session's final counters arrive (one entry per session, removed then).
-    private var ending: [UInt64: (call: ProxyCall, reason: CallEndReason)] = [:]
+    private var ending: [UInt64: (call: ProxyCall, reason: CallEndReason, at: UInt64)] = [:]
     /// Set by ``SIPProxy/startDraining()``: new calls get 503.
     var draining = false
     private(set) var callsStarted = 0
     private(set) var callsEnded = 0
+    /// Calls ended whose media sessions are still being taken down (their teardown lines not yet written).
+    var pendingTeardowns: Int { ending.count }
     /// Offers and answers refused for want of SRTP.
     private(set) var srtpRefusals = 0
 
@@ -92,10 +94,10 @@ final class CallController {
         callsEnded += 1
         if let id = call.mediaSession {
             call.mediaSession = nil
-            ending[id] = (call, reason)
+            ending[id] = (call, reason, clock.now())
             media.endSession(id)
         } else {
-            logCallEnded(call, reason: reason, snapshot: snapshot)
+            logCallEnded(call, reason: reason, endedAt: clock.now(), snapshot: snapshot)
         }
     }
 
@@ -103,15 +105,26 @@ final class CallController {
     /// line is written now; a session the media side ended by itself (no media for the idle timeout, or
     /// its sockets could not be served) ends its call with BYE both ways.
     func mediaSessionEnded(_ snapshot: MediaSessionSnapshot) {
-        if let (call, reason) = ending.removeValue(forKey: snapshot.id) {
-            logCallEnded(call, reason: reason, snapshot: snapshot)
+        if let (call, reason, endedAt) = ending.removeValue(forKey: snapshot.id) {
+            logCallEnded(call, reason: reason, endedAt: endedAt, snapshot: snapshot)
             return
         }
         guard let call = live.values.first(where: { $0.mediaSession == snapshot.id }) else { return }
         call.mediaSession = nil
-        let idle = snapshot.end == .idle
-        sendBYE(call, toward: [.a, .b], cause: idle ? 408 : 500, text: idle ? "media timeout" : "media failed")
-        finish(call, reason: idle ? .mediaTimeout : .error, snapshot: snapshot)
+        if snapshot.end == .idle {
+            sendBYE(call, toward: [.a, .b], cause: 408, text: "media timeout")
+            finish(call, reason: .mediaTimeout, snapshot: snapshot)
+            return
+        }
+        // Its sockets could not be served: a call still being set up is given up both ways (its SDP named
+        // ports that are free again), an established one gets BYE both ways.
+        if call.state == .confirmed {
+            sendBYE(call, toward: [.a, .b], cause: 500, text: "Sotto could not relay the call's media")
+        } else {
+            abandonSetup(
+                call, status: 503, reason: "Service Unavailable", warning: "Sotto could not relay the call's media")
+        }
+        finish(call, reason: .error, snapshot: snapshot)
     }
 
     /// A client transaction timed out (Timer B, or a CANCEL left unanswered): its call ends if it was the
