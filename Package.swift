@@ -35,7 +35,8 @@ var targets: [Target] = [
     .target(name: "TLS", dependencies: ["COpenSSL", "CSottoOpenSSL"]),
 
     // I/O.
-    .target(name: "Transport", dependencies: ["TLS", "CSottoNet"]),
+    .target(
+        name: "Transport", dependencies: ["TLS", "CSottoNet", .product(name: "Logging", package: "swift-log")]),
 
     // Engines.
     .target(name: "Media", dependencies: ["RTPWire", "SRTP", "Transport"]),

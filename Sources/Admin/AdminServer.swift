@@ -62,7 +62,7 @@ public final class AdminServer: @unchecked Sendable {
         do {
             listener = try UnixListener(
                 path: path, name: "admin socket", group: configuration.socketGroup, loop: loop,
-                limits: AdminConnection.streamLimits(configuration), logger: .bridging(logger))
+                limits: AdminConnection.streamLimits(configuration), logger: TransportLogger(bridging: logger, prefix: "admin socket: "))
         } catch {
             throw Self.setupError(error)
         }
@@ -234,17 +234,5 @@ public final class AdminServer: @unchecked Sendable {
         default: code = .socketFailed
         }
         return AdminServerError(code, error.reason)
-    }
-}
-
-extension TransportLogger {
-    /// Transport's sentences about the admin socket into the server's log.
-    static func bridging(_ logger: Logger) -> TransportLogger {
-        TransportLogger { level, message in
-            switch level {
-            case .warning: logger.warning("admin socket: \(message)")
-            case .info: logger.debug("admin socket: \(message)")
-            }
-        }
     }
 }

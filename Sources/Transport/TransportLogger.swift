@@ -1,3 +1,5 @@
+public import Logging
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -24,6 +26,17 @@ public struct TransportLogger: Sendable {
     public static let standardError = TransportLogger { level, message in
         let line = "sotto transport \(level.rawValue): \(message)\n"
         _ = line.utf8.withContiguousStorageIfAvailable { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+    }
+
+    /// Transport's sentences into swift-log: warnings as warnings, the rest at debug level, each after
+    /// `prefix` (which names the socket, say "admin socket: ").
+    public init(bridging logger: Logger, prefix: String = "") {
+        self.init { level, message in
+            switch level {
+            case .warning: logger.warning("\(prefix)\(message)")
+            case .info: logger.debug("\(prefix)\(message)")
+            }
+        }
     }
 
     /// Drops everything.

@@ -69,9 +69,7 @@ final class Relay: @unchecked Sendable {
                 bindIP: config.media.ip, ports: config.media.ports,
                 loops: config.effectiveMediaLoops,
                 idleTimeoutNanoseconds: UInt64(config.media.idleTimeout.components.seconds) * 1_000_000_000)
-            mediaConfiguration.logger = TransportLogger { level, message in
-                level == .warning ? logger.warning("\(message)") : logger.debug("\(message)")
-            }
+            mediaConfiguration.logger = TransportLogger(bridging: logger)
             media = try MediaEngine(configuration: mediaConfiguration)
         } catch {
             throw StartError(description: "media: \(error.reason)", isConfiguration: false)

@@ -80,7 +80,7 @@ public final class SignallingServer: ProxyTransport, @unchecked Sendable {
         self.sipLimits = sipLimits
         self.logger = logger
         self.backoff = upstream.reconnectMin
-        let bridge = TransportLogger.bridging(logger)
+        let bridge = TransportLogger(bridging: logger)
         let box = WeakBox()
         self.listener = try TCPListener(
             address: listen, context: serverContext, loop: loop, limits: limits, counters: counters, logger: bridge
@@ -249,18 +249,6 @@ public final class SignallingServer: ProxyTransport, @unchecked Sendable {
 /// Lets the listener's handler closures reach the server without a retain cycle.
 private final class WeakBox: @unchecked Sendable {
     weak var server: SignallingServer?
-}
-
-extension TransportLogger {
-    /// Transport sentences into swift-log.
-    static func bridging(_ logger: Logger) -> TransportLogger {
-        TransportLogger { level, message in
-            switch level {
-            case .warning: logger.warning("\(message)")
-            case .info: logger.debug("\(message)")
-            }
-        }
-    }
 }
 
 extension Duration {
