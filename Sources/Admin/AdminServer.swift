@@ -62,7 +62,8 @@ public final class AdminServer: @unchecked Sendable {
         do {
             listener = try UnixListener(
                 path: path, name: "admin socket", group: configuration.socketGroup, loop: loop,
-                limits: AdminConnection.streamLimits(configuration), logger: TransportLogger(bridging: logger, prefix: "admin socket: "))
+                limits: AdminConnection.streamLimits(configuration),
+                logger: TransportLogger(bridging: logger, prefix: "admin socket: "))
         } catch {
             throw Self.setupError(error)
         }
