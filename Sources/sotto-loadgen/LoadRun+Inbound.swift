@@ -33,7 +33,7 @@ extension LoadRun {
                             SIPHeader(
                                 name: "From", value: "<sip:\(phone.aor)@loadgen.invalid>;tag=\(SIPText.token(10))"),
                             SIPHeader(name: "To", value: "<sip:\(phone.aor)@loadgen.invalid>"),
-                            SIPHeader(name: "Call-ID", value: "\(phone.registerCallID)"),
+                            SIPHeader(name: "Call-ID", value: phone.registerCallID),
                             SIPHeader(name: "CSeq", value: "1 REGISTER"),
                             SIPHeader(
                                 name: "Contact", value: "<sip:\(phone.aor)@\(settings.phoneIP):5061;transport=tls>"),
@@ -99,7 +99,7 @@ extension LoadRun {
             // A query: list the binding.
             extra.append(SIPHeader(name: "Contact", value: "<\(binding.contact)>;expires=600"))
         }
-        extra += path.map { SIPHeader(name: "Path", value: "\($0)") }
+        extra += path.map { SIPHeader(name: "Path", value: $0) }
         reply(SIPMessageBuilder.response(to: message, status: 200, reason: "OK", toTag: toTag, extra: extra))
     }
 
@@ -133,19 +133,8 @@ extension LoadRun {
         let body = SIPText.sdp(
             ip: settings.pbxIP, port: endpoint.localPort, codec: settings.codec,
             ptime: settings.ptimeMilliseconds, cryptoTag: 1, key: key)
-        let invite = SIPMessageBuilder.request(
-            .invite, uri: call.inviteURI,
-            headers: [
-                SIPHeader(name: "Via", value: "SIP/2.0/TLS \(call.callerVia);branch=\(call.inviteBranch);rport"),
-                SIPHeader(name: "Max-Forwards", value: "70"),
-            ] + call.inviteRoutes.map { SIPHeader(name: "Route", value: "\($0)") } + [
-                SIPHeader(name: "From", value: "\(call.fromHeader)"),
-                SIPHeader(name: "To", value: "\(call.toHeader)"),
-                SIPHeader(name: "Call-ID", value: "\(call.callID)"),
-                SIPHeader(name: "CSeq", value: "1 INVITE"),
-                SIPHeader(name: "Contact", value: "<sip:pbx@\(settings.pbxIP):\(settings.listenPort);transport=tls>"),
-                SIPHeader(name: "User-Agent", value: "sotto-loadgen"),
-            ], body: Array(body.utf8))
+        let invite = invite(
+            for: call, contact: "<sip:pbx@\(settings.pbxIP):\(settings.listenPort);transport=tls>", offer: body)
         call.inviteSentAt = pump.now()
         pbxClient.send(invite)
     }

@@ -199,18 +199,8 @@ final class LoadRun: @unchecked Sendable {
         call.callerVia = "\(settings.phoneIP):5061"
         call.fromHeader = "<sip:\(phone.aor)@loadgen.invalid>;tag=\(call.fromTag)"
         call.inviteURI = "sip:pbx@\(settings.listenHost):\(settings.listenPort);transport=tls"
-        let invite = SIPMessageBuilder.request(
-            .invite, uri: call.inviteURI,
-            headers: [
-                SIPHeader(name: "Via", value: "SIP/2.0/TLS \(call.callerVia);branch=\(call.inviteBranch);rport"),
-                SIPHeader(name: "Max-Forwards", value: "70"),
-                SIPHeader(name: "From", value: "\(call.fromHeader)"),
-                SIPHeader(name: "To", value: "\(call.toHeader)"),
-                SIPHeader(name: "Call-ID", value: "\(call.callID)"),
-                SIPHeader(name: "CSeq", value: "1 INVITE"),
-                SIPHeader(name: "Contact", value: "<sip:\(phone.aor)@\(settings.phoneIP):5061;transport=tls>"),
-                SIPHeader(name: "User-Agent", value: "sotto-loadgen"),
-            ], body: Array(body.utf8))
+        let invite = invite(
+            for: call, contact: "<sip:\(phone.aor)@\(settings.phoneIP):5061;transport=tls>", offer: body)
         call.inviteSentAt = pump.now()
         phone.send(invite)
     }
@@ -308,41 +298,44 @@ final class LoadRun: @unchecked Sendable {
     }
 
     private func ack(for call: Call, response: SIPMessage, sameTransaction: Bool) -> [UInt8] {
-        let to = response.firstValue(of: "To") ?? call.toHeader
-        var headers = [
-            SIPHeader(
-                name: "Via",
-                value:
-                    "SIP/2.0/TLS \(call.callerVia);branch=\(sameTransaction ? call.inviteBranch : SIPText.branch());rport"
-            ),
-            SIPHeader(name: "Max-Forwards", value: "70"),
-        ]
-        var uri = call.inviteURI
-        if sameTransaction {
-            headers += call.inviteRoutes.map { SIPHeader(name: "Route", value: "\($0)") }
-        } else {
-            headers += call.routeSet.map { SIPHeader(name: "Route", value: "\($0)") }
-            if !call.remoteTarget.isEmpty { uri = call.remoteTarget }
-        }
-        headers += [
-            SIPHeader(name: "From", value: "\(call.fromHeader)"), SIPHeader(name: "To", value: "\(to)"),
-            SIPHeader(name: "Call-ID", value: "\(call.callID)"), SIPHeader(name: "CSeq", value: "1 ACK"),
-        ]
-        return SIPMessageBuilder.request(.ack, uri: uri, headers: headers)
+        // The ACK of a non-2xx is in the INVITE's transaction; the ACK of a 2xx goes along the dialog.
+        let inDialog = !sameTransaction && !call.remoteTarget.isEmpty
+        let headers = callerHeaders(
+            call, branch: sameTransaction ? call.inviteBranch : SIPText.branch(),
+            routes: sameTransaction ? call.inviteRoutes : call.routeSet,
+            to: response.firstValue(of: "To") ?? call.toHeader, cseq: "1 ACK")
+        return SIPMessageBuilder.request(.ack, uri: inDialog ? call.remoteTarget : call.inviteURI, headers: headers)
     }
 
     private func bye(for call: Call) -> [UInt8] {
-        let uri = call.remoteTarget.isEmpty ? call.inviteURI : call.remoteTarget
-        let routes = call.remoteTarget.isEmpty ? call.inviteRoutes : call.routeSet
+        let inDialog = !call.remoteTarget.isEmpty
         return SIPMessageBuilder.request(
-            .bye, uri: uri,
-            headers: [
-                SIPHeader(name: "Via", value: "SIP/2.0/TLS \(call.callerVia);branch=\(SIPText.branch());rport"),
-                SIPHeader(name: "Max-Forwards", value: "70"),
-            ] + routes.map { SIPHeader(name: "Route", value: "\($0)") } + [
-                SIPHeader(name: "From", value: "\(call.fromHeader)"), SIPHeader(name: "To", value: "\(call.toHeader)"),
-                SIPHeader(name: "Call-ID", value: "\(call.callID)"), SIPHeader(name: "CSeq", value: "2 BYE"),
-            ])
+            .bye, uri: inDialog ? call.remoteTarget : call.inviteURI,
+            headers: callerHeaders(
+                call, branch: SIPText.branch(), routes: inDialog ? call.routeSet : call.inviteRoutes, cseq: "2 BYE"))
+    }
+
+    /// The caller's INVITE: its transaction's branch and route, Contact, User-Agent, and the SDP offer.
+    func invite(for call: Call, contact: String, offer body: String) -> [UInt8] {
+        SIPMessageBuilder.request(
+            .invite, uri: call.inviteURI,
+            headers: callerHeaders(call, branch: call.inviteBranch, routes: call.inviteRoutes, cseq: "1 INVITE") + [
+                SIPHeader(name: "Contact", value: contact), SIPHeader(name: "User-Agent", value: "sotto-loadgen"),
+            ], body: Array(body.utf8))
+    }
+
+    /// What every request of the caller's starts with (RFC 3261 §8.1.1): Via with `branch`, Max-Forwards, the
+    /// route set, From, To (the dialog's, unless `to` is given), Call-ID and CSeq.
+    private func callerHeaders(_ call: Call, branch: String, routes: [String], to: String? = nil, cseq: String)
+        -> [SIPHeader]
+    {
+        [
+            SIPHeader(name: "Via", value: "SIP/2.0/TLS \(call.callerVia);branch=\(branch);rport"),
+            SIPHeader(name: "Max-Forwards", value: "70"),
+        ] + routes.map { SIPHeader(name: "Route", value: $0) } + [
+            SIPHeader(name: "From", value: call.fromHeader), SIPHeader(name: "To", value: to ?? call.toHeader),
+            SIPHeader(name: "Call-ID", value: call.callID), SIPHeader(name: "CSeq", value: cseq),
+        ]
     }
 
     /// The hold time is over: stop sending, let the last packets arrive, collect, then BYE.
