@@ -33,7 +33,6 @@ public final class SIPProxy: @unchecked Sendable {
         public var strayResponses = 0
     }
 
-    let configuration: ProxyConfiguration
     /// The media relay, as the call layer sees it.
     public let media: any MediaControl
     let logger: Logger
@@ -46,7 +45,6 @@ public final class SIPProxy: @unchecked Sendable {
 
     /// Creates a proxy. Set ``setTransport(_:)`` before the first flow.
     public init(configuration: ProxyConfiguration, media: any MediaControl, clock: any MediaClock, logger: Logger) {
-        self.configuration = configuration
         self.media = media
         self.logger = logger
         let local = LocalAddress(host: configuration.host, port: configuration.port)

@@ -13,9 +13,10 @@ final class CallController {
     let media: any MediaControl
     let clock: any MediaClock
     let logger: Logger
-    let local: LocalAddress
     let transactions: TransactionLayer
     let router: Router
+    /// Sotto's own address (the router's).
+    var local: LocalAddress { router.local }
     /// Calls with a media session or an INVITE in progress, by ``ProxyCall/key``.
     private(set) var live: [String: ProxyCall] = [:]
     /// Calls that ended while their media session was still being taken down: the teardown line is
@@ -38,7 +39,6 @@ final class CallController {
         self.media = media
         self.clock = clock
         self.logger = logger
-        self.local = router.local
         self.transactions = transactions
         self.router = router
     }
