@@ -1,9 +1,11 @@
 public import SRTP
 public import Transport
 
-/// What signalling asks of the media relay: make a session, tell a leg about its peer and keys, end it, read
-/// it. The proxy's call layer talks to media only through this protocol; `MediaEngine` implements it over
-/// real sockets, and the proxy's unit tests use a fake that binds nothing.
+/// What signalling asks of the media relay: make a session, tell a leg about its peer and keys, end it, and
+/// hear of its end with its final counters. The proxy's call layer talks to media only through this protocol;
+/// `MediaEngine` implements it over real sockets, and the proxy's unit tests use a fake that binds nothing.
+/// Live snapshots are not here: the proxy never needs them, and the admin socket reads them from the engine
+/// (`MediaEngine.snapshot()`) on its own workers, which may wait for the loops.
 ///
 /// **No call waits on a media loop.** The proxy runs on one signalling loop that serves every call, so it
 /// must never stop while a media loop finishes a batch. Each method either finishes on the caller's
@@ -31,10 +33,6 @@ public protocol MediaControl: AnyObject, Sendable {
     /// snapshot comes through the session-ended handler (with ``MediaSessionEnd/requested``). Ending a
     /// session that is already gone does nothing.
     func endSession(_ id: UInt64)
-
-    /// Copies of every live session, each taken on its own loop, handed to `completion` on a media
-    /// thread (never the caller's).
-    func snapshots(then completion: @escaping @Sendable ([MediaSessionSnapshot]) -> Void)
 
     /// Where final snapshots go: every session that ends, whether asked (``endSession(_:)``) or by
     /// itself (idle, or its sockets could not join a loop). Called on a media thread; the receiver hops

@@ -57,8 +57,8 @@ public final class MediaEngine: MediaControl, @unchecked Sendable {
     private let sessions = Mutex<[UInt64: MediaSession]>([:])
     private let nextID = Atomic<UInt64>(1)
     private let onSessionEnded = Mutex<(@Sendable (MediaSessionSnapshot) -> Void)?>(nil)
-    /// Runs what must wait on a loop on behalf of callers that may not (ending sessions, snapshots for
-    /// ``snapshots(then:)``), and the idle sweep.
+    /// Runs what must wait on a loop on behalf of callers that may not (ending sessions), and the idle
+    /// sweep.
     private let control = DispatchQueue(label: "sotto.media.control")
     private var sweepTimer: DispatchSourceTimer?
 
@@ -248,11 +248,6 @@ public final class MediaEngine: MediaControl, @unchecked Sendable {
     public func endSession(_ id: UInt64) {
         guard let session = sessions.withLock({ $0.removeValue(forKey: id) }) else { return }
         control.async { [self] in notifyEnded(teardown(session, end: .requested)) }
-    }
-
-    /// Hands every live session's snapshot to `completion`, from the engine's control queue.
-    public func snapshots(then completion: @escaping @Sendable ([MediaSessionSnapshot]) -> Void) {
-        control.async { [self] in completion(snapshot()) }
     }
 
     public func setSessionEndedHandler(_ handler: @escaping @Sendable (MediaSessionSnapshot) -> Void) {

@@ -66,10 +66,6 @@ final class FakeMedia: MediaControl, @unchecked Sendable {
         queued.append(snapshot(session, end: .requested))
     }
 
-    func snapshots(then completion: @escaping @Sendable ([MediaSessionSnapshot]) -> Void) {
-        completion(snapshot())
-    }
-
     func setSessionEndedHandler(_ handler: @escaping @Sendable (MediaSessionSnapshot) -> Void) {
         self.handler = handler
     }
