@@ -25,6 +25,10 @@ public enum PrometheusText {
         out.sample("sotto_calls_ended_total", value: stats.callsEnded)
         out.family("sotto_srtp_refusals_total", .counter, "Offers or answers refused for lacking usable SRTP.")
         out.sample("sotto_srtp_refusals_total", value: stats.srtpRefusals)
+        out.family("sotto_limit_refusals_total", .counter, "Requests refused by a limit, by limit name.")
+        for limit in stats.limitRefusals.keys.sorted() {
+            out.sample("sotto_limit_refusals_total", [("limit", limit)], value: stats.limitRefusals[limit] ?? 0)
+        }
         out.family("sotto_packets_relayed_total", .counter, "Packets relayed (sent) across live sessions.")
         out.sample("sotto_packets_relayed_total", value: stats.packetsRelayed)
         out.family("sotto_bytes_relayed_total", .counter, "Bytes relayed (sent) across live sessions.")

@@ -110,6 +110,8 @@ public struct AdminStats: Codable, Sendable, Equatable {
     /// Sessions per media loop.
     public var loopSessions: [Int]
     public var pbxConnected: Bool
+    /// Requests refused by a limit, by limit name, since start.
+    public var limitRefusals: [String: Int] = [:]
 
     public init(
         uptimeSeconds: Double, calls: Int, sessions: Int, callsStarted: Int, callsEnded: Int, srtpRefusals: Int,

@@ -16,6 +16,11 @@ public struct ProxyConfiguration: Sendable {
     public var timerCNanoseconds: UInt64 = 181_000_000_000
     /// Calls at once (0: no limit other than the media port pool).
     public var maxCalls: Int = 0
+    /// What one phone, one address or everyone together may make the proxy hold.
+    public var limits = ProxyLimits()
+    /// `sip.dialogs_bound_to_connection`: a softphone's in-dialog request, or an INVITE with `Replaces` or
+    /// `Join`, for a call that another softphone connection owns is refused with `403`.
+    public var dialogsBoundToConnection = true
     /// The `Server`/`User-Agent` product token on messages Sotto makes itself.
     public var product: String = "Sotto"
 

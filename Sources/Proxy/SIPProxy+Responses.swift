@@ -47,7 +47,7 @@ extension SIPProxy {
                     calls.noteSRTPRefusal()
                     client.abandoned = true
                     transactions.cancel(client)
-                    respond(server, refusal: error)
+                    respond(server, refusal: error, counted: true)
                     calls.finish(call, reason: .srtpRefused)
                     return
                 }
@@ -104,7 +104,7 @@ extension SIPProxy {
             let wasUp = call.state == .confirmed
             calls.sendBYE(
                 call, toward: wasUp ? [.a, .b] : [side], cause: 488, text: error.warning ?? "SRTP is required")
-            if server.state == .proceeding { respond(server, refusal: error) }
+            if server.state == .proceeding { respond(server, refusal: error, counted: true) }
             calls.finish(call, reason: .srtpRefused)
             return
         }

@@ -31,6 +31,8 @@ public final class SIPProxy: @unchecked Sendable {
         public var loopsDetected = 0
         public var flowFailed = 0
         public var strayResponses = 0
+        /// Requests refused by a limit, by limit name (docs/security.md), since start.
+        public var limitRefusals: [String: Int] = [:]
     }
 
     /// The media relay, as the call layer sees it.
@@ -39,6 +41,7 @@ public final class SIPProxy: @unchecked Sendable {
     let transactions: TransactionLayer
     let router: Router
     let calls: CallController
+    let admission: AdmissionControl
     private var requestsIn = 0
     private var responsesIn = 0
     private var badRequests = 0
@@ -49,10 +52,13 @@ public final class SIPProxy: @unchecked Sendable {
         self.logger = logger
         let local = LocalAddress(host: configuration.host, port: configuration.port)
         transactions = TransactionLayer(configuration: configuration, clock: clock, local: local)
-        router = Router(local: local, clock: clock, logger: logger)
+        router = Router(
+            local: local, clock: clock, logger: logger,
+            dialogsBoundToConnection: configuration.dialogsBoundToConnection)
+        admission = AdmissionControl(limits: configuration.limits, clock: clock, logger: logger)
         calls = CallController(
             configuration: configuration, media: media, clock: clock, logger: logger, transactions: transactions,
-            router: router)
+            router: router, admission: admission)
     }
 
     /// Where messages go (held weakly: the I/O layer owns the proxy).
@@ -66,7 +72,7 @@ public final class SIPProxy: @unchecked Sendable {
             requestsIn: requestsIn, responsesIn: responsesIn, badRequests: badRequests,
             callsStarted: calls.callsStarted, callsEnded: calls.callsEnded, srtpRefusals: calls.srtpRefusals,
             loopsDetected: router.loopsDetected, flowFailed: router.flowFailed,
-            strayResponses: transactions.strayResponses)
+            strayResponses: transactions.strayResponses, limitRefusals: admission.refusals)
     }
 
     /// Calls with a media session or an INVITE in progress.
@@ -94,6 +100,7 @@ public final class SIPProxy: @unchecked Sendable {
     /// loss of the upstream connection (see ``CallController/flowClosed(_:endedRequests:)``).
     public func closeFlow(_ id: FlowID) {
         guard let flow = router.closeFlow(id) else { return }
+        admission.flowClosed(id)
         let lost =
             flow.kind == .pbx
             ? (503, "Service Unavailable", "the connection to the PBX was lost")
@@ -133,6 +140,8 @@ public final class SIPProxy: @unchecked Sendable {
         for client in transactions.tick() {
             calls.timedOut(client)
         }
+        calls.tick()
+        admission.sweep()
     }
 
     /// A media session ended, with its final counters (the owner hops the media side's handler onto the
@@ -158,9 +167,9 @@ public final class SIPProxy: @unchecked Sendable {
         transactions.transport?.send(message.serialized(), on: flow) ?? false
     }
 
-    /// Answers a refused request on its server transaction.
-    func respond(_ server: ServerTransaction, refusal: ProxyRefusal) {
-        calls.noteRefusal(refusal)
+    /// Answers a refused request on its server transaction, counting it unless `counted` says it already was.
+    func respond(_ server: ServerTransaction, refusal: ProxyRefusal, counted: Bool = false) {
+        if !counted { calls.noteRefusal(refusal) }
         transactions.respond(
             server, status: refusal.status, reason: refusal.reason, warning: refusal.warning, extra: refusal.extra)
     }

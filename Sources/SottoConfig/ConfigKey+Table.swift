@@ -36,6 +36,12 @@ extension ConfigKey {
         .duration("sip", "handshake_timeout_ms", in: 1...600_000, .milliseconds, \.sip.handshakeTimeout),
         .duration("sip", "idle_timeout_s", in: 1...86_400, .seconds, \.sip.idleTimeout),
         .integer("sip", "max_message_bytes", in: 1024...16_777_216, \.sip.maxMessageBytes),
+        .integer("sip", "max_transactions", in: 0...10_000_000, \.sip.maxTransactions),
+        .integer("sip", "max_transactions_per_connection", in: 0...1_000_000, \.sip.maxTransactionsPerConnection),
+        .integer("sip", "requests_per_second_per_connection", in: 0...1_000_000, \.sip.requestsPerSecondPerConnection),
+        .integer("sip", "requests_per_second_per_address", in: 0...1_000_000, \.sip.requestsPerSecondPerAddress),
+        .integer("sip", "max_registrations_per_connection", in: 0...10_000, \.sip.maxRegistrationsPerConnection),
+        .boolean("sip", "dialogs_bound_to_connection", \.sip.dialogsBoundToConnection),
 
         .string("upstream", "address") { (config, text, _) throws(InvalidValue) in
             config.upstream.address = text.isEmpty ? nil : try HostPort.parseUpstream(text)
@@ -99,6 +105,11 @@ extension ConfigKey {
 
         .duration("calls", "drain_s", in: 0...86_400, .seconds, \.calls.drain),
         .integer("calls", "max_calls", in: 0...10_000_000, \.calls.maxCalls),
+        .duration("calls", "max_ringing_s", in: 1...86_400, .seconds, \.calls.maxRinging),
+        .integer("calls", "max_streams_per_offer", in: 1...1024, \.calls.maxStreamsPerOffer),
+        .integer("calls", "max_calls_per_connection", in: 0...10_000_000, \.calls.maxCallsPerConnection),
+        .integer("calls", "max_calls_per_address", in: 0...10_000_000, \.calls.maxCallsPerAddress),
+        .integer("calls", "max_calls_per_aor", in: 0...10_000_000, \.calls.maxCallsPerAOR),
 
         .string("admin", "socket") { (config, text, paths) throws(InvalidValue) in
             config.admin.socket = try ValueParsers.socketPath(text, paths)

@@ -26,6 +26,19 @@ extension SottoConfig {
         public var idleTimeout: Duration = .seconds(600)
         /// `sip.max_message_bytes`: the largest SIP message accepted; a bigger one closes the stream.
         public var maxMessageBytes = 65_536
+        /// `sip.max_transactions`: requests in progress from everyone together (0: no limit).
+        public var maxTransactions = 50_000
+        /// `sip.max_transactions_per_connection`: requests in progress from one softphone connection (0: no limit).
+        public var maxTransactionsPerConnection = 64
+        /// `sip.requests_per_second_per_connection`: steady request rate of one softphone connection (0: no limit).
+        public var requestsPerSecondPerConnection = 20
+        /// `sip.requests_per_second_per_address`: steady request rate of every softphone connection from one
+        /// address (0: no limit).
+        public var requestsPerSecondPerAddress = 500
+        /// `sip.max_registrations_per_connection`: bindings one softphone connection may hold (0: no limit).
+        public var maxRegistrationsPerConnection = 4
+        /// `sip.dialogs_bound_to_connection`: a request for a call another softphone connection owns gets 403.
+        public var dialogsBoundToConnection = true
 
         /// The defaults listed in `conf/sotto.toml`.
         public init() {}

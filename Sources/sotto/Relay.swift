@@ -79,6 +79,8 @@ final class Relay: @unchecked Sendable {
             host: config.sipAdvertisedHost, port: Int(config.sip.listen.port), suites: config.media.suites,
             mediaAddress: config.media.sdpIP)
         proxyConfiguration.maxCalls = config.calls.maxCalls
+        proxyConfiguration.limits = Self.proxyLimits(config)
+        proxyConfiguration.dialogsBoundToConnection = config.sip.dialogsBoundToConnection
         proxyConfiguration.product = "Sotto/\(SottoCommand.version)"
         let proxy = SIPProxy(configuration: proxyConfiguration, media: media, clock: SystemMediaClock(), logger: logger)
         let limits = TCPLimits(

@@ -91,7 +91,7 @@ final class RelayAdminBackend: AdminBackend, @unchecked Sendable {
             }
         }
         let ports = media.portUsage
-        return AdminStats(
+        var stats = AdminStats(
             uptimeSeconds: Double(DispatchTime.now().uptimeNanoseconds &- startedUptime) / 1e9, calls: calls,
             sessions: snapshots.count, callsStarted: counters.callsStarted, callsEnded: counters.callsEnded,
             srtpRefusals: counters.srtpRefusals, packetsRelayed: packets, bytesRelayed: bytes, drops: drops,
@@ -99,6 +99,8 @@ final class RelayAdminBackend: AdminBackend, @unchecked Sendable {
             tlsConnectionsAccepted: server.counters.connectionsAccepted,
             tlsHandshakeFailures: serverCounters.handshakeFailures, portsInUse: ports.inUse, portsFree: ports.free,
             loopSessions: perLoop, pbxConnected: pbx)
+        stats.limitRefusals = counters.limitRefusals
+        return stats
     }
 
     func setLogLevel(_ level: String) -> Bool {

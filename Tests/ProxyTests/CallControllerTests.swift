@@ -25,12 +25,16 @@ import Testing
         transactions.transport = transport
         calls = CallController(
             configuration: configuration, media: media, clock: clock, logger: logger, transactions: transactions,
-            router: Router(local: local, clock: clock, logger: logger))
+            router: Router(local: local, clock: clock, logger: logger),
+            admission: AdmissionControl(limits: configuration.limits, clock: clock, logger: logger))
     }
 
     func startCall(_ alice: AliceCall) throws -> ProxyCall {
-        try calls.startCall(
-            SIPMessage(parsing: alice.invite(sdp: nil)), token: "tok", softphoneFlow: 1, side: .a)
+        let phone = Flow(id: 1, kind: .softphone, peerIP: "127.0.0.1", peerPort: 5062, token: "tok")
+        let call = try calls.admitCall(
+            SIPMessage(parsing: alice.invite(sdp: nil)), token: "tok", softphoneFlow: phone, side: .a)
+        calls.register(call)
+        return call
     }
 
     @Test func anOfferWithoutSRTPIsRefused488AndMakesNoSession() throws {

@@ -72,6 +72,9 @@ final class FakeMedia: MediaControl, @unchecked Sendable {
 
     // MARK: For tests
 
+    /// Sessions made since the start, ended ones included.
+    var createdSessions: Int { Int(nextID) - 1 }
+
     /// Live sessions, oldest first.
     func snapshot() -> [MediaSessionSnapshot] {
         sessions.values.sorted { $0.id < $1.id }.map { snapshot($0, end: nil) }

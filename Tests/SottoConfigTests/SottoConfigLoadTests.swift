@@ -64,6 +64,12 @@ import Testing
         handshake_timeout_ms = 2500
         idle_timeout_s = 120
         max_message_bytes = 32768
+        max_transactions = 1000
+        max_transactions_per_connection = 10
+        requests_per_second_per_connection = 5
+        requests_per_second_per_address = 50
+        max_registrations_per_connection = 2
+        dialogs_bound_to_connection = false
 
         [upstream]
         address = "sips:pbx.example.com:5071"
@@ -86,6 +92,11 @@ import Testing
         [calls]
         drain_s = 5
         max_calls = 200
+        max_ringing_s = 120
+        max_streams_per_offer = 2
+        max_calls_per_connection = 3
+        max_calls_per_address = 30
+        max_calls_per_aor = 2
 
         [admin]
         socket = "run/admin.sock"
@@ -119,6 +130,12 @@ import Testing
         expected.sip.handshakeTimeout = .milliseconds(2500)
         expected.sip.idleTimeout = .seconds(120)
         expected.sip.maxMessageBytes = 32_768
+        expected.sip.maxTransactions = 1000
+        expected.sip.maxTransactionsPerConnection = 10
+        expected.sip.requestsPerSecondPerConnection = 5
+        expected.sip.requestsPerSecondPerAddress = 50
+        expected.sip.maxRegistrationsPerConnection = 2
+        expected.sip.dialogsBoundToConnection = false
         expected.upstream.address = HostPort(host: "pbx.example.com", port: 5071)
         expected.upstream.serverName = "pbx.internal"
         expected.upstream.clientCert = base + "/certs/client.crt"
@@ -135,6 +152,11 @@ import Testing
         expected.media.suites = [.aesCM128HMACSHA1_80, .aeadAES128GCM]
         expected.calls.drain = .seconds(5)
         expected.calls.maxCalls = 200
+        expected.calls.maxRinging = .seconds(120)
+        expected.calls.maxStreamsPerOffer = 2
+        expected.calls.maxCallsPerConnection = 3
+        expected.calls.maxCallsPerAddress = 30
+        expected.calls.maxCallsPerAOR = 2
         expected.admin.socket = base + "/run/admin.sock"
         expected.admin.socketGroup = "sotto-admin"
         expected.admin.auditLog = base + "/log/audit.jsonl"

@@ -45,32 +45,65 @@ extension CallController {
     }
 
     static func notAcceptable(_ reason: String) -> ProxyRefusal {
-        ProxyRefusal(status: 488, reason: "Not Acceptable Here", warning: reason)
+        ProxyRefusal(status: 488, reason: "Not Acceptable Here", warning: reason, isMediaPolicy: true)
+    }
+
+    /// The media policy alone, with nothing made or changed: what ``negotiate(_:from:call:role:completes:)``
+    /// would refuse an offer for. Used when the request cannot go on anyway (the PBX is down), so that the
+    /// answer is the policy's `488` rather than a `503` that invites a retry elsewhere.
+    func checkPolicy(_ body: [UInt8], from side: LegSide, call: ProxyCall, role: SDPRole) throws(ProxyRefusal) {
+        if let pending = call.pendingOffer, pending.from != side, role != .offer { return }
+        let sdp: SDPSessionDescription
+        do {
+            sdp = try SDPSessionDescription(parsing: body)
+        } catch {
+            throw Self.notAcceptable("the SDP does not parse: \(error.reason)")
+        }
+        _ = try readOffer(sdp)
+    }
+
+    /// The offer read against the policy: SRTP, and at most `calls.max_streams_per_offer` m= lines (each
+    /// accepted stream costs four sockets, and the limit is checked before any is taken).
+    private func readOffer(_ sdp: SDPSessionDescription) throws(ProxyRefusal) -> MediaPlan {
+        let limit = admission.limits.streamsPerOffer
+        if limit > 0, sdp.media.count > limit {
+            admission.count(.streamsPerOffer)
+            throw ProxyRefusal(
+                status: 488, reason: "Not Acceptable Here",
+                warning: "at most \(limit) media streams per offer (this one has \(sdp.media.count))")
+        }
+        switch SDPNegotiation.readOffer(sdp, allowed: configuration.suites) {
+        case .success(let read): return read
+        case .failure(let refusal): throw Self.notAcceptable(refusal.reason)
+        }
     }
 
     private func offer(_ sdp: SDPSessionDescription, from side: LegSide, call: ProxyCall) throws(ProxyRefusal)
         -> [UInt8]
     {
-        let plan: MediaPlan
-        switch SDPNegotiation.readOffer(sdp, allowed: configuration.suites) {
-        case .success(let read): plan = read
-        case .failure(let refusal): throw Self.notAcceptable(refusal.reason)
-        }
+        let plan = try readOffer(sdp)
         if call.mediaSession == nil {
-            // Every stream gets its own RTCP port on both legs, so a peer with rtcp-mux and one without can
-            // talk through the same session (the engine demultiplexes RTCP on an RTP port, RFC 5761).
-            let specs = plan.streams.map { MediaStreamSpec(rtcpMux: false, clockRate: $0.clockRate) }
+            // Sockets only for the streams the offer makes active: a disabled (port 0) or refused m= line gets
+            // none. Every stream gets its own RTCP port on both legs, so a peer with rtcp-mux and one without
+            // can talk through the same session (the engine demultiplexes RTCP on an RTP port, RFC 5761).
+            let specs = plan.activeStreams.map { MediaStreamSpec(rtcpMux: false, clockRate: $0.clockRate) }
             do {
                 let created = try media.createSession(callID: call.callID, streams: specs)
                 call.mediaSession = created.id
-                call.ports = created.ports
+                var made = created.ports.makeIterator()
+                call.ports = plan.streams.map { $0.isActive ? made.next() : nil }
             } catch {
                 logger.warning(
                     "no media session for a call", metadata: ["call-id": "\(call.callID)", "error": "\(error)"])
-                throw ProxyRefusal(status: 503, reason: "Service Unavailable", warning: "Sotto has no media ports free")
+                throw ProxyRefusal(
+                    status: 503, reason: "Service Unavailable", warning: Self.sessionFailure(error),
+                    extra: [SIPHeader(name: "Retry-After", value: "5")])
             }
         } else if plan.streams.count != call.ports.count {
             throw Self.notAcceptable("a re-offer may not change the number of media streams (\(call.ports.count))")
+        } else if let index = plan.streams.indices.first(where: { plan.streams[$0].isActive && call.ports[$0] == nil })
+        {
+            throw Self.notAcceptable("media stream \(index + 1) was disabled in the first offer and has no ports")
         }
         let other = side.other
         var answerKeys: [SRTPKeyMaterial?] = []
@@ -132,14 +165,19 @@ extension CallController {
                 }
                 let sottoToAnswerer = pending.offeredKeys[index][tag - 1]
                 let sottoToOfferer = pending.answerKeys[index]
+                guard let stream = call.mediaStream(index) else {
+                    toward[side]?.append(nil)
+                    toward[offerer]?.append(nil)
+                    continue
+                }
                 try media.updateLeg(
                     MediaLegUpdate(
-                        session: session, stream: index, side: side, declaredRTP: rtpAddress(answered),
+                        session: session, stream: stream, side: side, declaredRTP: rtpAddress(answered),
                         declaredRTCP: rtcpAddress(answered, muxAgreed: answered.rtcpMux), peerKey: answered.key,
                         sottoKey: sottoToAnswerer))
                 try media.updateLeg(
                     MediaLegUpdate(
-                        session: session, stream: index, side: offerer, declaredRTP: rtpAddress(offered),
+                        session: session, stream: stream, side: offerer, declaredRTP: rtpAddress(offered),
                         declaredRTCP: rtcpAddress(offered, muxAgreed: answered.rtcpMux), peerKey: offered.key,
                         sottoKey: sottoToOfferer))
                 toward[side]?.append(sottoToAnswerer)
@@ -179,9 +217,15 @@ extension CallController {
         return try SRTPKeyMaterial.generate(for: suite)
     }
 
+    /// Why a media session could not be made, as the `Warning` of the 503 says it.
+    static func sessionFailure(_ error: MediaError) -> String {
+        "Sotto has no media ports free"
+    }
+
     private func relayPorts(_ call: ProxyCall, facing side: LegSide) -> [RelayPorts] {
         call.ports.map { ports in
-            side == .a
+            guard let ports else { return RelayPorts(rtp: 0, rtcp: nil) }
+            return side == .a
                 ? RelayPorts(rtp: Int(ports.rtpA), rtcp: ports.rtcpA.map(Int.init))
                 : RelayPorts(rtp: Int(ports.rtpB), rtcp: ports.rtcpB.map(Int.init))
         }

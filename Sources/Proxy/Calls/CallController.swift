@@ -15,6 +15,7 @@ final class CallController {
     let logger: Logger
     let transactions: TransactionLayer
     let router: Router
+    let admission: AdmissionControl
     /// Sotto's own address (the router's).
     var local: LocalAddress { router.local }
     /// Calls with a media session or an INVITE in progress, by ``ProxyCall/key``.
@@ -30,10 +31,15 @@ final class CallController {
     var pendingTeardowns: Int { ending.count }
     /// Offers and answers refused for want of SRTP.
     private(set) var srtpRefusals = 0
+    /// The softphone-flow tokens of the live calls with each Call-ID (a call through the PBX between two
+    /// agents has two), so that a request naming a Call-ID can be checked against the flow that owns it.
+    private var tokensByCallID: [String: [String]] = [:]
+    /// When each call being set up stops ringing (`calls.max_ringing_s`), by call key.
+    private var ringing = TimerQueue<String>()
 
     init(
         configuration: ProxyConfiguration, media: any MediaControl, clock: any MediaClock, logger: Logger,
-        transactions: TransactionLayer, router: Router
+        transactions: TransactionLayer, router: Router, admission: AdmissionControl
     ) {
         self.configuration = configuration
         self.media = media
@@ -41,6 +47,7 @@ final class CallController {
         self.logger = logger
         self.transactions = transactions
         self.router = router
+        self.admission = admission
     }
 
     /// The call a request belongs to.
@@ -51,27 +58,80 @@ final class CallController {
 
     // MARK: Starting
 
-    /// A new INVITE outside a dialog: a call, unless Sotto is draining or at its call limit.
-    func startCall(_ request: SIPMessage, token: String, softphoneFlow: FlowID, side: LegSide) throws(ProxyRefusal)
+    /// A new INVITE outside a dialog: the call it would be, if Sotto is not draining and no limit refuses it
+    /// (docs/security.md). The call is not registered yet: every other refusal of the INVITE (its body, its
+    /// SDP, the PBX being down) comes first, and only ``register(_:)`` makes it live, so a refused INVITE
+    /// leaves nothing behind.
+    func admitCall(_ request: SIPMessage, token: String, softphoneFlow: Flow, side: LegSide) throws(ProxyRefusal)
         -> ProxyCall
     {
         guard !draining else {
             throw ProxyRefusal(status: 503, reason: "Service Unavailable", warning: "Sotto is shutting down")
         }
-        guard configuration.maxCalls == 0 || live.count < configuration.maxCalls else {
-            throw ProxyRefusal(status: 503, reason: "Service Unavailable", warning: "Sotto is at its call limit")
+        // Calls whose media ports are still being released count: the limit is there for the ports.
+        guard configuration.maxCalls == 0 || live.count + ending.count < configuration.maxCalls else {
+            admission.count(.calls)
+            throw ProxyRefusal(
+                status: 503, reason: "Service Unavailable", warning: "Sotto is at its call limit",
+                extra: [SIPHeader(name: "Retry-After", value: "5")])
         }
-        let call = ProxyCall(
-            callID: request.callID, token: token, softphoneFlow: softphoneFlow, callerSide: side,
-            from: request.from.uri.description, to: request.to.uri.description, now: clock.now())
-        live[call.key] = call
-        callsStarted += 1
-        return call
+        let aorURI = side == .a ? request.from.uri : request.to.uri
+        let parties = AdmissionControl.CallParties(
+            flow: softphoneFlow.id, address: admission.addressKey(softphoneFlow.peerIP),
+            aor: Self.aorKey(aorURI))
+        if let refusal = admission.admitCall(parties, live: live.count, inbound: side == .b) { throw refusal }
+        return ProxyCall(
+            callID: request.callID, token: token, softphoneFlow: softphoneFlow.id, callerSide: side,
+            from: request.from.uri.description, to: request.to.uri.description, parties: parties, now: clock.now())
     }
 
-    /// Counts a refusal of SDP without usable SRTP.
+    /// Makes an admitted call live: it counts against its limits from now on and rings at most
+    /// `calls.max_ringing_s`.
+    func register(_ call: ProxyCall) {
+        live[call.key] = call
+        tokensByCallID[call.callID, default: []].append(call.token)
+        callsStarted += 1
+        admission.callStarted(call.parties)
+        if admission.limits.maxRingingNanoseconds > 0 {
+            ringing.schedule(call.key, at: call.created &+ admission.limits.maxRingingNanoseconds)
+        }
+    }
+
+    /// An admitted call whose INVITE was refused before it went live: its media session, if one was made
+    /// for its offer, is given back. Nothing was counted.
+    func discard(_ call: ProxyCall) {
+        guard live[call.key] !== call, let id = call.mediaSession else { return }
+        call.mediaSession = nil
+        media.endSession(id)
+    }
+
+    /// The address-of-record key calls are counted under: `user@host`, without scheme, port or parameters.
+    static func aorKey(_ uri: SIPURI) -> String {
+        "\(uri.user ?? "")@\(uri.host.lowercased())"
+    }
+
+    /// True when a live call with this Call-ID belongs to another softphone connection than `token`'s, and
+    /// to none of `token`'s: a request naming it from `token`'s connection reaches into someone else's call.
+    func isOwnedElsewhere(callID: String, token: String) -> Bool {
+        guard let tokens = tokensByCallID[callID] else { return false }
+        return !tokens.contains(token)
+    }
+
+    /// Gives up calls that have rung for `calls.max_ringing_s`: the INVITE is cancelled toward the callee
+    /// and the caller gets `408`.
+    func tick() {
+        for key in ringing.popDue(now: clock.now()) {
+            guard let call = live[key], call.state == .setup else { continue }
+            let seconds = admission.limits.maxRingingNanoseconds / 1_000_000_000
+            abandonSetup(
+                call, status: 408, reason: "Request Timeout", warning: "the call rang for \(seconds) s unanswered")
+            finish(call, reason: .ringTimeout)
+        }
+    }
+
+    /// Counts a refusal of SDP by the media policy.
     func noteRefusal(_ refusal: ProxyRefusal) {
-        if refusal.status == 488 { srtpRefusals += 1 }
+        if refusal.isMediaPolicy { srtpRefusals += 1 }
     }
 
     /// Counts an answer refused for want of SRTP after the offer went through.
@@ -91,7 +151,12 @@ final class CallController {
     func finish(_ call: ProxyCall, reason: CallEndReason, snapshot: MediaSessionSnapshot? = nil) {
         guard live[call.key] === call else { return }
         live[call.key] = nil
+        if var tokens = tokensByCallID.removeValue(forKey: call.callID) {
+            tokens.removeAll { $0 == call.token }
+            if !tokens.isEmpty { tokensByCallID[call.callID] = tokens }
+        }
         callsEnded += 1
+        admission.callEnded(call.parties)
         if let id = call.mediaSession {
             call.mediaSession = nil
             ending[id] = (call, reason, clock.now())

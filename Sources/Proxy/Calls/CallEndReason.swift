@@ -21,4 +21,6 @@ public enum CallEndReason: String, Sendable, Hashable {
     case shutdown
     /// A SIP transaction timed out (Timer B or C: no final response).
     case timeout
+    /// It rang for longer than `calls.max_ringing_s` without an answer.
+    case ringTimeout
 }

@@ -48,11 +48,20 @@ final class ProxyCall {
     let from: String
     let to: String
     let created: UInt64
+    /// The connection, address and address of record the call counts against (docs/security.md).
+    let parties: AdmissionControl.CallParties
     var state = State.setup
     var answered: UInt64?
     var mediaSession: UInt64?
-    /// The media session's ports, per stream.
-    var ports: [MediaStreamPorts] = []
+    /// The media session's ports, per m= line of the first offer; nil for a line refused or disabled there
+    /// (it got no sockets).
+    var ports: [MediaStreamPorts?] = []
+
+    /// The media session's stream for m= line `index`: its position among the lines that have ports.
+    func mediaStream(_ index: Int) -> Int? {
+        guard ports.indices.contains(index), ports[index] != nil else { return nil }
+        return ports[..<index].count { $0 != nil }
+    }
     /// An offer waiting for its answer. Legs change only when the answer comes: a rejected re-offer leaves
     /// the media as it was (RFC 3264 §8).
     var pendingOffer: PendingOffer?
@@ -71,7 +80,8 @@ final class ProxyCall {
     var key: String { Self.key(callID: callID, token: token) }
 
     init(
-        callID: String, token: String, softphoneFlow: FlowID, callerSide: LegSide, from: String, to: String, now: UInt64
+        callID: String, token: String, softphoneFlow: FlowID, callerSide: LegSide, from: String, to: String,
+        parties: AdmissionControl.CallParties, now: UInt64
     ) {
         self.callID = callID
         self.token = token
@@ -80,6 +90,7 @@ final class ProxyCall {
         self.from = from
         self.to = to
         self.created = now
+        self.parties = parties
     }
 
     func noteCSeq(_ sequence: UInt32, from side: LegSide) {

@@ -81,4 +81,6 @@ struct ProxyRefusal: Error {
     let reason: String
     let warning: String?
     var extra: [SIPHeader] = []
+    /// Counted in `srtp_refusals` (SDP refused by the media policy) when answered.
+    var isMediaPolicy = false
 }

@@ -15,7 +15,16 @@ final class Router {
         case flow(Flow)
         /// An OPTIONS addressed to Sotto itself (health checks).
         case local
+        /// A softphone's request for the PBX while the PBX is not connected. Not thrown here: refusals that
+        /// do not depend on the PBX (limits, policy, malformed requests) are decided first, so that, say, a
+        /// plain-RTP offer gets its `488` and not a `503` that invites a retry elsewhere.
+        case upstreamDown
     }
+
+    /// The answer for ``Target/upstreamDown``.
+    static let upstreamDown = ProxyRefusal(
+        status: 503, reason: "Service Unavailable", warning: "the PBX is not reachable",
+        extra: [SIPHeader(name: "Retry-After", value: "5")])
 
     /// Methods that create a dialog, and so get a Record-Route when they arrive outside one.
     static let dialogCreating: Set<SIPMethod> = [.invite, .subscribe, .refer, .notify]
@@ -35,8 +44,12 @@ final class Router {
     /// Requests for a softphone whose connection is gone.
     private(set) var flowFailed = 0
 
-    init(local: LocalAddress, clock: any MediaClock, logger: Logger) {
+    /// `sip.dialogs_bound_to_connection`.
+    private let dialogsBoundToConnection: Bool
+
+    init(local: LocalAddress, clock: any MediaClock, logger: Logger, dialogsBoundToConnection: Bool = true) {
         self.local = local
+        self.dialogsBoundToConnection = dialogsBoundToConnection
         self.clock = clock
         self.logger = logger
     }
@@ -108,9 +121,14 @@ final class Router {
         }
         switch flow.kind {
         case .softphone:
-            guard let upstream, let next = flows[upstream] else {
-                throw ProxyRefusal(status: 503, reason: "Service Unavailable", warning: "the PBX is not reachable")
+            // Sotto's Route entry in a softphone's in-dialog request names the connection that made the dialog
+            // (the token in its Record-Route). Another connection may not use it to reach into that dialog:
+            // its BYE or REFER would end or move someone else's call at the PBX.
+            if dialogsBoundToConnection, let token, token != flow.token {
+                throw ProxyRefusal(
+                    status: 403, reason: "Forbidden", warning: "the dialog belongs to another connection")
             }
+            guard let upstream, let next = flows[upstream] else { return (.upstreamDown, routes) }
             return (.flow(next), routes)
         case .pbx:
             guard let name = token ?? (addressedToSotto ? uri.user : nil) else {
@@ -201,6 +219,19 @@ final class Router {
                     expires: now &+ UInt64(seconds) &* 1_000_000_000)
             }
         }
+    }
+
+    /// How many bindings (address of record and contact) a REGISTER from `flow` would leave it holding: the
+    /// ones it holds and the new ones the request adds (removals are not subtracted: it is a bound on what
+    /// the flow may ask for, checked before the REGISTER goes on).
+    func bindingsAfter(_ request: SIPMessage, from flow: FlowID) -> Int {
+        let now = clock.now()
+        var held = Set(registrations.filter { $0.value.flow == flow && $0.value.expires > now }.keys)
+        if case .addresses(let requested)? = try? request.contacts() {
+            let aor = request.to.uri.description
+            for contact in requested { held.insert(aor + " " + contact.uri.description) }
+        }
+        return held.count
     }
 
     /// Live bindings (expired ones and those of closed flows are dropped as they are found).

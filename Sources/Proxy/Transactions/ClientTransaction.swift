@@ -15,8 +15,8 @@ final class ClientTransaction {
     /// The branch of Sotto's own Via on the request.
     let branch: String
     let method: SIPMethod
-    /// The request as sent.
-    let request: SIPMessage
+    /// The request as sent; without its body once a final response came (``releaseBody()``).
+    private(set) var request: SIPMessage
     /// Where it was sent.
     let flow: FlowID
     /// The transaction it was forwarded for; nil for requests Sotto made itself.
@@ -39,6 +39,17 @@ final class ClientTransaction {
     var key: String { Self.key(branch: branch, method: method) }
 
     static func key(branch: String, method: SIPMethod) -> String { branch + " " + method.rawValue }
+
+    /// Drops the body (an offer with Sotto's keys): past the final response only the headers are needed, for
+    /// the ACK, the dialog and matching.
+    func releaseBody() {
+        guard !request.body.isEmpty,
+            let trimmed = try? SIPMessage(
+                startLine: request.startLine,
+                headers: request.headers.filter { !["content-length", "content-type"].contains($0.canonicalName) })
+        else { return }
+        request = trimmed
+    }
 
     init(branch: String, request: SIPMessage, flow: FlowID) {
         self.branch = branch

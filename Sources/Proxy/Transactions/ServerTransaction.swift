@@ -35,8 +35,9 @@ final class ServerTransaction {
     }
 
     let key: ServerTransactionKey
-    /// The request as received (with `received`/`rport` added to its top Via).
-    let request: SIPMessage
+    /// The request as received (with `received`/`rport` added to its top Via); after the final response only
+    /// the headers a response is built from (``releaseRequest()``).
+    private(set) var request: SIPMessage
     /// The To tag of responses Sotto makes itself for this request.
     let localTag = RandomToken.make(10)
     var state = State.proceeding
@@ -54,4 +55,14 @@ final class ServerTransaction {
     var flow: FlowID { key.flow }
 
     var isInvite: Bool { request.method == .invite }
+
+    /// Keeps of the request only its start line and the headers a response echoes (Via, From, To, Call-ID,
+    /// CSeq), without body.
+    func releaseRequest() {
+        let kept = request.headers.filter { ["via", "from", "to", "call-id", "cseq"].contains($0.canonicalName) }
+        guard kept.count < request.headers.count || !request.body.isEmpty,
+            let trimmed = try? SIPMessage(startLine: request.startLine, headers: kept)
+        else { return }
+        request = trimmed
+    }
 }

@@ -32,6 +32,8 @@ final class TransactionLayer {
     /// Where messages go (held weakly: the I/O layer owns the proxy).
     weak var transport: (any ProxyTransport)?
     private var servers: [ServerTransactionKey: ServerTransaction] = [:]
+    /// Server transactions kept per flow (a softphone's limit, `sip.max_transactions_per_connection`).
+    private var serversByFlow: [FlowID: Int] = [:]
     /// Client transactions by `branch method`.
     private var clients: [String: ClientTransaction] = [:]
     private var timers = TimerQueue<TransactionTimer>()
@@ -46,6 +48,25 @@ final class TransactionLayer {
 
     /// Client transactions not yet terminated (for tests and limits).
     var clientCount: Int { clients.count }
+
+    /// Server and client transactions kept, from everyone (`sip.max_transactions`).
+    var count: Int { servers.count + clients.count }
+
+    /// Server transactions kept for requests that came on `flow`.
+    func serverCount(on flow: FlowID) -> Int { serversByFlow[flow] ?? 0 }
+
+    /// Timers pending (each transaction keeps at most a few; see ``forward(_:branch:on:for:context:)``).
+    var timerCount: Int { timers.count }
+
+    private func store(_ server: ServerTransaction) {
+        if servers.updateValue(server, forKey: server.key) == nil { serversByFlow[server.flow, default: 0] += 1 }
+    }
+
+    private func drop(_ key: ServerTransactionKey) {
+        guard servers.removeValue(forKey: key) != nil else { return }
+        let left = (serversByFlow[key.flow] ?? 1) - 1
+        serversByFlow[key.flow] = left > 0 ? left : nil
+    }
 
     // MARK: Requests in
 
@@ -111,15 +132,19 @@ final class TransactionLayer {
         // A retransmitted request gets the latest response again, provisional ones included (§17.2.1).
         server.lastResponse = bytes
         guard status >= 200 else { return }
+        // Past its final response a transaction needs only what matches retransmissions and its last
+        // response; the request (up to the message limit, with an SDP holding a peer's key) goes now
+        // rather than when the transaction ends.
+        server.releaseRequest()
         if server.isInvite {
             server.state = status < 300 ? .accepted : .completed
-            servers[server.key] = server
+            store(server)
             // Timer H (waiting for the ACK of a non-2xx) or Timer L (RFC 6026), both 64 × T1.
             schedule(.serverLinger(server.key), after: configuration.transactionTimeout)
         } else {
             // Timer J is zero on a reliable transport.
             server.state = .terminated
-            servers[server.key] = nil
+            drop(server.key)
         }
     }
 
@@ -147,11 +172,13 @@ final class TransactionLayer {
         client.server = server
         client.context = context
         server.client = client
-        servers[server.key] = server
+        store(server)
         start(client)
         if request.method == .invite {
+            // One Timer C entry per INVITE: a provisional only moves `provisionalAt`, and the entry, when it
+            // fires early, re-arms itself for the rest (a flood of 180s must not grow the timer heap).
             client.provisionalAt = clock.now()
-            schedule(.timerC(client.key, armedAt: client.provisionalAt), after: configuration.timerCNanoseconds)
+            schedule(.timerC(client.key), after: configuration.timerCNanoseconds)
         }
         return client
     }
@@ -210,7 +237,6 @@ final class TransactionLayer {
             guard client.state == .calling || client.state == .proceeding else { return .ignored }
             client.state = .proceeding
             client.provisionalAt = clock.now()
-            schedule(.timerC(client.key, armedAt: client.provisionalAt), after: configuration.timerCNanoseconds)
             if client.cancelPending { cancel(client) }
             return .provisional(forwardOn: status > 100 ? forwardable(client) : nil)
         case 200..<300:
@@ -221,6 +247,7 @@ final class TransactionLayer {
                 return .retransmission
             }
             client.state = .accepted
+            client.releaseBody()
             // RFC 6026 Timer M: 2xx retransmissions keep matching for 64 × T1.
             schedule(.clientLinger(client.key), after: configuration.transactionTimeout)
             return .accepted(forwardOn: client.server)
@@ -228,6 +255,7 @@ final class TransactionLayer {
             guard client.state == .calling || client.state == .proceeding else { return .ignored }
             // RFC 3261 §17.1.1.3: the ACK for a non-2xx final is the proxy's own, hop by hop.
             sendACK(forFailure: response, of: client)
+            client.releaseBody()
             terminate(client)
             return .failed(forwardOn: forwardable(client))
         }
@@ -299,9 +327,15 @@ final class TransactionLayer {
                 // Timer B fires only before any response; Timer F until the final response.
                 let waiting = client.method == .invite ? client.state == .calling : client.state != .terminated
                 if waiting { timedOut.append(timeOut(client)) }
-            case .timerC(let key, let armedAt):
-                // RFC 3261 §16.8: a provisional came, so CANCEL; the 487 that follows goes upstream as usual.
-                if let client = clients[key], client.state == .proceeding, client.provisionalAt == armedAt {
+            case .timerC(let key):
+                guard let client = clients[key], client.state == .calling || client.state == .proceeding else {
+                    continue
+                }
+                let due = client.provisionalAt &+ configuration.timerCNanoseconds
+                if due > clock.now() {
+                    timers.schedule(.timerC(key), at: due)
+                } else if client.state == .proceeding {
+                    // RFC 3261 §16.8: a provisional came, so CANCEL; the 487 that follows goes upstream.
                     cancel(client)
                 }
             case .cancelled(let key):
@@ -311,7 +345,7 @@ final class TransactionLayer {
             case .clientLinger(let key):
                 if let client = clients[key], client.state == .accepted { terminate(client) }
             case .serverLinger(let key):
-                if let server = servers[key], server.state != .proceeding { servers[key] = nil }
+                if let server = servers[key], server.state != .proceeding { drop(key) }
             }
         }
         return timedOut
@@ -332,8 +366,8 @@ final class TransactionLayer {
 enum TransactionTimer {
     /// B (INVITE) or F (non-INVITE): no final response within 64 × T1.
     case clientTimeout(String)
-    /// §16.8 Timer C: an INVITE without a final response for over 3 minutes.
-    case timerC(String, armedAt: UInt64)
+    /// §16.8 Timer C: an INVITE without a final response for over 3 minutes since its last provisional.
+    case timerC(String)
     /// 64 × T1 after a CANCEL: an INVITE still without a final response is given up (RFC 3261 §9.1).
     case cancelled(String)
     /// M: the end of a client INVITE's Accepted state.

@@ -1,0 +1,20 @@
+import Proxy
+import SottoConfig
+
+extension Relay {
+    /// The proxy's limits from `[sip]` and `[calls]` (docs/security.md lists each with its default).
+    static func proxyLimits(_ config: SottoConfig) -> ProxyLimits {
+        var limits = ProxyLimits()
+        limits.streamsPerOffer = config.calls.maxStreamsPerOffer
+        limits.callsPerFlow = config.calls.maxCallsPerConnection
+        limits.callsPerAddress = config.calls.maxCallsPerAddress
+        limits.callsPerAOR = config.calls.maxCallsPerAOR
+        limits.maxRingingNanoseconds = UInt64(config.calls.maxRinging.components.seconds) * 1_000_000_000
+        limits.transactions = config.sip.maxTransactions
+        limits.transactionsPerFlow = config.sip.maxTransactionsPerConnection
+        limits.requestsPerSecondPerFlow = config.sip.requestsPerSecondPerConnection
+        limits.requestsPerSecondPerAddress = config.sip.requestsPerSecondPerAddress
+        limits.registrationsPerFlow = config.sip.maxRegistrationsPerConnection
+        return limits
+    }
+}
