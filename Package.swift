@@ -105,7 +105,7 @@ var targets: [Target] = [
         name: "SRTPTests",
         dependencies: ["SRTP", "SDP", "CSRTP", "CSottoSRTPCrypto", "srtp-crosscheck", "SottoTestSupport"]),
     .testTarget(
-        name: "ProxyTests", dependencies: ["Proxy", "SIP", "SDP", "SRTP", "Media", "Transport", "SottoTestSupport"]),
+        name: "ProxyTests", dependencies: ["Proxy", "SIP", "SDP", "SRTP", "Media", "Transport", "TLS", "SottoTestSupport"]),
     .testTarget(name: "SottoConfigTests", dependencies: ["SottoConfig", "SottoTestSupport", "SRTP"]),
     .testTarget(
         name: "AdminTests", dependencies: ["Admin", "AdminProtocol", "admin-fixture-server", "SottoTestSupport"]),

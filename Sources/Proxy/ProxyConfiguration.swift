@@ -21,6 +21,9 @@ public struct ProxyConfiguration: Sendable {
     /// `sip.dialogs_bound_to_connection`: a softphone's in-dialog request, or an INVITE with `Replaces` or
     /// `Join`, for a call that another softphone connection owns is refused with `403`.
     public var dialogsBoundToConnection = true
+    /// `sip.client_identity`: whether a softphone's certificate must name the identity it registers and
+    /// calls as.
+    public var identityBinding = IdentityBinding.none
     /// The `Server`/`User-Agent` product token on messages Sotto makes itself.
     public var product: String = "Sotto"
 

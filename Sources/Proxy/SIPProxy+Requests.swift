@@ -105,7 +105,10 @@ extension SIPProxy {
         // A PBX request always has a softphone flow to go to (the router refuses it otherwise).
         let token = flow.kind == .softphone ? flow.token : next?.token ?? ""
         let side: LegSide = flow.kind == .softphone ? .a : .b
-        if flow.kind == .softphone { try checkDialogOwnership(request, token: token) }
+        if flow.kind == .softphone {
+            try checkDialogOwnership(request, token: token)
+            try checkIdentity(request, from: flow)
+        }
         if method == .register && flow.kind == .softphone {
             let limit = admission.limits.registrationsPerFlow
             if limit > 0, router.bindingsAfter(request, from: flow.id) > limit {
@@ -184,6 +187,19 @@ extension SIPProxy {
             extra: [
                 SIPHeader(name: "Allow", value: Self.allow), SIPHeader(name: "Accept", value: "application/sdp"),
             ])
+    }
+
+    /// `sip.client_identity`: the address of record a REGISTER binds (To), or the From of any other request
+    /// outside a dialog, must be one the connection's certificate names; else `403`.
+    private func checkIdentity(_ request: SIPMessage, from flow: Flow) throws(ProxyRefusal) {
+        let binding = calls.configuration.identityBinding
+        guard binding != .none, request.to.tag == nil || request.method == .register else { return }
+        let aor = request.method == .register ? request.to.uri : request.from.uri
+        guard !binding.allows(aor, identity: flow.peerIdentity) else { return }
+        admission.count(.identity)
+        throw ProxyRefusal(
+            status: 403, reason: "Forbidden",
+            warning: "the connection's certificate does not name \(CallController.aorKey(aor))")
     }
 
     /// A softphone's request may not name a call another softphone connection owns: in-dialog (its Call-ID)

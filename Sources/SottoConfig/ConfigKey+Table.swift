@@ -42,6 +42,14 @@ extension ConfigKey {
         .integer("sip", "requests_per_second_per_address", in: 0...1_000_000, \.sip.requestsPerSecondPerAddress),
         .integer("sip", "max_registrations_per_connection", in: 0...10_000, \.sip.maxRegistrationsPerConnection),
         .boolean("sip", "dialogs_bound_to_connection", \.sip.dialogsBoundToConnection),
+        .string("sip", "client_identity") { (config, text, _) throws(InvalidValue) in
+            guard ["none", "uri", "user"].contains(text) else {
+                throw InvalidValue("\"\(text)\" is not a binding (none, uri, user)")
+            }
+            config.sip.clientIdentity = text
+        } show: {
+            $0.sip.clientIdentity
+        },
 
         .string("upstream", "address") { (config, text, _) throws(InvalidValue) in
             config.upstream.address = text.isEmpty ? nil : try HostPort.parseUpstream(text)

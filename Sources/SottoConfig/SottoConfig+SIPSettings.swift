@@ -39,6 +39,9 @@ extension SottoConfig {
         public var maxRegistrationsPerConnection = 4
         /// `sip.dialogs_bound_to_connection`: a request for a call another softphone connection owns gets 403.
         public var dialogsBoundToConnection = true
+        /// `sip.client_identity`: "none", "uri" or "user": how a softphone's certificate must name the address
+        /// of record it registers and calls as (needs `require_client_cert`).
+        public var clientIdentity = "none"
 
         /// The defaults listed in `conf/sotto.toml`.
         public init() {}

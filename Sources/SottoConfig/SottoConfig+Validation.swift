@@ -23,6 +23,12 @@ extension SottoConfig {
                 "sip.max_connections_per_address",
                 "\(sip.maxConnectionsPerAddress) is more than sip.max_connections (\(sip.maxConnections))")
         }
+        if sip.clientIdentity != "none" && !sip.requireClientCert {
+            throw refuse(
+                "sip.client_identity",
+                "\"\(sip.clientIdentity)\" binds identities to client certificates, so it needs "
+                    + "sip.require_client_cert = true")
+        }
         if upstream.clientCert.isEmpty != upstream.clientKey.isEmpty {
             let (missing, present) =
                 upstream.clientCert.isEmpty

@@ -17,4 +17,9 @@ extension Relay {
         limits.registrationsPerFlow = config.sip.maxRegistrationsPerConnection
         return limits
     }
+
+    /// `sip.client_identity` as the proxy takes it (the key's values are checked when the file is read).
+    static func identityBinding(_ config: SottoConfig) -> IdentityBinding {
+        IdentityBinding(rawValue: config.sip.clientIdentity) ?? .none
+    }
 }

@@ -81,6 +81,7 @@ final class Relay: @unchecked Sendable {
         proxyConfiguration.maxCalls = config.calls.maxCalls
         proxyConfiguration.limits = Self.proxyLimits(config)
         proxyConfiguration.dialogsBoundToConnection = config.sip.dialogsBoundToConnection
+        proxyConfiguration.identityBinding = Self.identityBinding(config)
         proxyConfiguration.product = "Sotto/\(SottoCommand.version)"
         let proxy = SIPProxy(configuration: proxyConfiguration, media: media, clock: SystemMediaClock(), logger: logger)
         let limits = TCPLimits(

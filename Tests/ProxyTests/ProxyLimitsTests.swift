@@ -3,6 +3,7 @@
 import Media
 import SIP
 import SottoTestSupport
+import TLS
 import Testing
 
 @testable import Proxy
@@ -327,6 +328,40 @@ import Testing
         h.openB()
         h.fromB(alice.request("BYE", branch: "z9hG4bK-moved-bye", cseq: alice.cseq + 1))
         #expect(try h.take().contains { $0.flow == h.pbx && $0.isRequest && $0.method == .bye })
+    }
+
+    // MARK: Certificate identity
+
+    /// `sip.client_identity`: a connection whose certificate names agent Alice may register and call as Alice,
+    /// and as nobody else.
+    @Test(arguments: [IdentityBinding.uri, .user])
+    func aCertificateBindsTheIdentityAConnectionMayUse(_ binding: IdentityBinding) throws {
+        let h = try ProxyHarness { $0.identityBinding = binding }
+        let alice = h.proxy.openFlow(
+            kind: .softphone, peerIP: "127.0.0.1", peerPort: 5070,
+            peerIdentity: TLSPeerIdentity(uris: ["sip:alice@pbx.test"], commonNames: ["alice"]))
+        let call = try AliceCall()
+        func register(as user: String, _ n: Int) throws -> [Int] {
+            let text = String(decoding: call.request("REGISTER", branch: "z9hG4bK-id-\(n)"), as: UTF8.self)
+                .replacingOccurrences("To: <sip:bob@pbx.test>", "To: <sip:\(user)@pbx.test>")
+            h.proxy.receive(Array(text.utf8), on: alice)
+            return statuses(try h.take(), on: alice)
+        }
+        #expect(try register(as: "alice", 1).isEmpty, "forwarded to the PBX")
+        #expect(try register(as: "bob", 2) == [403])
+        // The From of her INVITE is hers; another From is refused.
+        h.proxy.receive(call.invite(branch: "z9hG4bK-id-3", sdp: call.offer()), on: alice)
+        #expect(statuses(try h.take(), on: alice) == [100])
+        var mallory = try AliceCall()
+        mallory.callID = "mallory@127.0.0.1"
+        let forged = String(decoding: mallory.invite(branch: "z9hG4bK-id-4", sdp: mallory.offer()), as: UTF8.self)
+            .replacingOccurrences("<sip:alice@pbx.test>", "<sip:carol@pbx.test>")
+        h.proxy.receive(Array(forged.utf8), on: alice)
+        #expect(statuses(try h.take(), on: alice) == [403])
+        #expect(h.proxy.counters.limitRefusals["certificate_identity"] == 2)
+        // A connection without a certificate is nobody.
+        h.fromA(call.request("REGISTER", branch: "z9hG4bK-id-5"))
+        #expect(statuses(try h.take(), on: h.a) == [403])
     }
 
     // MARK: Operations

@@ -70,6 +70,7 @@ import Testing
         requests_per_second_per_address = 50
         max_registrations_per_connection = 2
         dialogs_bound_to_connection = false
+        client_identity = "user"
 
         [upstream]
         address = "sips:pbx.example.com:5071"
@@ -136,6 +137,7 @@ import Testing
         expected.sip.requestsPerSecondPerAddress = 50
         expected.sip.maxRegistrationsPerConnection = 2
         expected.sip.dialogsBoundToConnection = false
+        expected.sip.clientIdentity = "user"
         expected.upstream.address = HostPort(host: "pbx.example.com", port: 5071)
         expected.upstream.serverName = "pbx.internal"
         expected.upstream.clientCert = base + "/certs/client.crt"

@@ -104,6 +104,8 @@ struct RefusedValue: Sendable, CustomTestStringConvertible {
         .init(
             ["sip.max_connections": "10", "sip.max_connections_per_address": "11"],
             "sip.max_connections_per_address", "11 is more than sip.max_connections (10)"),
+        .init(
+            ["sip.client_identity": "\"uri\""], "sip.client_identity", "needs sip.require_client_cert = true"),
         .init(["media.ip": "\"0.0.0.0\""], "media.advertised_ip", "media.ip is the any-address (0.0.0.0)"),
         .init(["media.ip": "\"::\""], "media.advertised_ip", "media.ip is the any-address (::)"),
         .init(
@@ -134,6 +136,7 @@ struct RefusedValue: Sendable, CustomTestStringConvertible {
         ["upstream.client_cert": "\"certs/client.crt\"", "upstream.client_key": "\"certs/client.key\""],
         ["upstream.reconnect_min_ms": "1000", "upstream.reconnect_max_ms": "1000"],
         ["sip.max_connections": "10", "sip.max_connections_per_address": "10"],
+        ["sip.client_identity": "\"user\"", "sip.require_client_cert": "true"],
         ["calls.drain_s": "0", "media.loops": "0", "calls.max_calls": "0"],
         ["sip.advertised_host": "\"[2001:db8::9]\"", "upstream.trusted_addresses": "[\"::1\", \"10.1.2.3\"]"],
         ["sip.listen": "\"[::]:5061\"", "media.suites": "[\"AES_256_CM_HMAC_SHA1_32\"]"],
