@@ -308,6 +308,24 @@ import Testing
         #expect(h.proxy.callCount == 1)
     }
 
+    /// A dialog that is no call (a subscription) is known only by the token in Sotto's Route entry: another
+    /// connection's in-dialog request naming that token is refused all the same.
+    @Test func aRouteNamingAnotherConnectionsTokenIsRefused() throws {
+        let h = try ProxyHarness()
+        let b = h.openB()
+        var subscription = try AliceCall()
+        subscription.callID = "subscription@127.0.0.1"
+        subscription.toTag = "as-sub-1"
+        subscription.routeSet = ["<sip:\(h.token(h.a))@127.0.0.1:5061;transport=tls;lr>"]
+        h.fromB(subscription.request("NOTIFY", branch: "z9hG4bK-foreign-notify", extra: "Event: presence"))
+        let sent = try h.take()
+        #expect(statuses(sent, on: b) == [403])
+        #expect(sent.filter { $0.flow == h.pbx }.isEmpty)
+        // Alice's own connection may use it.
+        h.fromA(subscription.request("NOTIFY", branch: "z9hG4bK-own-notify", extra: "Event: presence"))
+        #expect(try h.take().contains { $0.flow == h.pbx })
+    }
+
     @Test func anINVITEWithReplacesForAnotherConnectionsCallIsRefused() throws {
         let h = try ProxyHarness()
         let alice = try answeredCall(h)
