@@ -18,6 +18,11 @@ public struct ProxyConfiguration: Sendable {
     public var maxCalls: Int = 0
     /// The `Server`/`User-Agent` product token on messages Sotto makes itself.
     public var product: String = "Sotto"
+    /// `media.allowed_peer_networks`: CIDR networks a peer's SDP media address must lie in; empty: any address
+    /// outside the kinds Sotto refuses (docs/media-policy.md, "Peer addresses").
+    public var allowedPeerNetworks: [String] = []
+    /// `media.ports`: Sotto's media ports; a peer may not name one of them on Sotto's own address.
+    public var mediaPorts: ClosedRange<Int>?
 
     /// A configuration with the defaults above.
     public init(host: String, port: Int, suites: [SRTPProfile], mediaAddress: String) {
@@ -25,6 +30,12 @@ public struct ProxyConfiguration: Sendable {
         self.port = port
         self.suites = suites
         self.mediaAddress = mediaAddress
+    }
+
+    /// The peer address rule made from the values above (a few `inet_pton` calls, once per offer or answer).
+    var peerPolicy: SDPNegotiation.PeerPolicy {
+        SDPNegotiation.PeerPolicy(
+            mediaAddress: mediaAddress, host: host, ownPorts: mediaPorts, allowedNetworks: allowedPeerNetworks)
     }
 
     /// 64 × T1: Timers B, F, H, L and M.

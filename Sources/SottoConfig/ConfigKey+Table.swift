@@ -96,6 +96,11 @@ extension ConfigKey {
         } show: {
             $0.media.suites.map(\.rawValue)
         },
+        .strings("media", "allowed_peer_networks") { (config, items) throws(InvalidValue) in
+            config.media.allowedPeerNetworks = try ValueParsers.networks(items)
+        } show: {
+            $0.media.allowedPeerNetworks
+        },
 
         .duration("calls", "drain_s", in: 0...86_400, .seconds, \.calls.drain),
         .integer("calls", "max_calls", in: 0...10_000_000, \.calls.maxCalls),

@@ -79,6 +79,8 @@ final class Relay: @unchecked Sendable {
             host: config.sipAdvertisedHost, port: Int(config.sip.listen.port), suites: config.media.suites,
             mediaAddress: config.media.sdpIP)
         proxyConfiguration.maxCalls = config.calls.maxCalls
+        proxyConfiguration.allowedPeerNetworks = config.media.allowedPeerNetworks
+        proxyConfiguration.mediaPorts = Int(config.media.ports.lowerBound)...Int(config.media.ports.upperBound)
         proxyConfiguration.product = "Sotto/\(SottoCommand.version)"
         let proxy = SIPProxy(configuration: proxyConfiguration, media: media, clock: SystemMediaClock(), logger: logger)
         let limits = TCPLimits(

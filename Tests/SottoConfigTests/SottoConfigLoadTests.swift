@@ -82,6 +82,7 @@ import Testing
         loops = 4
         idle_timeout_s = 30
         suites = ["AES_CM_128_HMAC_SHA1_80", "AEAD_AES_128_GCM"]
+        allowed_peer_networks = ["10.0.0.0/8", "2001:db8::/32"]
 
         [calls]
         drain_s = 5
@@ -133,6 +134,7 @@ import Testing
         expected.media.loops = 4
         expected.media.idleTimeout = .seconds(30)
         expected.media.suites = [.aesCM128HMACSHA1_80, .aeadAES128GCM]
+        expected.media.allowedPeerNetworks = ["10.0.0.0/8", "2001:db8::/32"]
         expected.calls.drain = .seconds(5)
         expected.calls.maxCalls = 200
         expected.admin.socket = base + "/run/admin.sock"

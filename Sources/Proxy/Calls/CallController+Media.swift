@@ -52,7 +52,9 @@ extension CallController {
         -> [UInt8]
     {
         let plan: MediaPlan
-        switch SDPNegotiation.readOffer(sdp, allowed: configuration.suites) {
+        switch SDPNegotiation.readOffer(
+            sdp, allowed: configuration.suites, peers: configuration.peerPolicy, sottoKeys: call.sottoKeys[side] ?? [])
+        {
         case .success(let read): plan = read
         case .failure(let refusal): throw Self.notAcceptable(refusal.reason)
         }
@@ -110,7 +112,9 @@ extension CallController {
         completes: Bool
     ) throws(ProxyRefusal) -> [UInt8] {
         let plan: MediaPlan
-        switch SDPNegotiation.readAnswer(sdp, offered: pending.offeredKeys, offerPlan: pending.plan) {
+        switch SDPNegotiation.readAnswer(
+            sdp, offered: pending.offeredKeys, offerPlan: pending.plan, peers: configuration.peerPolicy)
+        {
         case .success(let read): plan = read
         case .failure(let refusal): throw Self.notAcceptable(refusal.reason)
         }
