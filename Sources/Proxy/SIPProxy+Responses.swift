@@ -72,6 +72,7 @@ extension SIPProxy {
                 }
             }
             guard let server else { return }
+            SDPNegotiation.stripErrorResponseBody(&response, status: status, method: client.method)
             transactions.send(response.serialized(), status: status, on: server)
         }
     }
@@ -136,6 +137,7 @@ extension SIPProxy {
         if !Self.sdpMethods.contains(client.method) {
             calls.stripSDP(&response)
         }
+        SDPNegotiation.stripErrorResponseBody(&response, status: status, method: client.method)
         transactions.send(response.serialized(), status: status, on: server)
     }
 }
