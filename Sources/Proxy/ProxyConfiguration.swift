@@ -23,6 +23,9 @@ public struct ProxyConfiguration: Sendable {
     public var allowedPeerNetworks: [String] = []
     /// `media.ports`: Sotto's media ports; a peer may not name one of them on Sotto's own address.
     public var mediaPorts: ClosedRange<Int>?
+    /// `sip.forward_softphone_identity`: pass P-Asserted-Identity, P-Preferred-Identity and Remote-Party-ID from
+    /// softphones on to the PBX (false: they are removed, RFC 3325 §5; docs/proxy.md, "Who may be whom").
+    public var forwardSoftphoneIdentity = false
 
     /// A configuration with the defaults above.
     public init(host: String, port: Int, suites: [SRTPProfile], mediaAddress: String) {

@@ -66,6 +66,8 @@ extension SIPProxy {
         let token = flow.kind == .softphone ? flow.token : next.token
         let side: LegSide = flow.kind == .softphone ? .a : .b
         try router.addRouteEntries(&request, from: flow, token: token)
+        TrustDomain.stripIdentity(
+            &request, fromSoftphone: flow.kind == .softphone, forward: calls.configuration.forwardSoftphoneIdentity)
 
         var call = calls.call(callID: request.callID, token: token)
         var newCall = false

@@ -24,6 +24,8 @@ extension SIPProxy {
             }
         }
         let side: LegSide = flow.kind == .softphone ? .a : .b
+        TrustDomain.stripIdentity(
+            &response, fromSoftphone: flow.kind == .softphone, forward: calls.configuration.forwardSoftphoneIdentity)
         if client.method == .invite {
             inviteResponse(response, status: status, client: client, from: side)
         } else {

@@ -36,6 +36,7 @@ extension ConfigKey {
         .duration("sip", "handshake_timeout_ms", in: 1...600_000, .milliseconds, \.sip.handshakeTimeout),
         .duration("sip", "idle_timeout_s", in: 1...86_400, .seconds, \.sip.idleTimeout),
         .integer("sip", "max_message_bytes", in: 1024...16_777_216, \.sip.maxMessageBytes),
+        .boolean("sip", "forward_softphone_identity", \.sip.forwardSoftphoneIdentity),
 
         .string("upstream", "address") { (config, text, _) throws(InvalidValue) in
             config.upstream.address = text.isEmpty ? nil : try HostPort.parseUpstream(text)

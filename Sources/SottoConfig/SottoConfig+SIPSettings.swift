@@ -26,6 +26,9 @@ extension SottoConfig {
         public var idleTimeout: Duration = .seconds(600)
         /// `sip.max_message_bytes`: the largest SIP message accepted; a bigger one closes the stream.
         public var maxMessageBytes = 65_536
+        /// `sip.forward_softphone_identity`: pass softphones' P-Asserted-Identity, P-Preferred-Identity and
+        /// Remote-Party-ID on to the PBX; false removes them (RFC 3325 trust domain).
+        public var forwardSoftphoneIdentity = false
 
         /// The defaults listed in `conf/sotto.toml`.
         public init() {}

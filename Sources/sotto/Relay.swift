@@ -81,6 +81,7 @@ final class Relay: @unchecked Sendable {
         proxyConfiguration.maxCalls = config.calls.maxCalls
         proxyConfiguration.allowedPeerNetworks = config.media.allowedPeerNetworks
         proxyConfiguration.mediaPorts = Int(config.media.ports.lowerBound)...Int(config.media.ports.upperBound)
+        proxyConfiguration.forwardSoftphoneIdentity = config.sip.forwardSoftphoneIdentity
         proxyConfiguration.product = "Sotto/\(SottoCommand.version)"
         let proxy = SIPProxy(configuration: proxyConfiguration, media: media, clock: SystemMediaClock(), logger: logger)
         let limits = TCPLimits(

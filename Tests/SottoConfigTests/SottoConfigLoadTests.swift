@@ -64,6 +64,7 @@ import Testing
         handshake_timeout_ms = 2500
         idle_timeout_s = 120
         max_message_bytes = 32768
+        forward_softphone_identity = true
 
         [upstream]
         address = "sips:pbx.example.com:5071"
@@ -120,6 +121,7 @@ import Testing
         expected.sip.handshakeTimeout = .milliseconds(2500)
         expected.sip.idleTimeout = .seconds(120)
         expected.sip.maxMessageBytes = 32_768
+        expected.sip.forwardSoftphoneIdentity = true
         expected.upstream.address = HostPort(host: "pbx.example.com", port: 5071)
         expected.upstream.serverName = "pbx.internal"
         expected.upstream.clientCert = base + "/certs/client.crt"
