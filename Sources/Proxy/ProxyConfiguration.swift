@@ -21,7 +21,7 @@ public struct ProxyConfiguration: Sendable {
     /// `media.allowed_peer_networks`: CIDR networks a peer's SDP media address must lie in; empty: any address
     /// outside the kinds Sotto refuses (docs/media-policy.md, "Peer addresses").
     public var allowedPeerNetworks: [String] = []
-    /// `media.ports`: Sotto's media ports; a peer may not name one of them on Sotto's own address.
+    /// `media.ports`: Sotto's media ports; on Sotto's own address a peer may name only these (nil: not checked).
     public var mediaPorts: ClosedRange<Int>?
     /// `sip.forward_softphone_identity`: pass P-Asserted-Identity, P-Preferred-Identity and Remote-Party-ID from
     /// softphones on to the PBX (false: they are removed, RFC 3325 §5; docs/proxy.md, "Who may be whom").

@@ -135,7 +135,7 @@ import Testing
         ("169.254.10.1", 10000, "", "is a link-local address"),
         ("fe80::1", 10000, "", "is a link-local address"),
         ("0.1.2.3", 10000, "", "is an unspecified address (0.0.0.0/8)"),
-        ("192.0.2.1", 30002, "", "is Sotto's own address and media port"),
+        ("192.0.2.1", 5353, "", "is Sotto's own address, on a port outside its media ports"),
         ("198.51.100.7", 10000, "a=rtcp:10001 IN IP4 127.0.0.1", "is a loopback address"),
     ]
 
@@ -191,9 +191,14 @@ import Testing
         #expect(everything.refusal("127.0.0.1", port: 4000) == "is a loopback address", "0.0.0.0/0 is not loopback")
         let lab = SDPNegotiation.PeerPolicy(mediaAddress: own, allowedNetworks: ["0.0.0.0/0", "127.0.0.0/8"])
         #expect(lab.refusal("127.0.0.1", port: 4000) == nil, "naming loopback admits it")
+        let relay = SDPNegotiation.PeerPolicy(mediaAddress: own, ownPorts: 30000...30099)
+        #expect(relay.refusal(own, port: 30050) == nil, "the hairpin of a call between two agents through the PBX")
+        #expect(relay.refusal(own, port: 53) == "is Sotto's own address, on a port outside its media ports")
+        let colocated = SDPNegotiation.PeerPolicy(
+            mediaAddress: own, ownPorts: 30000...30099, allowedNetworks: ["0.0.0.0/0", "192.0.2.1/32"])
+        #expect(colocated.refusal(own, port: 10000) == nil, "a PBX on Sotto's own address, listed by that address")
         let loopbackRelay = SDPNegotiation.PeerPolicy(mediaAddress: "127.0.0.1", ownPorts: 30000...30099)
         #expect(loopbackRelay.refusal("127.0.0.1", port: 10000) == nil, "a relay on loopback reaches loopback peers")
-        #expect(loopbackRelay.refusal("127.0.0.1", port: 30050) == "is Sotto's own address and media port")
         #expect(loopbackRelay.refusal("pbx.example.com", port: 4000) == nil, "a name is never sent to before latching")
     }
 

@@ -14,7 +14,8 @@ extension SDPNegotiation {
         package var allowedNetworks: [PeerNetwork]
         /// Sotto's own addresses (its media address and SIP host), as bytes.
         package var ownAddresses: [[UInt8]]
-        /// Sotto's media ports: on its own addresses, these are refused (media would loop into the relay).
+        /// Sotto's media ports: on its own addresses, only these are allowed (any other port is another service on
+        /// the relay's host).
         package var ownPorts: ClosedRange<Int>?
         /// Whether Sotto's media address is itself a loopback address (a relay and its peers on one host): then a
         /// loopback peer is the only kind it can reach, and is allowed.
@@ -42,9 +43,6 @@ extension SDPNegotiation {
             // A host name (RFC 4566 §5.7 allows one): Sotto does not resolve it, so nothing is sent before the
             // leg latches on an authenticated packet.
             guard let bytes = PeerNetwork.bytes(of: address) else { return nil }
-            if ownAddresses.contains(bytes), let ownPorts, ownPorts.contains(port) {
-                return "is Sotto's own address and media port"
-            }
             let kind = PeerNetwork.kind(of: bytes)
             if kind == .loopback && loopbackScope && allowedNetworks.isEmpty { return nil }
             if let kind, !allowedNetworks.contains(where: { $0.admits(kind) && $0.contains(bytes) }) {
@@ -52,6 +50,15 @@ extension SDPNegotiation {
             }
             if !allowedNetworks.isEmpty && !allowedNetworks.contains(where: { $0.contains(bytes) }) {
                 return "is outside media.allowed_peer_networks"
+            }
+            // Sotto's own address is fine on a media port: a call between two agents through a PBX that does not
+            // anchor media crosses Sotto twice, and the second crossing's peer is the first one's relay port. On
+            // any other port it is another service on the relay's host; a co-located PBX on that address is
+            // listed in media.allowed_peer_networks by its own address. A loopback relay is a lab: skipped.
+            if !loopbackScope, ownAddresses.contains(bytes), let ownPorts, !ownPorts.contains(port),
+                !allowedNetworks.contains(where: { $0.prefix == bytes.count * 8 && $0.contains(bytes) })
+            {
+                return "is Sotto's own address, on a port outside its media ports"
             }
             return nil
         }
