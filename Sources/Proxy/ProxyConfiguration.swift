@@ -26,6 +26,14 @@ public struct ProxyConfiguration: Sendable {
     public var identityBinding = IdentityBinding.none
     /// The `Server`/`User-Agent` product token on messages Sotto makes itself.
     public var product: String = "Sotto"
+    /// `media.allowed_peer_networks`: CIDR networks a peer's SDP media address must lie in; empty: any address
+    /// outside the kinds Sotto refuses (docs/media-policy.md, "Peer addresses").
+    public var allowedPeerNetworks: [String] = []
+    /// `media.ports`: Sotto's media ports; on Sotto's own address a peer may name only these (nil: not checked).
+    public var mediaPorts: ClosedRange<Int>?
+    /// `sip.forward_softphone_identity`: pass P-Asserted-Identity, P-Preferred-Identity and Remote-Party-ID from
+    /// softphones on to the PBX (false: they are removed, RFC 3325 §5; docs/proxy.md, "Who may be whom").
+    public var forwardSoftphoneIdentity = false
 
     /// A configuration with the defaults above.
     public init(host: String, port: Int, suites: [SRTPProfile], mediaAddress: String) {
@@ -33,6 +41,12 @@ public struct ProxyConfiguration: Sendable {
         self.port = port
         self.suites = suites
         self.mediaAddress = mediaAddress
+    }
+
+    /// The peer address rule made from the values above (a few `inet_pton` calls, once per offer or answer).
+    var peerPolicy: SDPNegotiation.PeerPolicy {
+        SDPNegotiation.PeerPolicy(
+            mediaAddress: mediaAddress, host: host, ownPorts: mediaPorts, allowedNetworks: allowedPeerNetworks)
     }
 
     /// 64 × T1: Timers B, F, H, L and M.

@@ -118,6 +118,8 @@ extension SIPProxy {
             }
         }
         try router.addRouteEntries(&request, from: flow, token: token)
+        TrustDomain.stripIdentity(
+            &request, fromSoftphone: flow.kind == .softphone, forward: calls.configuration.forwardSoftphoneIdentity)
 
         var call = calls.call(callID: request.callID, token: token)
         var newCall: ProxyCall?

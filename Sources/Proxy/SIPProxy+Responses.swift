@@ -24,6 +24,8 @@ extension SIPProxy {
             }
         }
         let side: LegSide = flow.kind == .softphone ? .a : .b
+        TrustDomain.stripIdentity(
+            &response, fromSoftphone: flow.kind == .softphone, forward: calls.configuration.forwardSoftphoneIdentity)
         if client.method == .invite {
             inviteResponse(response, status: status, client: client, from: side)
         } else {
@@ -72,6 +74,7 @@ extension SIPProxy {
                 }
             }
             guard let server else { return }
+            SDPNegotiation.stripErrorResponseBody(&response, status: status, method: client.method)
             transactions.send(response.serialized(), status: status, on: server)
         }
     }
@@ -136,6 +139,7 @@ extension SIPProxy {
         if !Self.sdpMethods.contains(client.method) {
             calls.stripSDP(&response)
         }
+        SDPNegotiation.stripErrorResponseBody(&response, status: status, method: client.method)
         transactions.send(response.serialized(), status: status, on: server)
     }
 }

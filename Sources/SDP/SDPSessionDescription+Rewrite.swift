@@ -52,6 +52,28 @@ extension SDPSessionDescription {
         return before - sessionLines.count
     }
 
+    /// Keeps only the attributes `keep` accepts and removes every other `a=` line, in the session part and in every
+    /// media section; returns how many lines went. `keep` gets the attribute's name and whether the line is in the
+    /// session part. Names are passed as written: an allow-list compares them case-sensitively (RFC 4566 §5.13), so
+    /// `a=Crypto` is not `a=crypto`.
+    @discardableResult
+    public mutating func keepAttributes(where keep: (_ name: Substring, _ atSessionLevel: Bool) -> Bool) -> Int {
+        let before = sessionLines.count + media.reduce(0) { $0 + $1.lines.count }
+        sessionLines.removeAll { line in line.attribute.map { !keep($0.name, true) } ?? false }
+        for index in media.indices {
+            media[index].lines.removeAll { line in line.attribute.map { !keep($0.name, false) } ?? false }
+        }
+        return before - sessionLines.count - media.reduce(0) { $0 + $1.lines.count }
+    }
+
+    /// Removes the free-text and contact lines `i=`, `u=`, `e=` and `p=` (RFC 4566 §5.4-5.6), in the session part
+    /// and in every media section; returns how many lines went. They carry whatever the peer wrote, which nothing
+    /// on the other side needs.
+    @discardableResult
+    public mutating func removeDescriptiveLines() -> Int {
+        removeLines { "iuep".contains($0.type) }
+    }
+
     /// Removes every `k=` line (RFC 4566 §5.12), in the session part and in every media section; returns how many
     /// lines went. A `k=` line carries an encryption key in the clear, which must not travel from one leg to the
     /// other (docs/architecture.md, rule 2).

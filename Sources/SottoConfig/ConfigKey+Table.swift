@@ -50,6 +50,7 @@ extension ConfigKey {
         } show: {
             $0.sip.clientIdentity
         },
+        .boolean("sip", "forward_softphone_identity", \.sip.forwardSoftphoneIdentity),
 
         .string("upstream", "address") { (config, text, _) throws(InvalidValue) in
             config.upstream.address = text.isEmpty ? nil : try HostPort.parseUpstream(text)
@@ -109,6 +110,11 @@ extension ConfigKey {
             config.media.suites = try ValueParsers.suites(items)
         } show: {
             $0.media.suites.map(\.rawValue)
+        },
+        .strings("media", "allowed_peer_networks") { (config, items) throws(InvalidValue) in
+            config.media.allowedPeerNetworks = try ValueParsers.networks(items)
+        } show: {
+            $0.media.allowedPeerNetworks
         },
 
         .duration("calls", "drain_s", in: 0...86_400, .seconds, \.calls.drain),

@@ -17,6 +17,11 @@ extension SottoConfig {
         public var idleTimeout: Duration = .seconds(60)
         /// `media.suites`: the SRTP suites Sotto accepts and offers, in preference order.
         public var suites: [SRTPProfile] = [.aeadAES256GCM, .aeadAES128GCM, .aes256CMHMACSHA1_80, .aesCM128HMACSHA1_80]
+        /// `media.allowed_peer_networks`: CIDR networks (`10.0.0.0/8`, `2001:db8::/32`, or a single address) a
+        /// peer's SDP media address must lie in; empty: any address except the any-address, loopback (unless
+        /// ``sdpIP`` is loopback), multicast, broadcast, link-local and reserved ones, and Sotto's own address
+        /// on a port outside ``ports``.
+        public var allowedPeerNetworks: [String] = []
 
         /// The defaults listed in `conf/sotto.toml`.
         public init() {}

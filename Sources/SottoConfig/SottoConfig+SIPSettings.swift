@@ -42,6 +42,9 @@ extension SottoConfig {
         /// `sip.client_identity`: "none", "uri" or "user": how a softphone's certificate must name the address
         /// of record it registers and calls as (needs `require_client_cert`).
         public var clientIdentity = "none"
+        /// `sip.forward_softphone_identity`: pass softphones' P-Asserted-Identity, P-Preferred-Identity and
+        /// Remote-Party-ID on to the PBX; false removes them (RFC 3325 trust domain).
+        public var forwardSoftphoneIdentity = false
 
         /// The defaults listed in `conf/sotto.toml`.
         public init() {}

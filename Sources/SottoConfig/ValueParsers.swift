@@ -1,3 +1,4 @@
+import Glibc
 import SRTP
 
 /// The checks behind each key, shared by the file reader and the command-line overrides. Each returns
@@ -54,6 +55,23 @@ enum ValueParsers {
     }
 
     /// The SRTP allow-list: known suite names, at least one, none twice.
+    /// CIDR networks `ADDRESS/PREFIX` (or a bare address, a single host), each checked; returned as written.
+    static func networks(_ items: [String]) throws(InvalidValue) -> [String] {
+        for item in items {
+            let parts = item.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let family = IPAddress.family(of: String(parts[0])) else {
+                throw InvalidValue("\"\(item)\" is not a network ADDRESS/PREFIX (an IP address, then a prefix length)")
+            }
+            let bits = family == AF_INET ? 32 : 128
+            if parts.count == 2 {
+                guard let prefix = Int(parts[1]), (0...bits).contains(prefix) else {
+                    throw InvalidValue("\"\(item)\" has a prefix length outside 0-\(bits)")
+                }
+            }
+        }
+        return items
+    }
+
     static func suites(_ names: [String]) throws(InvalidValue) -> [SRTPProfile] {
         guard !names.isEmpty else {
             throw InvalidValue("the list is empty; name at least one SRTP suite (\(knownSuites))")

@@ -17,6 +17,11 @@ struct CallResult: Sendable, Codable, Equatable {
     var firstMediaMs: Double?
     /// Index 0 phone → PBX, 1 PBX → phone.
     var directions: [DirectionResult] = [DirectionResult(), DirectionResult()]
+    /// The answer's direction attribute as the caller got it through the relay (`sendrecv`, `sendonly`, ...).
+    var answerDirection: String?
+    /// The directions the answer put on hold (`--hold-direction`; index 0 phone → PBX, 1 PBX → phone): by
+    /// design they carry nothing, and a packet seen in one is counted against the relay.
+    var silentDirections: [Int] = []
 }
 
 /// The signalling side of one call; lives on the signalling loop.

@@ -179,11 +179,11 @@ extension LoadRun {
                 extra: [contact]))
         let body = SIPText.sdp(
             ip: settings.phoneIP, port: endpoint.localPort, codec: settings.codec,
-            ptime: settings.ptimeMilliseconds, cryptoTag: tag, key: ownKey)
-        reply(
-            SIPMessageBuilder.response(
-                to: message, status: 200, reason: "OK", toTag: call.answerTag, recordRoute: true, extra: [contact],
-                body: Array(body.utf8)))
+            ptime: settings.ptimeMilliseconds, cryptoTag: tag, key: ownKey, direction: answerDirection)
+        let ok = SIPMessageBuilder.response(
+            to: message, status: 200, reason: "OK", toTag: call.answerTag, recordRoute: true, extra: [contact],
+            body: Array(body.utf8))
+        answerAfterRinging(call) { phone.send(ok) }
     }
 
     /// A message on the PBX side's own connection: responses to its INVITEs and BYEs.

@@ -1,3 +1,4 @@
+import Dispatch
 import SIP
 import SRTP
 import Transport
@@ -45,7 +46,7 @@ extension LoadRun {
             // processed the answer (Sotto counts them as noPeerYet), which would read as loss here.
             if let call = calls[message.callID], let endpoint = call.pbxEndpoint, !call.pbxMediaStarted {
                 call.pbxMediaStarted = true
-                pump.submit(.start(endpoint))
+                if answererSends { pump.submit(.start(endpoint)) }
             }
         case .register:
             pbxRegister(message, reply: reply)
@@ -58,7 +59,7 @@ extension LoadRun {
         }
     }
 
-    private func pbxInvite(_ message: SIPMessage, reply: ([UInt8]) -> Void) {
+    private func pbxInvite(_ message: SIPMessage, reply: @escaping ([UInt8]) -> Void) {
         let toTag = SIPText.token(10)
         guard let call = calls[message.callID], call.state == .inviting, call.direction == .outbound else {
             // Not one of ours (or Call-ID rewritten in transit): refuse it, so the caller sees it.
@@ -91,10 +92,25 @@ extension LoadRun {
                 to: message, status: 180, reason: "Ringing", toTag: toTag, recordRoute: true, extra: [contact]))
         let body = SIPText.sdp(
             ip: settings.pbxIP, port: endpoint.localPort, codec: settings.codec,
-            ptime: settings.ptimeMilliseconds, cryptoTag: tag, key: ownKey)
-        reply(
-            SIPMessageBuilder.response(
-                to: message, status: 200, reason: "OK", toTag: toTag, recordRoute: true, extra: [contact],
-                body: Array(body.utf8)))
+            ptime: settings.ptimeMilliseconds, cryptoTag: tag, key: ownKey, direction: answerDirection)
+        let ok = SIPMessageBuilder.response(
+            to: message, status: 200, reason: "OK", toTag: toTag, recordRoute: true, extra: [contact],
+            body: Array(body.utf8))
+        answerAfterRinging(call) { reply(ok) }
+    }
+
+    /// Sends the answering side's 200 now, or after `--ring` seconds of ringing, unless the call ended meanwhile.
+    func answerAfterRinging(_ call: Call, _ answer: @escaping () -> Void) {
+        guard settings.ringSeconds > 0 else { return answer() }
+        let pending = PendingAnswer(send: answer)
+        loop.queue.asyncAfter(deadline: .now() + settings.ringSeconds) {
+            if call.state == .inviting { pending.send() }
+        }
+    }
+
+    /// A 200 held while the answering side rings; made, run and dropped on the signalling loop only.
+    private final class PendingAnswer: @unchecked Sendable {
+        let send: () -> Void
+        init(send: @escaping () -> Void) { self.send = send }
     }
 }

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import SDP
 import SIP
 import SRTP
 import TLS
@@ -172,7 +173,7 @@ final class LoadRun: @unchecked Sendable {
             number: number, phone: phone, media: CallMedia(number: number, frames: frames), direction: direction)
         calls[call.callID] = call
         // A watchdog: a call not over long after its hold time is given up.
-        loop.queue.asyncAfter(deadline: .now() + settings.holdSeconds + 40) { [self] in
+        loop.queue.asyncAfter(deadline: .now() + settings.ringSeconds + settings.holdSeconds + 40) { [self] in
             if call.state != .done { fail(call, "timeout") }
         }
         guard phone.open else {
@@ -227,7 +228,7 @@ final class LoadRun: @unchecked Sendable {
                 // Inbound: the phone (the callee) starts sending at the ACK, as the PBX side does outbound.
                 if call.direction == .inbound, let endpoint = call.phoneEndpoint, !call.phoneMediaStarted {
                     call.phoneMediaStarted = true
-                    pump.submit(.start(endpoint))
+                    if answererSends { pump.submit(.start(endpoint)) }
                 }
             default:
                 // A request from the PBX side (BYE, say): answer 200 so it is not retried.
@@ -275,7 +276,21 @@ final class LoadRun: @unchecked Sendable {
             }
             endpoint.destination = destination
             endpoint.inbound = inbound
-            pump.submit(.start(endpoint))
+            let answered = settings.holdDirection.map { SDPDirection(rawValue: $0.rawValue) ?? .sendrecv } ?? .sendrecv
+            call.result.answerDirection = target.direction.rawValue
+            call.result.silentDirections =
+                settings.holdDirection?.silentDirections(callerIsPhone: call.direction == .outbound) ?? []
+            guard target.direction == answered else {
+                // The relay changed the direction the answerer put in its answer: the hold did not reach the caller.
+                call.state = .answered
+                fail(
+                    call, "the answer reached the caller as \(target.direction.rawValue), not \(answered.rawValue)",
+                    sendBye: true)
+                return
+            }
+            // RFC 3264 §6.1: the caller sends only when the answer receives (sendrecv or recvonly).
+            let callerSends = target.direction == .sendrecv || target.direction == .recvonly
+            pump.submit(callerSends ? .start(endpoint) : .listen(endpoint))
             if call.direction == .inbound { call.pbxMediaStarted = true }
             call.state = .answered
             loop.queue.asyncAfter(deadline: .now() + settings.holdSeconds) { [self] in hangUp(call) }
@@ -287,6 +302,12 @@ final class LoadRun: @unchecked Sendable {
             return
         }
     }
+
+    /// Whether the answering side sends media: not when its answer is `a=inactive` (`--hold-direction`).
+    var answererSends: Bool { settings.holdDirection != .inactive }
+
+    /// The answering side's `a=` direction attribute: `--hold-direction`, else sendrecv.
+    var answerDirection: String { settings.holdDirection?.rawValue ?? "sendrecv" }
 
     /// Sends a request of the caller's: over the phone's connection outbound, the PBX side's own inbound.
     func sendAsCaller(_ call: Call, _ bytes: [UInt8]) {

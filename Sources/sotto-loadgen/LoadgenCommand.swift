@@ -41,6 +41,17 @@ struct LoadgenCommand: ParsableCommand {
     @Option(help: "Seconds each call carries media before BYE.")
     var hold: Double = 5
 
+    @Option(
+        help: ArgumentHelp(
+            "Seconds the answering side rings (180 sent) before its 200, as a queue does; 0 answers at once."))
+    var ring: Double = 0
+
+    @Option(
+        help: ArgumentHelp(
+            "Put each call on hold in the answer: sendonly (the answerer sends, the caller does not) or inactive "
+                + "(neither sends). The report then expects those directions to carry nothing."))
+    var holdDirection: String?
+
     @Option(help: "Seconds during which new calls start (0: no limit).")
     var duration: Double = 0
 
@@ -126,6 +137,14 @@ struct LoadgenCommand: ParsableCommand {
                 "--calls, --rate, --duration, --max-loss, --max-failures and --ready-timeout must not be negative; "
                     + "--concurrency and --phones at least 1; --hold above 0")
         }
+        var holdDirection: HoldDirection?
+        if let text = self.holdDirection {
+            guard let parsed = HoldDirection(rawValue: text.lowercased()) else {
+                throw LoadgenError("--hold-direction must be sendonly or inactive, not \"\(text)\"")
+            }
+            holdDirection = parsed
+        }
+        guard ring >= 0, ring <= 3600 else { throw LoadgenError("--ring must be 0 to 3600 seconds") }
         guard calls > 0 || duration > 0 else { throw LoadgenError("give --calls or --duration (or both)") }
         for (option, path) in [("--cert", cert), ("--key", key), ("--ca", ca ?? "")] where !path.isEmpty {
             guard FileManager.default.isReadableFile(atPath: path) else {
@@ -140,7 +159,7 @@ struct LoadgenCommand: ParsableCommand {
             maxLossPercent: maxLoss,
             maxFailures: maxFailures,
             readyTimeoutSeconds: readyTimeout, certificate: cert, privateKey: key, caFile: ca,
-            register: register, direction: direction)
+            register: register, direction: direction, ringSeconds: ring, holdDirection: holdDirection)
     }
 
     func run() throws {

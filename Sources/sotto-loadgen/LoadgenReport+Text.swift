@@ -7,7 +7,9 @@ extension LoadgenReport {
             "sotto-loadgen: \(settings.calls) calls (concurrency \(settings.concurrency)) through "
                 + "\(settings.relayHost):\(settings.relayPort), \(settings.codec.rawValue) \(settings.ptimeMilliseconds) ms, "
                 + "\(settings.suite), hold \(f(settings.holdSeconds, 1)) s, direction \(settings.direction.rawValue)"
-                + (settings.register ? ", --register" : ""))
+                + (settings.register ? ", --register" : "")
+                + (settings.ringSeconds > 0 ? ", ring \(f(settings.ringSeconds, 1)) s" : "")
+                + (settings.holdDirection.map { ", answered \($0.rawValue)" } ?? ""))
         lines.append("duration            \(f(durationSeconds, 2)) s")
         lines.append(
             "calls               attempted \(calls.attempted), completed \(calls.completed), failed \(calls.failed), "
@@ -71,6 +73,12 @@ extension LoadgenReport {
         row("  latency p90", "\(f(a.latencyMs.p90, 3)) ms", "\(f(b.latencyMs.p90, 3)) ms")
         row("  latency p99", "\(f(a.latencyMs.p99, 3)) ms", "\(f(b.latencyMs.p99, 3)) ms")
         row("  latency max", "\(f(a.latencyMs.max, 3)) ms", "\(f(b.latencyMs.max, 3)) ms")
+        if let hold = settings.holdDirection {
+            let silent = hold == .inactive ? "both directions" : "the caller's direction"
+            lines.append(
+                "  on hold           answer a=\(hold.rawValue): \(silent) silent by design (0 sent is not loss), "
+                    + "\(media.silentDirectionPackets) packets seen there")
+        }
         lines.append("")
         lines.append(
             "total               sent \(media.packetsSent), received \(media.packetsReceived), loss "

@@ -101,6 +101,10 @@ struct LoadgenReport: Sendable, Codable, Equatable {
         var generatorSkipped = 0
         /// Packets that came from an address no live stream expected (none from a well-behaved relay).
         var strayPackets = 0
+        /// Packets sent or received in a direction the answer put on hold (`--hold-direction`): the caller does not
+        /// send toward a sendonly answer, nobody sends on an inactive one, so a relay that keeps the hold shows 0.
+        /// Those directions' zero `sent` is by design, not loss.
+        var silentDirectionPackets = 0
         var generatorCPUSeconds = 0.0
         /// The generator's own CPU (user + system, whole process) per packet sent or received.
         var generatorCPUPerPacketUs = 0.0
@@ -200,6 +204,9 @@ struct LoadgenReport: Sendable, Codable, Equatable {
             }
             if let ms = result.setupMs { _ = setup.record(UInt64(max(1, ms * 1000))) }
             if let ms = result.firstMediaMs { _ = firstMedia.record(UInt64(max(1, ms * 1000))) }
+            for index in result.silentDirections where index < result.directions.count {
+                report.media.silentDirectionPackets += result.directions[index].sent + result.directions[index].received
+            }
             for index in 0..<2 where index < result.directions.count {
                 directions[index].add(result.directions[index])
                 if result.directions[index].received > 1 {
@@ -278,6 +285,11 @@ struct LoadgenReport: Sendable, Codable, Equatable {
         }
         if integrity > 0 {
             violations.append("\(integrity) packets failed authentication, SSRC or payload checks")
+        }
+        if media.silentDirectionPackets > 0 {
+            violations.append(
+                "\(media.silentDirectionPackets) packets flowed in a direction the answer put on hold "
+                    + "(--hold-direction \(settings.holdDirection?.rawValue ?? "-"))")
         }
         if calls.attempted == 0 { violations.append("no call was attempted") }
         return violations

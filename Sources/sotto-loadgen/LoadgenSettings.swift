@@ -32,6 +32,10 @@ struct LoadgenSettings: Sendable, Codable, Equatable {
     var register = false
     /// Who places the calls: the softphones (outbound), the PBX side (inbound), or each in turn (both).
     var direction = CallDirection.outbound
+    /// How long the answering side rings (180 sent) before it answers, in seconds (`--ring`).
+    var ringSeconds = 0.0
+    /// The hold the answering side's SDP answer puts the call on (`--hold-direction`); nil answers sendrecv.
+    var holdDirection: HoldDirection?
 
     var profile: SRTPProfile { SRTPProfile(rawValue: suite) ?? .aesCM128HMACSHA1_80 }
 }
@@ -50,6 +54,23 @@ enum CallDirection: String, Sendable, Codable, Equatable, CaseIterable {
         switch self {
         case .outbound, .inbound: self
         case .both: number % 2 == 0 ? .outbound : .inbound
+        }
+    }
+}
+
+/// The direction attribute the answering side puts in its answer to hold the call (RFC 3264 §8.4).
+enum HoldDirection: String, Sendable, Codable, Equatable, CaseIterable {
+    /// `a=sendonly`: the answerer sends, the caller (then receive-only) does not.
+    case sendonly
+    /// `a=inactive`: neither side sends.
+    case inactive
+
+    /// The answer's directions of a call that carry no media by design: index 0 phone → PBX, 1 PBX → phone.
+    /// The caller's direction for `sendonly`; both for `inactive`.
+    func silentDirections(callerIsPhone: Bool) -> [Int] {
+        switch self {
+        case .sendonly: [callerIsPhone ? 0 : 1]
+        case .inactive: [0, 1]
         }
     }
 }

@@ -14,15 +14,17 @@ enum SIPText {
     static func branch() -> String { "z9hG4bK-lg" + token(16) }
 
     /// An audio offer or answer: one RTP/SAVP stream with rtcp-mux and one crypto line.
-    static func sdp(ip: String, port: UInt16, codec: Codec, ptime: Int, cryptoTag: Int, key: SRTPKeyMaterial) -> String
-    {
+    static func sdp(
+        ip: String, port: UInt16, codec: Codec, ptime: Int, cryptoTag: Int, key: SRTPKeyMaterial,
+        direction: String = "sendrecv"
+    ) -> String {
         var lines = [
             "v=0", "o=loadgen \(UInt32.random(in: 1...UInt32.max)) 1 IN IP4 \(ip)", "s=sotto-loadgen",
             "c=IN IP4 \(ip)", "t=0 0", "m=audio \(port) RTP/SAVP \(codec.payloadType)", "a=rtpmap:\(codec.rtpmap)",
         ]
         if codec == .opus { lines.append("a=fmtp:111 minptime=10;useinbandfec=1") }
         lines += [
-            "a=ptime:\(ptime)", "a=rtcp-mux", "a=sendrecv",
+            "a=ptime:\(ptime)", "a=rtcp-mux", "a=\(direction)",
             "a=crypto:\(cryptoTag) \(key.profile.rawValue) \(key.sdesKeyParameter)",
         ]
         return lines.joined(separator: "\r\n") + "\r\n"
@@ -33,6 +35,8 @@ enum SIPText {
         var address: UDPTarget
         var keys: [(tag: Int, key: SRTPKeyMaterial)]
         var rtcpMux: Bool
+        /// The stream's direction (its own attribute, else the session's, else sendrecv; RFC 3264 §5.1).
+        var direction: SDPDirection = .sendrecv
     }
 
     struct UDPTarget {
@@ -56,6 +60,6 @@ enum SIPText {
         }
         return MediaTarget(
             address: UDPTarget(ip: connection.address, port: UInt16(clamping: media.port)), keys: keys,
-            rtcpMux: media.rtcpMux)
+            rtcpMux: media.rtcpMux, direction: description.direction(forMedia: index))
     }
 }

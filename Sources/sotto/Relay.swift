@@ -82,6 +82,9 @@ final class Relay: @unchecked Sendable {
         proxyConfiguration.limits = Self.proxyLimits(config)
         proxyConfiguration.dialogsBoundToConnection = config.sip.dialogsBoundToConnection
         proxyConfiguration.identityBinding = Self.identityBinding(config)
+        proxyConfiguration.allowedPeerNetworks = config.media.allowedPeerNetworks
+        proxyConfiguration.mediaPorts = Int(config.media.ports.lowerBound)...Int(config.media.ports.upperBound)
+        proxyConfiguration.forwardSoftphoneIdentity = config.sip.forwardSoftphoneIdentity
         proxyConfiguration.product = "Sotto/\(SottoCommand.version)"
         let proxy = SIPProxy(configuration: proxyConfiguration, media: media, clock: SystemMediaClock(), logger: logger)
         let limits = TCPLimits(

@@ -71,6 +71,7 @@ import Testing
         max_registrations_per_connection = 2
         dialogs_bound_to_connection = false
         client_identity = "user"
+        forward_softphone_identity = true
 
         [upstream]
         address = "sips:pbx.example.com:5071"
@@ -89,6 +90,7 @@ import Testing
         loops = 4
         idle_timeout_s = 30
         suites = ["AES_CM_128_HMAC_SHA1_80", "AEAD_AES_128_GCM"]
+        allowed_peer_networks = ["10.0.0.0/8", "2001:db8::/32"]
 
         [calls]
         drain_s = 5
@@ -138,6 +140,7 @@ import Testing
         expected.sip.maxRegistrationsPerConnection = 2
         expected.sip.dialogsBoundToConnection = false
         expected.sip.clientIdentity = "user"
+        expected.sip.forwardSoftphoneIdentity = true
         expected.upstream.address = HostPort(host: "pbx.example.com", port: 5071)
         expected.upstream.serverName = "pbx.internal"
         expected.upstream.clientCert = base + "/certs/client.crt"
@@ -152,6 +155,7 @@ import Testing
         expected.media.loops = 4
         expected.media.idleTimeout = .seconds(30)
         expected.media.suites = [.aesCM128HMACSHA1_80, .aeadAES128GCM]
+        expected.media.allowedPeerNetworks = ["10.0.0.0/8", "2001:db8::/32"]
         expected.calls.drain = .seconds(5)
         expected.calls.maxCalls = 200
         expected.calls.maxRinging = .seconds(120)

@@ -59,12 +59,14 @@ extension CallController {
         } catch {
             throw Self.notAcceptable("the SDP does not parse: \(error.reason)")
         }
-        _ = try readOffer(sdp)
+        _ = try readOffer(sdp, from: side, call: call)
     }
 
     /// The offer read against the policy: SRTP, and at most `calls.max_streams_per_offer` m= lines (each
     /// accepted stream costs four sockets, and the limit is checked before any is taken).
-    private func readOffer(_ sdp: SDPSessionDescription) throws(ProxyRefusal) -> MediaPlan {
+    private func readOffer(_ sdp: SDPSessionDescription, from side: LegSide, call: ProxyCall) throws(ProxyRefusal)
+        -> MediaPlan
+    {
         let limit = admission.limits.streamsPerOffer
         if limit > 0, sdp.media.count > limit {
             admission.count(.streamsPerOffer)
@@ -72,7 +74,9 @@ extension CallController {
                 status: 488, reason: "Not Acceptable Here",
                 warning: "at most \(limit) media streams per offer (this one has \(sdp.media.count))")
         }
-        switch SDPNegotiation.readOffer(sdp, allowed: configuration.suites) {
+        switch SDPNegotiation.readOffer(
+            sdp, allowed: configuration.suites, peers: configuration.peerPolicy, sottoKeys: call.sottoKeys[side] ?? [])
+        {
         case .success(let read): return read
         case .failure(let refusal): throw Self.notAcceptable(refusal.reason)
         }
@@ -81,7 +85,7 @@ extension CallController {
     private func offer(_ sdp: SDPSessionDescription, from side: LegSide, call: ProxyCall) throws(ProxyRefusal)
         -> [UInt8]
     {
-        let plan = try readOffer(sdp)
+        let plan = try readOffer(sdp, from: side, call: call)
         if call.mediaSession == nil {
             // Sockets only for the streams the offer makes active: a disabled (port 0) or refused m= line gets
             // none. Every stream gets its own RTCP port on both legs, so a peer with rtcp-mux and one without
@@ -143,7 +147,9 @@ extension CallController {
         completes: Bool
     ) throws(ProxyRefusal) -> [UInt8] {
         let plan: MediaPlan
-        switch SDPNegotiation.readAnswer(sdp, offered: pending.offeredKeys, offerPlan: pending.plan) {
+        switch SDPNegotiation.readAnswer(
+            sdp, offered: pending.offeredKeys, offerPlan: pending.plan, peers: configuration.peerPolicy)
+        {
         case .success(let read): plan = read
         case .failure(let refusal): throw Self.notAcceptable(refusal.reason)
         }

@@ -12,13 +12,15 @@ extension SDPNegotiation {
     /// line (RFC 4568 §7.1.2) whose tag is one Sotto offered (1...`offered[i].count`), whose suite is the one
     /// offered under that tag, which switches no protection off, and whose single key parses for that suite.
     /// The answer plan's ``MediaPlan/Stream/rtcpMux`` is true only when the offer offered it and the answer
-    /// accepts it: what both legs of the stream then use.
+    /// accepts it: what both legs of the stream then use. An answer key equal to the key Sotto offered under its
+    /// tag is refused, and the media addresses of active streams are checked against `peers` (``PeerPolicy``).
     ///
     /// - Parameters: - offered: the keys Sotto offered on each stream, as passed to `writeOffer` (tag n is
     /// `offered[i][n-1]`). - offerPlan: the plan the forwarded offer was written from. - Returns: the answer's plan, or
     /// a refusal: the call attempt is torn down both ways (docs/architecture.md, rule 1).
     package static func readAnswer(
-        _ sdp: SDPSessionDescription, offered: [[SRTPKeyMaterial]], offerPlan: MediaPlan
+        _ sdp: SDPSessionDescription, offered: [[SRTPKeyMaterial]], offerPlan: MediaPlan,
+        peers: PeerPolicy = PeerPolicy()
     ) -> Result<MediaPlan, MediaRefusal> {
         let count = offerPlan.streams.count
         guard sdp.media.count == count else {
@@ -55,7 +57,7 @@ extension SDPNegotiation {
         guard streams.contains(where: \.isActive) else {
             return .failure(MediaRefusal("the answer rejects every stream Sotto offered"))
         }
-        return .success(MediaPlan(streams: streams))
+        return checkPeers(MediaPlan(streams: streams), peers, side: "the answer's")
     }
 
     /// The tag and key of an accepted answer section's one `a=crypto` line, or the end of a sentence saying why
@@ -91,6 +93,8 @@ extension SDPNegotiation {
             return .failure(Unusable("has a key that does not parse"))
         }
         if let why = keyLimitation(attribute, key: key) { return .failure(Unusable(why)) }
+        // Security: an answerer that echoes the offered key would have both directions under Sotto's one key.
+        if sameKey(key, offered[attribute.tag - 1]) { return .failure(Unusable("gives back the key Sotto offered")) }
         return .success((attribute.tag, key))
     }
 

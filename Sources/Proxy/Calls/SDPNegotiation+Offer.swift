@@ -13,10 +13,16 @@ extension SDPNegotiation {
     /// in the plan inactive, with ``MediaPlan/Stream/disabledReason``, and is forwarded with port 0. A port-0
     /// stream is inactive without a reason.
     ///
-    /// - Returns: the plan, or a refusal when no stream stays active (with the first disabled stream's reason), or
-    ///   the offer has no `m=` line.
+    /// The media addresses of active streams are checked against `peers` (``PeerPolicy``), and an active
+    /// stream's chosen key must differ from Sotto's current key toward the offerer on that stream (`sottoKeys`,
+    /// indexed like the `m=` lines): a peer that sends back Sotto's own key would have both directions of the
+    /// stream under one key.
+    ///
+    /// - Returns: the plan, or a refusal when no stream stays active (with the first disabled stream's reason),
+    ///   the offer has no `m=` line, names a refused media address, or gives back Sotto's key.
     package static func readOffer(
-        _ sdp: SDPSessionDescription, allowed: [SRTPProfile]
+        _ sdp: SDPSessionDescription, allowed: [SRTPProfile], peers: PeerPolicy = PeerPolicy(),
+        sottoKeys: [SRTPKeyMaterial?] = []
     ) -> Result<MediaPlan, MediaRefusal> {
         guard !sdp.media.isEmpty else {
             return .failure(MediaRefusal("SRTP is required: the offer has no m= line"))
@@ -41,7 +47,14 @@ extension SDPNegotiation {
         guard streams.contains(where: \.isActive) else {
             return .failure(MediaRefusal(firstReason ?? "the offer has no active stream: every m= line has port 0"))
         }
-        return .success(MediaPlan(streams: streams))
+        for stream in streams where sottoKeys.indices.contains(stream.index) {
+            // Security: the same key both ways would reuse Sotto's keystream toward the peer for the peer's packets.
+            if let peer = stream.key, let own = sottoKeys[stream.index], sameKey(peer, own) {
+                return .failure(
+                    MediaRefusal("the offer's \(label(stream.index, stream.media)) gives back Sotto's own key"))
+            }
+        }
+        return checkPeers(MediaPlan(streams: streams), peers, side: "the offer's")
     }
 
     /// The preferred usable `a=crypto` line of an offered section and its key, or the end of a sentence saying
@@ -95,8 +108,9 @@ extension SDPNegotiation {
     /// the peer then uses rtcp-mux if it is kept and agreed, else RTP + 1), and one `a=crypto` line per key in
     /// `keys[i]`, tagged 1, 2, ... in that order. Each inactive stream gets port 0 and loses its `a=crypto` and
     /// `a=rtcp` lines; `ports[i]` and `keys[i]` are not read for it. Then the session rewrites: session `c=` and
-    /// `o=` address name the relay (`IN IP6` for an IPv6 address), ICE, DTLS and MIKEY attributes
-    /// (``strippedAttributes``), session-level `a=crypto` and `k=` lines go. Every other line keeps its bytes.
+    /// `o=` address name the relay (`IN IP6` for an IPv6 address); every attribute outside ``mediaAttributes``
+    /// and ``sessionAttributes`` goes (ICE, DTLS, MIKEY and anything else Sotto does not understand), and so do
+    /// `k=`, `i=`, `u=`, `e=` and `p=` lines. Every other line keeps its bytes.
     ///
     /// - Parameters:
     ///   - ports: indexed like `plan.streams`.

@@ -27,15 +27,23 @@ package struct MediaRefusal: Error, Sendable, Equatable, CustomStringConvertible
 /// description, or an address or port cannot be written; that is a bug in the caller, never the peer's doing.
 /// Streams are numbered from 1 in sentences, like `m=` lines in RFC 3264; ``MediaPlan/Stream/index`` is from 0.
 package enum SDPNegotiation {
-    /// Attributes removed from every description Sotto forwards, at session and media level.
+    /// The attributes Sotto passes on in a media section; every other `a=` line is removed from each description
+    /// Sotto forwards (docs/sdp.md, "The attributes that pass", gives the reason for each).
     ///
-    /// ICE (RFC 8445, RFC 8839) would let the peers find a path around the relay, and its candidates name the
-    /// other side's addresses; DTLS-SRTP (RFC 5763, RFC 8842: `fingerprint`, `setup`, `tls-id`) and MIKEY
-    /// (RFC 4567: `key-mgmt`) would key the media end to end, past the relay's keys (docs/architecture.md, rule 2).
-    package static let strippedAttributes: Set<String> = [
-        "candidate", "remote-candidates", "end-of-candidates", "ice-ufrag", "ice-pwd", "ice-options", "ice-lite",
-        "ice-mismatch", "ice-pacing", "fingerprint", "setup", "tls-id", "key-mgmt",
+    /// An allow-list, not a denylist: what Sotto does not understand cannot carry a peer's key or address to the
+    /// other side under a name Sotto did not think of (`a=acap:1 crypto:... inline:KEY` and `a=pcfg` of RFC 5939,
+    /// `a=Crypto` in another case, `a=alt`, vendor `a=x-*`), and cannot negotiate something the relay does not
+    /// do (ICE, DTLS-SRTP, MIKEY, BUNDLE, encrypted header extensions). `rtcp` and `crypto` are rewritten with
+    /// Sotto's own port and keys before this list applies; `rtcp-mux` stays only where it is agreed.
+    package static let mediaAttributes: Set<String> = [
+        "rtpmap", "fmtp", "ptime", "maxptime", "sendrecv", "sendonly", "recvonly", "inactive", "rtcp", "rtcp-mux",
+        "crypto", "rtcp-fb", "label", "framerate", "maxprate",
     ]
+
+    /// The attributes Sotto passes on in the session part: the direction attributes only (RFC 3264 §5.1 hold).
+    /// `a=crypto` and `a=rtcp` belong to media sections (RFC 4568 §9.1, RFC 3605), so a peer's session-level one is
+    /// removed rather than rewritten.
+    package static let sessionAttributes: Set<String> = ["sendrecv", "sendonly", "recvonly", "inactive"]
 
     /// The session parameters that switch SRTP protection off (RFC 4568 §6.3.2-6.3.3).
     static let disablingParameters: Set<String> = ["UNENCRYPTED_SRTP", "UNENCRYPTED_SRTCP", "UNAUTHENTICATED_SRTP"]
@@ -145,13 +153,18 @@ package enum SDPNegotiation {
     }
 
     /// The rewrites every forwarded description gets: the session `c=` (when there is one) and the `o=` address
-    /// name the relay; ICE, DTLS and MIKEY attributes, session-level `a=crypto` and `k=` lines go.
+    /// name the relay; only the attributes of ``sessionAttributes`` and ``mediaAttributes`` stay; `k=` lines and
+    /// the free-text `i=`, `u=`, `e=`, `p=` lines go.
     static func rewriteSession(_ sdp: inout SDPSessionDescription, relayAddress: String) throws(SDPError) {
         if sdp.connection != nil { try sdp.setSessionConnection(address: relayAddress) }
         try sdp.setOriginAddress(relayAddress)
-        sdp.removeAttributes(named: strippedAttributes)
-        sdp.removeSessionAttributes(named: ["crypto"])
+        // Security: an allow-list, so no attribute Sotto does not understand reaches the other side (a key in
+        // a=acap or a=pcfg, an address in a=alt or a vendor a=x-*).
+        sdp.keepAttributes { name, atSessionLevel in
+            (atSessionLevel ? sessionAttributes : mediaAttributes).contains(String(name))
+        }
         sdp.removeKeyLines()
+        sdp.removeDescriptiveLines()
     }
 
     // MARK: - Sentences
