@@ -28,6 +28,13 @@ import Testing
         #expect(SottoSetup.procFields(relay.pid, "status", "Uid:") == [nobody, nobody, nobody, nobody])
         #expect(SottoSetup.procFields(relay.pid, "status", "Gid:") == [nobody, nobody, nobody, nobody])
         #expect(SottoSetup.procFields(relay.pid, "status", "Groups:") == [nobody])
+        // Every thread (the media loops and Dispatch's workers started before the switch), not only the main one.
+        let threads = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(relay.pid)/task")
+        #expect(threads.count > 1)
+        for thread in threads {
+            let uids = SottoSetup.procFields(relay.pid, "task/\(thread)/status", "Uid:")
+            #expect(uids.isEmpty || uids == [nobody, nobody, nobody, nobody], "thread \(thread): \(uids)")
+        }
         // Still the relay: the admin socket it bound as root answers.
         #expect(FileManager.default.fileExists(atPath: setup.adminSocket))
         relay.signal(SIGTERM)
