@@ -58,7 +58,9 @@ import Testing
     }
 
     /// The log goes into a FIFO whose reader closes: the next log line meets a broken pipe, which must not end
-    /// the relay (SIGPIPE's default would, status 141).
+    /// the relay (SIGPIPE's default would, status 141). Debian's libsrtp2 also ignores SIGPIPE as a side effect
+    /// (its NSS backend's NSPR does, inside srtp_init), so with that build this guards the behaviour rather than
+    /// sotto's own `signal(SIGPIPE, SIG_IGN)`, which keeps it with a libsrtp2 built without NSS.
     @Test func aClosedLogPipeDoesNotKillTheRelay() async throws {
         let setup = try await SottoSetup()
         let config = try setup.writeConfig(extra: "[process]\nallow_root = true\n")
