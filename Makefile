@@ -41,7 +41,8 @@ run: deps
 	$(SWIFT) build -c release --product sotto
 	$(SWIFT) build -c release --product sottoctl
 	@echo "sottoctl is $$($(SWIFT) build -c release --show-bin-path)/sottoctl (socket .dev/sotto-admin.sock)"
-	"$$($(SWIFT) build -c release --show-bin-path)/sotto" --config conf/sotto.toml
+	@# Sotto refuses to run as root unless told to; a development run as root (a container) is told to.
+	"$$($(SWIFT) build -c release --show-bin-path)/sotto" --config conf/sotto.toml $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 ## demo: sotto with its development config and sotto-loadgen against it: 40 calls of Opus over SRTP through the
 ## relay for a few seconds each, then the generator's report.

@@ -24,6 +24,8 @@ var targets: [Target] = [
     .target(name: "CSottoCodec", dependencies: ["COpus"]),
     // OpenSSL macros and SSL_OP_* constants as functions, for the TLS module.
     .target(name: "CSottoOpenSSL", dependencies: ["COpenSSL"]),
+    // prctl (variadic, so not imported into Swift): core dumps off at start, for sotto.
+    .target(name: "CSottoProcess"),
 
     // Wire formats: pure Swift.
     .target(name: "RTPWire"),
@@ -63,6 +65,7 @@ var targets: [Target] = [
         name: "sotto",
         dependencies: [
             "Proxy", "SottoConfig", "Media", "Transport", "TLS", "SRTP", "Admin", "AdminProtocol", "CSottoNet",
+            "CSottoProcess",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             "SIP",
@@ -110,6 +113,8 @@ var targets: [Target] = [
     .testTarget(
         name: "AdminTests", dependencies: ["Admin", "AdminProtocol", "admin-fixture-server", "SottoTestSupport"]),
     .testTarget(name: "LoadgenTests", dependencies: ["sotto-loadgen", "SottoTestSupport"]),
+    // The real sotto as a process: descriptor limits, the privilege drop, core dumps, --check-config.
+    .testTarget(name: "SottoProcessTests", dependencies: ["sotto", "SottoTestSupport"]),
     .testTarget(
         name: "SottoctlTests", dependencies: ["AdminProtocol", "sottoctl", "admin-fixture-server", "SottoTestSupport"]),
     // An admin server over the fake in-memory backend, for the admin and sottoctl tests (a real socket,

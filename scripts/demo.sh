@@ -26,6 +26,10 @@ ports = "30000-30999"
 [admin]
 socket = "../demo-admin.sock"
 audit_log = "admin-audit.jsonl"
+
+# A demo on a developer machine; run as root (a container), Sotto would otherwise refuse to start.
+[process]
+allow_root = true
 TOML
 "$bin/sotto" --config "$dir/sotto.toml" 2> "$dir/sotto.log" &
 sotto=$!

@@ -223,7 +223,7 @@ class SottoRelay:
                 "--cert", self.pki.path("relay.pem"), "--key", self.pki.path("relay.key"), "--ca", self.pki.ca,
                 "--media-ip", RELAY_IP, "--media-ports", "%d-%d" % SOTTO_MEDIA_PORTS,
                 "--admin-socket", os.path.join(self.directory, "admin.sock"),
-                "--log-level", self.log_level] + self.extra
+                "--log-level", self.log_level] + (["--allow-root"] if os.geteuid() == 0 else []) + self.extra
 
     def start(self, wait_upstream=True):
         os.makedirs(self.directory, exist_ok=True)

@@ -33,6 +33,10 @@ uint64_t CSottoOpenSSL_SSL_OP_CIPHER_SERVER_PREFERENCE(void) {
     return SSL_OP_CIPHER_SERVER_PREFERENCE;
 }
 
+uint64_t CSottoOpenSSL_SSL_OP_NO_TICKET(void) {
+    return SSL_OP_NO_TICKET;
+}
+
 unsigned int CSottoOpenSSL_X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS(void) {
     return X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS;
 }

@@ -161,5 +161,17 @@ extension ConfigKey {
         } show: {
             $0.log.level.rawValue
         },
+
+        .string("process", "run_as_user") { (config, text, _) throws(InvalidValue) in
+            config.process.runAsUser = try ValueParsers.accountName(text)
+        } show: {
+            $0.process.runAsUser
+        },
+        .string("process", "run_as_group") { (config, text, _) throws(InvalidValue) in
+            config.process.runAsGroup = try ValueParsers.accountName(text)
+        } show: {
+            $0.process.runAsGroup
+        },
+        .boolean("process", "allow_root", \.process.allowRoot),
     ]
 }

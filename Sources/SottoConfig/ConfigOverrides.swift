@@ -21,11 +21,18 @@ public struct ConfigOverrides: Sendable, Equatable {
     public var adminSocket: String?
     /// `--log-level`, for `log.level`.
     public var logLevel: String?
+    /// `--run-as-user`, for `process.run_as_user`.
+    public var runAsUser: String?
+    /// `--run-as-group`, for `process.run_as_group`.
+    public var runAsGroup: String?
+    /// `--allow-root`, for `process.allow_root`: true when the flag is given.
+    public var allowRoot: Bool?
 
     /// Overrides for the flags given; the rest stay nil.
     public init(
         listen: String? = nil, upstream: String? = nil, cert: String? = nil, key: String? = nil, ca: String? = nil,
-        mediaIP: String? = nil, mediaPorts: String? = nil, adminSocket: String? = nil, logLevel: String? = nil
+        mediaIP: String? = nil, mediaPorts: String? = nil, adminSocket: String? = nil, logLevel: String? = nil,
+        runAsUser: String? = nil, runAsGroup: String? = nil, allowRoot: Bool? = nil
     ) {
         self.listen = listen
         self.upstream = upstream
@@ -36,6 +43,9 @@ public struct ConfigOverrides: Sendable, Equatable {
         self.mediaPorts = mediaPorts
         self.adminSocket = adminSocket
         self.logLevel = logLevel
+        self.runAsUser = runAsUser
+        self.runAsGroup = runAsGroup
+        self.allowRoot = allowRoot
     }
 
     /// Each flag, the key it overrides and its value, in the order they are applied.
@@ -50,6 +60,8 @@ public struct ConfigOverrides: Sendable, Equatable {
             ("--media-ports", "media.ports", mediaPorts),
             ("--admin-socket", "admin.socket", adminSocket),
             ("--log-level", "log.level", logLevel),
+            ("--run-as-user", "process.run_as_user", runAsUser),
+            ("--run-as-group", "process.run_as_group", runAsGroup),
         ]
     }
 }
@@ -68,6 +80,7 @@ extension SottoConfig {
                 throw ConfigError(file: ConfigError.commandLine, key: flag, reason: error.reason)
             }
         }
+        if let allowRoot = overrides.allowRoot { config.process.allowRoot = allowRoot }
         return config
     }
 }

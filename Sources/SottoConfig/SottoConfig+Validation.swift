@@ -53,6 +53,12 @@ extension SottoConfig {
                 "\(media.advertisedIP) is not the same IP version as media.ip (\(media.ip)), so media sent to it "
                     + "could not reach the sockets")
         }
+        if !process.runAsGroup.isEmpty && process.runAsUser.isEmpty {
+            throw refuse(
+                "process.run_as_group",
+                "\(process.runAsGroup) is set but process.run_as_user is not; Sotto switches group only together with "
+                    + "the user")
+        }
     }
 
     /// Whether a socket bound to `bound` receives packets sent to an `advertised` address of the

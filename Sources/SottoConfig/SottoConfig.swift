@@ -19,6 +19,8 @@ public struct SottoConfig: Sendable, Equatable {
     public var admin = AdminSettings()
     /// `[log]`: logging.
     public var log = LogSettings()
+    /// `[process]`: the account Sotto runs as.
+    public var process = ProcessSettings()
     /// The config file these values were read from, as given; nil when running on defaults and flags.
     public var file: String?
 

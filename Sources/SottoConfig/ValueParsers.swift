@@ -133,6 +133,15 @@ enum ValueParsers {
         return text
     }
 
+    /// A user or group Sotto runs as: a name or a number; empty for none. Names are looked up at start.
+    static func accountName(_ text: String) throws(InvalidValue) -> String {
+        guard text.isEmpty || text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_-.".contains($0)) })
+        else {
+            throw InvalidValue("\"\(text)\" is not a user or group name or number")
+        }
+        return text
+    }
+
     /// A file Sotto creates or appends to (the audit log), made absolute; it need not exist yet.
     static func newFile(_ text: String, _ paths: PathResolver) throws(InvalidValue) -> String {
         guard !text.isEmpty else { throw InvalidValue("the path is empty") }

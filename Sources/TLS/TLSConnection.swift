@@ -198,6 +198,12 @@ public final class TLSConnection: @unchecked Sendable {
         case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE:
             return .incomplete
         case SSL_ERROR_ZERO_RETURN:
+            // Answer close_notify with ours (queued; the stream sends what is pending as it closes). Besides
+            // being what RFC 5246 §7.2.1 asks, it keeps the session resumable: OpenSSL drops a session from the
+            // server's cache when its connection is freed without having sent close_notify.
+            OpenSSLErrorQueue.clear()
+            _ = SSL_shutdown(ssl)
+            OpenSSLErrorQueue.clear()
             handshakeState = .closed
             return .failed(TLSError(.closedByPeer, "\(peer) closed the TLS connection (close_notify)"))
         default:

@@ -57,6 +57,16 @@ public final class TLSContext: @unchecked Sendable {
             CSottoOpenSSL_SSL_OP_NO_COMPRESSION() | CSottoOpenSSL_SSL_OP_NO_RENEGOTIATION()
                 | CSottoOpenSSL_SSL_OP_CIPHER_SERVER_PREFERENCE()
         )
+        // No stateless session tickets on the listener. OpenSSL's default ticket key is made at random when the
+        // context is made and never rotated while it lives (until a certificate reload), and a TLS 1.2 ticket
+        // carries the session's master secret sealed under that key: one key read out of memory would open every
+        // TLS 1.2 session resumed or ticketed since start, which undoes forward secrecy. With SSL_OP_NO_TICKET,
+        // phones still resume cheaply: TLS 1.2 by session id, TLS 1.3 with stateful tickets (only an id), both
+        // from OpenSSL's server-side cache, bounded (20480 sessions) and expired (300 s); a reload starts an
+        // empty cache.
+        if case .server = configuration.role {
+            _ = SSL_CTX_set_options(handle, CSottoOpenSSL_SSL_OP_NO_TICKET())
+        }
         // Release the read and write buffers of idle connections: thousands of idle softphone
         // connections would otherwise hold about 34 KiB each.
         _ = CSottoOpenSSL_SSL_CTX_set_mode(handle, Int(SSL_MODE_RELEASE_BUFFERS))

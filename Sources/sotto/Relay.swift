@@ -49,16 +49,7 @@ final class Relay: @unchecked Sendable {
         self.serverCounters = serverCounters
         let serverContext = try Self.serverContext(config, counters: serverCounters)
         let upstreamAddress = try Self.resolve(config.upstream.address)
-        let clientContext: TLSContext
-        do {
-            clientContext = try TLSContext(
-                .client(
-                    serverName: config.upstream.tlsServerName ?? upstreamAddress.host, caFile: config.sip.ca,
-                    certificateChainFile: config.upstream.clientCert.isEmpty ? nil : config.upstream.clientCert,
-                    privateKeyFile: config.upstream.clientKey.isEmpty ? nil : config.upstream.clientKey))
-        } catch {
-            throw StartError(description: "upstream TLS: \(error.reason)", isConfiguration: true)
-        }
+        let clientContext = try Self.clientContext(config, upstreamAddress: upstreamAddress)
         let trusted =
             config.upstream.trustedAddresses.isEmpty
             ? Set([upstreamAddress.host]) : Set(config.upstream.trustedAddresses)
@@ -117,25 +108,8 @@ final class Relay: @unchecked Sendable {
     private static func adminServer(_ config: SottoConfig, backend: RelayAdminBackend, logger: Logger)
         throws(StartError) -> AdminServer
     {
-        let access: AdminAccess
-        do {
-            access = try AdminAccess(
-                specs: [.viewer: config.admin.viewers, .operator: config.admin.operators, .admin: config.admin.admins])
-        } catch {
-            throw StartError(description: "admin roles: \(error)", isConfiguration: true)
-        }
-        var group: UInt32?
-        if !config.admin.socketGroup.isEmpty {
-            if let number = UInt32(config.admin.socketGroup) {
-                group = number
-            } else if let entry = getgrnam(config.admin.socketGroup) {
-                group = entry.pointee.gr_gid
-            } else {
-                throw StartError(
-                    description: "admin.socket_group: no group named \"\(config.admin.socketGroup)\"",
-                    isConfiguration: true)
-            }
-        }
+        let access = try adminAccess(config)
+        let group = try adminSocketGroup(config)
         // The audit log's directory is made if missing (a fresh install has no /var/log/sotto yet).
         let auditDirectory = (config.admin.auditLog as NSString).deletingLastPathComponent
         try? FileManager.default.createDirectory(atPath: auditDirectory, withIntermediateDirectories: true)
@@ -152,8 +126,41 @@ final class Relay: @unchecked Sendable {
         }
     }
 
+    /// The roles of the admin socket, from `admin.viewers/operators/admins`.
+    static func adminAccess(_ config: SottoConfig) throws(StartError) -> AdminAccess {
+        do {
+            return try AdminAccess(
+                specs: [.viewer: config.admin.viewers, .operator: config.admin.operators, .admin: config.admin.admins])
+        } catch {
+            throw StartError(description: "admin roles: \(error)", isConfiguration: true)
+        }
+    }
+
+    /// The admin socket's group (`admin.socket_group`, a name or a number), nil when not set.
+    static func adminSocketGroup(_ config: SottoConfig) throws(StartError) -> UInt32? {
+        guard !config.admin.socketGroup.isEmpty else { return nil }
+        if let number = UInt32(config.admin.socketGroup) { return number }
+        if let entry = getgrnam(config.admin.socketGroup) { return entry.pointee.gr_gid }
+        throw StartError(
+            description: "admin.socket_group: no group named \"\(config.admin.socketGroup)\"", isConfiguration: true)
+    }
+
+    /// The TLS context toward the PBX: its CA, the name its certificate must carry, and the client certificate
+    /// for mTLS when one is configured.
+    static func clientContext(_ config: SottoConfig, upstreamAddress: SocketAddress) throws(StartError) -> TLSContext {
+        do {
+            return try TLSContext(
+                .client(
+                    serverName: config.upstream.tlsServerName ?? upstreamAddress.host, caFile: config.sip.ca,
+                    certificateChainFile: config.upstream.clientCert.isEmpty ? nil : config.upstream.clientCert,
+                    privateKeyFile: config.upstream.clientKey.isEmpty ? nil : config.upstream.clientKey))
+        } catch {
+            throw StartError(description: "upstream TLS: \(error.reason)", isConfiguration: true)
+        }
+    }
+
     /// The listener's certificate and, with mTLS, the CA that must have signed softphones' certificates.
-    private static func serverContext(_ config: SottoConfig, counters: TLSCounters) throws(StartError)
+    static func serverContext(_ config: SottoConfig, counters: TLSCounters) throws(StartError)
         -> TLSContext
     {
         do {
@@ -169,7 +176,7 @@ final class Relay: @unchecked Sendable {
         }
     }
 
-    private static func resolve(_ address: HostPort?) throws(StartError) -> SocketAddress {
+    static func resolve(_ address: HostPort?) throws(StartError) -> SocketAddress {
         guard let address else { throw StartError(description: "upstream.address is required", isConfiguration: true) }
         guard let resolved = Resolver.first(host: address.host, port: address.port) else {
             throw StartError(

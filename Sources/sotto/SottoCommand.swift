@@ -1,6 +1,8 @@
 import AdminProtocol
 import ArgumentParser
 import Foundation
+import Glibc
+import Logging
 import SottoConfig
 
 /// `sotto`: the relay. Parses flags, reads and checks the config, and runs until SIGTERM.
@@ -51,29 +53,76 @@ struct SottoCommand: ParsableCommand {
     @Option(name: .long, help: "log.level: trace, debug, info, notice, warning, error or critical.")
     var logLevel: String?
 
+    @Option(name: .long, help: "process.run_as_user: the account to switch to once the sockets are bound.")
+    var runAsUser: String?
+
+    @Option(name: .long, help: "process.run_as_group: its group (default: the user's primary group).")
+    var runAsGroup: String?
+
+    @Flag(name: .long, help: "process.allow_root: keep running as root (refused without this or --run-as-user).")
+    var allowRoot = false
+
     func run() throws {
+        // Before anything reads a key: no core file may ever hold one, and a closed pipe must not kill the relay.
+        ProcessHardening.ignoreBrokenPipes()
+        do {
+            try ProcessHardening.disableCoreDumps()
+        } catch {
+            fail(error.description, status: 1)
+        }
+        let descriptorLimit = ProcessHardening.raiseDescriptorLimit()
         let overrides = ConfigOverrides(
             listen: listen, upstream: upstream, cert: cert, key: key, ca: ca, mediaIP: mediaIP,
-            mediaPorts: mediaPorts, adminSocket: adminSocket, logLevel: logLevel)
+            mediaPorts: mediaPorts, adminSocket: adminSocket, logLevel: logLevel, runAsUser: runAsUser,
+            runAsGroup: runAsGroup, allowRoot: allowRoot ? true : nil)
         let resolved: SottoConfig
+        let budget: DescriptorBudget
+        let drop: PrivilegeDrop?
         do {
             resolved = try SottoConfig.resolve(
                 configFile: config, overrides: overrides, cwd: FileManager.default.currentDirectoryPath)
+            // Both depend on the host, not only on the file, so they are checked here rather than in validated().
+            budget = try resolved.checkDescriptors(limit: descriptorLimit, loops: resolved.effectiveMediaLoops)
+            drop = try resolved.privilegeDrop(
+                euid: geteuid(), egid: getegid(), user: ProcessHardening.user, group: ProcessHardening.group)
         } catch {
-            FileHandle.standardError.write(Data("sotto: \(error.description)\n".utf8))
-            throw ExitCode(78)
+            fail(error.description, status: 78)
+        }
+        let descriptors = "file descriptors: \(budget.limit); room for \(budget.callsThatFit) calls"
+        if checkConfig {
+            do {
+                try Relay.check(config: resolved)
+            } catch {
+                fail(error.description, status: error.isConfiguration ? 78 : 1)
+            }
+            print("\(config ?? "command line"): the configuration is valid (\(descriptors))")
+            return
         }
         let relay: Relay
         do {
             relay = try Relay(config: resolved)
+            // Bound (the SIP listener, the admin socket) and opened (the audit log): root is no longer needed.
+            // Media ports are bound per call, and 1024 or above, so they never needed it.
+            if let drop { try ProcessHardening.drop(to: drop) }
         } catch {
-            FileHandle.standardError.write(Data("sotto: \(error.description)\n".utf8))
-            throw ExitCode(error.isConfiguration ? 78 : 1)
+            fail(error.description, status: error.isConfiguration ? 78 : 1)
         }
-        if checkConfig {
-            print("\(config ?? "command line"): the configuration is valid")
-            return
+        let logger = Logger(label: "sotto")
+        logger.notice(
+            "\(descriptors)",
+            metadata: [
+                "kept-for-connections": "\(budget.connections)", "kept-for-process": "\(budget.process)",
+                "calls-allowed": "\(resolved.callsAllowed)",
+            ])
+        if let drop {
+            logger.notice("running as \(drop.user)", metadata: ["uid": "\(drop.uid)", "gid": "\(drop.gid)"])
         }
         relay.run()
+    }
+
+    /// Writes `sotto: message` to standard error and exits with `status`.
+    private func fail(_ message: String, status: Int32) -> Never {
+        FileHandle.standardError.write(Data("sotto: \(message)\n".utf8))
+        Foundation.exit(status)
     }
 }

@@ -30,6 +30,9 @@ final class RelayUnderTest {
             [admin]
             socket = "\(directory)/\(label)-admin-\(sipPort).sock"
             audit_log = "\(directory)/\(label)-audit-\(sipPort).jsonl"
+            [process]
+            # The tests run as root, and their relay has nothing to protect.
+            allow_root = true
             """
         let configPath = directory + "/\(label)-sotto-\(sipPort).toml"
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)

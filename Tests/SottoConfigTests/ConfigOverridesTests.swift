@@ -10,7 +10,8 @@ import Testing
         let overrides = ConfigOverrides(
             listen: "[::]:5071", upstream: "sip:pbx2.example.com:5080;transport=tls", cert: "certs/client.crt",
             key: "certs/client.key", ca: cwd.path + "/certs/server.crt", mediaIP: "192.0.2.9",
-            mediaPorts: "20000-20999", adminSocket: "admin.sock", logLevel: "warning")
+            mediaPorts: "20000-20999", adminSocket: "admin.sock", logLevel: "warning", runAsUser: "sotto",
+            runAsGroup: "audio", allowRoot: true)
         let config = try loaded.applying(overrides, cwd: cwd.path)
         try config.validated()
 
@@ -24,6 +25,9 @@ import Testing
         #expect(config.media.ports == 20_000...20_999)
         #expect(config.admin.socket == cwd.path + "/admin.sock")
         #expect(config.log.level == .warning)
+        #expect(config.process.runAsUser == "sotto")
+        #expect(config.process.runAsGroup == "audio")
+        #expect(config.process.allowRoot)
         // Keys without a flag are left as the file set them.
         #expect(config.file == loaded.file)
         #expect(config.media.suites == loaded.media.suites)
@@ -45,6 +49,7 @@ import Testing
         (ConfigOverrides(ca: "missing.pem"), "--ca", "cannot read"),
         (ConfigOverrides(mediaIP: "media.example.com"), "--media-ip", "is not an IP address"),
         (ConfigOverrides(mediaPorts: "30000-2"), "--media-ports", "is not a port range LOW-HIGH with LOW <= HIGH"),
+        (ConfigOverrides(runAsUser: "a b"), "--run-as-user", "is not a user or group name or number"),
         (ConfigOverrides(adminSocket: ""), "--admin-socket", "the path is empty"),
         (ConfigOverrides(logLevel: "loud"), "--log-level", "\"loud\" is not a log level"),
     ])

@@ -111,6 +111,11 @@ import Testing
 
         [log]
         level = "debug"
+
+        [process]
+        run_as_user = "sotto"
+        run_as_group = "sotto"
+        allow_root = true
         """
 
     @Test func aFileWithEveryKey() throws {
@@ -170,6 +175,9 @@ import Testing
         expected.admin.operators = ["user:lead"]
         expected.admin.admins = ["uid:0", "gid:0"]
         expected.log.level = .debug
+        expected.process.runAsUser = "sotto"
+        expected.process.runAsGroup = "sotto"
+        expected.process.allowRoot = true
         #expect(config == expected)
 
         #expect(config.sipAdvertisedHost == "sbc.example.com")

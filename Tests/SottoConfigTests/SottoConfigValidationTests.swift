@@ -21,6 +21,9 @@ struct RefusedValue: Sendable, CustomTestStringConvertible {
 @Suite struct SottoConfigValidationTests {
     /// Values each key refuses on its own, while the file is read.
     static let perKey: [RefusedValue] = [
+        .init(["process.run_as_user": "\"so tto\""], "process.run_as_user", "is not a user or group name"),
+        .init(["process.run_as_group": "\"a/b\""], "process.run_as_group", "is not a user or group name"),
+        .init(["process.allow_root": "\"yes\""], "process.allow_root", "expected a boolean"),
         .init(["sip.listen": "\"0.0.0.0\""], "sip.listen", "has no port"),
         .init(["sip.listen": "\"localhost:5061\""], "sip.listen", "\"localhost\" is not an IP address"),
         .init(["sip.listen": "\"0.0.0.0:0\""], "sip.listen", "\"0\" is not a port 1-65535"),
@@ -86,6 +89,7 @@ struct RefusedValue: Sendable, CustomTestStringConvertible {
 
     /// What only the whole config can refuse, in ``SottoConfig/validated()``.
     static let whole: [RefusedValue] = [
+        .init(["process.run_as_group": "\"sotto\""], "process.run_as_group", "process.run_as_user is not"),
         .init(["sip.cert": nil], "sip.cert", "sip.cert is required (set it in the config file or pass --cert)"),
         .init(["sip.key": "\"\""], "sip.key", "sip.key is required (set it in the config file or pass --key)"),
         .init(["sip.ca": nil], "sip.ca", "sip.ca is required (set it in the config file or pass --ca)"),

@@ -40,6 +40,9 @@ uint64_t CSottoOpenSSL_SSL_OP_NO_RENEGOTIATION(void);
 /// SSL_OP_CIPHER_SERVER_PREFERENCE is built with SSL_OP_BIT(n), which Swift does not evaluate.
 uint64_t CSottoOpenSSL_SSL_OP_CIPHER_SERVER_PREFERENCE(void);
 
+/// SSL_OP_NO_TICKET is built with SSL_OP_BIT(n), which Swift does not evaluate.
+uint64_t CSottoOpenSSL_SSL_OP_NO_TICKET(void);
+
 /// X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS lives in <openssl/x509v3.h>, which the COpenSSL module
 /// does not include.
 unsigned int CSottoOpenSSL_X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS(void);
