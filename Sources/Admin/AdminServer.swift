@@ -55,7 +55,8 @@ public final class AdminServer: @unchecked Sendable {
             throw Self.setupError(error)
         }
         do {
-            auditLog = try AuditLog(path: configuration.auditLogPath)
+            auditLog = try AuditLog(
+                path: configuration.auditLogPath, maxBytes: configuration.auditMaxBytes, logger: logger)
         } catch {
             throw AdminServerError(.auditLogFailed, error.reason)
         }
@@ -105,6 +106,20 @@ public final class AdminServer: @unchecked Sendable {
                 connection.close(.serverStopped)
             }
             logger.info("admin socket closed", metadata: ["path": "\(configuration.socketPath)"])
+        }
+    }
+
+    /// Starts a new audit log file, chained to the current one (SIGHUP): on a worker, so the caller's loop does
+    /// not wait for the disk. A failure is logged and the current file stays in use.
+    public func rotateAuditLog() {
+        workers.async { [self] in
+            do throws(AuditError) {
+                if try auditLog.rotate(reason: "signal") == nil {
+                    logger.info("audit log not rotated: it is empty", metadata: ["path": "\(auditLog.path)"])
+                }
+            } catch {
+                logger.error("audit log not rotated; it stays in use", metadata: ["reason": "\(error.reason)"])
+            }
         }
     }
 

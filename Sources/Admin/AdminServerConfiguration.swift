@@ -19,6 +19,8 @@ public struct AdminServerConfiguration: Sendable {
     public var idleTimeout: Duration
     /// The shortest `watch` interval a client may ask for.
     public var minimumWatchInterval: Duration
+    /// The audit log is rotated once it reaches this size; 0: never by size (SIGHUP still rotates it).
+    public var auditMaxBytes: Int
 
     /// A configuration; the limits default to what a relay uses.
     public init(
@@ -30,7 +32,8 @@ public struct AdminServerConfiguration: Sendable {
         maxLineBytes: Int = 65536,
         maxPendingOutputBytes: Int = 1 << 20,
         idleTimeout: Duration = .seconds(300),
-        minimumWatchInterval: Duration = .milliseconds(100)
+        minimumWatchInterval: Duration = .milliseconds(100),
+        auditMaxBytes: Int = 64 << 20
     ) {
         self.socketPath = socketPath
         self.access = access
@@ -41,5 +44,6 @@ public struct AdminServerConfiguration: Sendable {
         self.maxPendingOutputBytes = maxPendingOutputBytes
         self.idleTimeout = idleTimeout
         self.minimumWatchInterval = minimumWatchInterval
+        self.auditMaxBytes = auditMaxBytes
     }
 }

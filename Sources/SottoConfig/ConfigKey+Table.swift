@@ -130,6 +130,7 @@ extension ConfigKey {
         } show: {
             $0.admin.admins
         },
+        .integer("admin", "audit_max_bytes", in: 0...(1 << 40), \.admin.auditMaxBytes),
 
         .string("log", "level") { (config, text, _) throws(InvalidValue) in
             config.log.level = try ValueParsers.logLevel(text)

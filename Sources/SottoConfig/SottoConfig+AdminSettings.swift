@@ -12,6 +12,9 @@ extension SottoConfig {
         public var viewers: [String] = []
         public var operators: [String] = []
         public var admins = ["uid:0"]
+        /// `admin.audit_max_bytes`: the audit log is rotated once it reaches this size (the chain carries on
+        /// into the new file); 0: only on SIGHUP.
+        public var auditMaxBytes = 64 << 20
 
         /// The defaults listed in `conf/sotto.toml`.
         public init() {}

@@ -139,7 +139,7 @@ final class Relay: @unchecked Sendable {
             return try AdminServer(
                 configuration: AdminServerConfiguration(
                     socketPath: config.admin.socket, access: access, auditLogPath: config.admin.auditLog,
-                    socketGroup: group),
+                    socketGroup: group, auditMaxBytes: config.admin.auditMaxBytes),
                 backend: backend, logger: logger)
         } catch {
             throw StartError(description: "admin socket: \(error.reason)", isConfiguration: false)
@@ -200,6 +200,7 @@ final class Relay: @unchecked Sendable {
         switch number {
         case SIGHUP:
             reloadCertificates()
+            admin.rotateAuditLog()
         default:
             if stopping {
                 logger.notice("second stop signal: ending every call now")

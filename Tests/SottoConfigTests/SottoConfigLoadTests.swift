@@ -94,6 +94,7 @@ import Testing
         viewers = ["group:supervisors", "uid:1001"]
         operators = ["user:lead"]
         admins = ["uid:0", "gid:0"]
+        audit_max_bytes = 1048576
 
         [log]
         level = "debug"
@@ -141,6 +142,7 @@ import Testing
         expected.admin.viewers = ["group:supervisors", "uid:1001"]
         expected.admin.operators = ["user:lead"]
         expected.admin.admins = ["uid:0", "gid:0"]
+        expected.admin.auditMaxBytes = 1 << 20
         expected.log.level = .debug
         #expect(config == expected)
 
