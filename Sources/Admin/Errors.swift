@@ -13,6 +13,7 @@ public struct AdminServerError: Error, Sendable, Equatable, CustomStringConverti
             case permissionsFailed
             case listenFailed
             case auditLogFailed
+            case unsafeDirectory
         }
 
         let kind: Kind
@@ -31,6 +32,9 @@ public struct AdminServerError: Error, Sendable, Equatable, CustomStringConverti
         public static let listenFailed = Code(kind: .listenFailed)
         /// The audit log could not be opened or continued.
         public static let auditLogFailed = Code(kind: .auditLogFailed)
+        /// The socket's directory could not be created, or is not safe: not Sotto's or root's, or writable by
+        /// its group or others without the sticky bit.
+        public static let unsafeDirectory = Code(kind: .unsafeDirectory)
 
         public var description: String { String(describing: kind) }
     }
