@@ -178,6 +178,47 @@ final class NextPeer: Sendable {
         #expect(AuditLog.verify(path: running.auditPath).isValid)
     }
 
+    @Test func aFloodThatStopsStillGetsItsSummaryLine() throws {
+        // The idle sweep (a quarter of the idle timeout) writes the summary when no other line comes.
+        let running = try RunningServer(access: AdminAccess(uids: [.viewer: [getuid()]])) {
+            $0.auditRefusalLimit = AdminRateLimit(perSecond: 0.001, burst: 1)
+            $0.idleTimeout = .milliseconds(400)
+        }
+        let client = try running.client()
+        for id in 0..<4 {
+            #expect(errorCode(try client.call(id, "terminate", ["id": 1])) == "forbidden")
+        }
+        let written = {
+            (try? String(contentsOfFile: running.auditPath, encoding: .utf8))?.split(separator: "\n").map {
+                parse(String($0))
+            } ?? []
+        }
+        // One summary normally; more if a sweep came between the refusals on a slow machine.
+        let suppressed = {
+            written().filter { $0["cmd"] as? String == "audit-suppressed" }.compactMap {
+                ($0["args"] as? [String: String])?["refusals"].flatMap { Int($0) }
+            }.reduce(0, +)
+        }
+        #expect(eventually { suppressed() == 3 })
+        #expect(written().filter { $0["cmd"] as? String == "terminate" }.count == 1)
+    }
+
+    @Test func rotatingTheAuditLogOnRequestKeepsTheChain() throws {
+        let running = try RunningServer(access: AdminAccess(uids: [.operator: [getuid()]]))
+        let client = try running.client()
+        #expect(errorCode(try client.call(1, "log-level", ["level": "debug"])) == nil)
+        running.server.rotateAuditLog()  // what the relay does on SIGHUP
+        let rotated = {
+            ((try? FileManager.default.contentsOfDirectory(atPath: running.directory.path)) ?? [])
+                .filter { $0.hasPrefix("audit.log.") }
+        }
+        #expect(eventually { rotated().count == 1 })
+        #expect(errorCode(try client.call(2, "log-level", ["level": "info"])) == nil)
+        let files = AuditFiles.chainOrder(rotated().map { running.directory.file($0) } + [running.auditPath]).chain
+        let reports = AuditLog.verify(paths: files, expectedHead: running.server.auditLog.head)
+        #expect(reports.count == 2 && reports.allSatisfy { $0.verification.isValid }, "\(reports)")
+    }
+
     // MARK: - The socket's directory
 
     func makeServer(socket path: String, _ directory: TemporaryDirectory) throws(AdminServerError) -> AdminServer {
