@@ -1,4 +1,5 @@
 import AdminProtocol
+import Dispatch
 import Logging
 import Transport
 
@@ -111,9 +112,25 @@ extension AdminServer {
         return run(command, arguments, id: id, peer: peer, role: role)
     }
 
-    /// Counts a request answered `rate_limited`, or a skipped `watch` frame, by kind.
+    /// Counts a request answered `rate_limited`, or a skipped `watch` frame, by kind; logs it at most once
+    /// every ten seconds per kind, with how many were not logged since.
     func count(_ kind: String) {
-        limitCounts.withLock { $0[kind, default: 0] += 1 }
+        let now = DispatchTime.now().uptimeNanoseconds
+        let unlogged: Int? = limitCounts.withLock { counts in
+            counts.total[kind, default: 0] += 1
+            if let last = counts.lastLogged[kind], now &- last < 10_000_000_000 {
+                counts.unlogged[kind, default: 0] += 1
+                return nil
+            }
+            counts.lastLogged[kind] = now
+            defer { counts.unlogged[kind] = 0 }
+            return counts.unlogged[kind] ?? 0
+        }
+        if let unlogged {
+            logger.notice(
+                "admin socket: a connection was rate-limited",
+                metadata: ["limit": "\(kind)", "not-logged-since-last": "\(unlogged)"])
+        }
     }
 
     /// `10 per second`, `1 every 60 s`.

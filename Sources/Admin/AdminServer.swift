@@ -50,7 +50,14 @@ public final class AdminServer: @unchecked Sendable {
     /// When each kind of refusal was last logged (monotonic ns), and how many were not logged since.
     private var refusalLogs: [String: (time: UInt64, unlogged: Int)] = [:]
     /// Requests answered `rate_limited` and `watch` frames skipped, by kind (from workers and the loop).
-    let limitCounts = Mutex<[String: Int]>([:])
+    let limitCounts = Mutex(LimitCounts())
+
+    /// Rate-limit events by kind: how many, and when each kind was last logged.
+    struct LimitCounts {
+        var total: [String: Int] = [:]
+        var lastLogged: [String: UInt64] = [:]
+        var unlogged: [String: Int] = [:]
+    }
     /// Bounds the audit lines refusals write.
     let refusalThrottle: AuditRefusalThrottle
 
@@ -155,7 +162,7 @@ public final class AdminServer: @unchecked Sendable {
     package func refusedConnections(_ limit: String) -> Int { queue.sync { refusedConnections[limit] ?? 0 } }
 
     /// Requests answered `rate_limited` (`refusals`, `snapshots`) and `watch` frames skipped (`watch`).
-    package func rateLimited(_ kind: String) -> Int { limitCounts.withLock { $0[kind] ?? 0 } }
+    package func rateLimited(_ kind: String) -> Int { limitCounts.withLock { $0.total[kind] ?? 0 } }
 
     /// Refusals whose audit line was left out (counted into `audit-suppressed` lines).
     package var auditLinesSuppressed: Int { refusalThrottle.totalSuppressed }
