@@ -25,6 +25,8 @@ final class AdminConnection: @unchecked Sendable {
     let number: Int
     let peer: PeerCredentials
     let role: AdminRole
+    /// The connection's allowances of refused requests and snapshots.
+    let limiter: AdminConnectionLimiter
     /// Set while a command runs on a worker.
     var busy = false
     /// Set while the client is watching.
@@ -45,6 +47,8 @@ final class AdminConnection: @unchecked Sendable {
         self.peer = peer
         self.role = role
         self.maxLineBytes = server.configuration.maxLineBytes
+        self.limiter = AdminConnectionLimiter(
+            refusals: server.configuration.refusalLimit, snapshots: server.configuration.snapshotLimit)
         self.server = server
         self.lastActivity = DispatchTime.now().uptimeNanoseconds
     }

@@ -1,6 +1,11 @@
 import AdminProtocol
+import Dispatch
 import Logging
 import Transport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 #if canImport(FoundationEssentials)
     import FoundationEssentials
@@ -15,6 +20,8 @@ extension AdminServer {
     enum Outcome: Sendable {
         /// A reply line to send.
         case reply([UInt8])
+        /// An error reply line for a refused request: it takes one of the connection's refusal tokens.
+        case refused([UInt8])
         /// Start streaming `watch` frames under this id.
         case watch(id: Int, interval: Duration)
     }
@@ -23,11 +30,13 @@ extension AdminServer {
     func received(_ line: [UInt8], on connection: AdminConnection) {
         let peer = connection.peer
         let role = connection.role
+        let limiter = connection.limiter
         workers.async { [self] in
-            let outcome = handle(line, peer: peer, role: role)
+            let outcome = handle(line, peer: peer, role: role, limiter: limiter)
+            if case .refused = outcome { limiter.refused() }
             queue.async { [self] in
                 switch outcome {
-                case .reply(let bytes): connection.completed(bytes)
+                case .reply(let bytes), .refused(let bytes): connection.completed(bytes)
                 case .watch(let id, let interval): startWatch(id: id, interval: interval, on: connection)
                 }
             }
@@ -35,25 +44,36 @@ extension AdminServer {
     }
 
     /// One request line, start to finish.
-    func handle(_ line: [UInt8], peer: PeerCredentials, role: AdminRole) -> Outcome {
+    func handle(_ line: [UInt8], peer: PeerCredentials, role: AdminRole, limiter: AdminConnectionLimiter) -> Outcome {
+        // A connection that used up its refusals is turned away before its line is even decoded.
+        if let wait = limiter.refusalsExhausted() {
+            count("refusals")
+            return .reply(
+                Self.errorLine(
+                    id: nil,
+                    AdminError(
+                        .rateLimited,
+                        "too many refused requests on this connection; requests are not read for \(wait) ms")))
+        }
         let envelope: RequestEnvelope
         do {
             envelope = try JSONDecoder().decode(RequestEnvelope.self, from: Data(line))
         } catch {
-            return .reply(Self.errorLine(id: nil, AdminError(.badRequest, "the line is not a JSON object")))
+            return .refused(Self.errorLine(id: nil, AdminError(.badRequest, "the line is not a JSON object")))
         }
         guard let id = envelope.id else {
-            return .reply(Self.errorLine(id: nil, AdminError(.badRequest, "the request has no integer \"id\"")))
+            return .refused(Self.errorLine(id: nil, AdminError(.badRequest, "the request has no integer \"id\"")))
         }
         guard let name = envelope.cmd else {
-            return .reply(Self.errorLine(id: id, AdminError(.badRequest, "the request has no string \"cmd\"")))
+            return .refused(Self.errorLine(id: id, AdminError(.badRequest, "the request has no string \"cmd\"")))
         }
         guard let command = AdminCommand.named(name) else {
-            return .reply(
+            return .refused(
                 Self.errorLine(
                     id: id,
                     AdminError(
-                        .unknownCommand, "there is no command \"\(name)\"; the command \"help\" lists them")))
+                        .unknownCommand,
+                        "there is no command \"\(AuditText.cut(name, to: 64))\"; the command \"help\" lists them")))
         }
         guard role >= command.role else {
             let error = AdminError(
@@ -62,7 +82,7 @@ extension AdminServer {
             audit(
                 peer: peer, role: role, command: command.name,
                 arguments: (envelope.args ?? [:]).mapValues(\.description), result: error.code)
-            return .reply(Self.errorLine(id: id, error))
+            return .refused(Self.errorLine(id: id, error))
         }
         let arguments: [String: AdminValue]
         do throws(AdminError) {
@@ -76,9 +96,47 @@ extension AdminServer {
                 guard audit(peer: peer, role: role, command: command.name, arguments: text, result: error.code)
                 else { return .reply(Self.errorLine(id: id, Self.auditFailed)) }
             }
-            return .reply(Self.errorLine(id: id, error))
+            return .refused(Self.errorLine(id: id, error))
+        }
+        // Each snapshot makes the media and signalling loops stop to answer: a few per second per connection.
+        if command.takesSnapshot, command.name != "watch", let wait = limiter.takeSnapshot() {
+            count("snapshots")
+            return .reply(
+                Self.errorLine(
+                    id: id,
+                    AdminError(
+                        .rateLimited,
+                        "\(command.name) takes a snapshot of the relay, limited to "
+                            + "\(Self.describe(configuration.snapshotLimit)) per connection; try again in \(wait) ms")))
         }
         return run(command, arguments, id: id, peer: peer, role: role)
+    }
+
+    /// Counts a request answered `rate_limited`, or a skipped `watch` frame, by kind; logs it at most once
+    /// every ten seconds per kind, with how many were not logged since.
+    func count(_ kind: String) {
+        let now = DispatchTime.now().uptimeNanoseconds
+        let unlogged: Int? = limitCounts.withLock { counts in
+            counts.total[kind, default: 0] += 1
+            if let last = counts.lastLogged[kind], now &- last < 10_000_000_000 {
+                counts.unlogged[kind, default: 0] += 1
+                return nil
+            }
+            counts.lastLogged[kind] = now
+            defer { counts.unlogged[kind] = 0 }
+            return counts.unlogged[kind] ?? 0
+        }
+        if let unlogged {
+            logger.notice(
+                "admin socket: a connection was rate-limited",
+                metadata: ["limit": "\(kind)", "not-logged-since-last": "\(unlogged)"])
+        }
+    }
+
+    /// `10 per second`, `1 every 60 s`.
+    static func describe(_ limit: AdminRateLimit) -> String {
+        if limit.perSecond >= 1 { return "\(Int(limit.perSecond)) per second" }
+        return "1 every \(Int((1 / max(limit.perSecond, 1e-9)).rounded())) s"
     }
 
     private func run(
@@ -95,11 +153,11 @@ extension AdminServer {
         case "session":
             let session = arguments.sessionID
             guard let found = backend.session(id: session) else {
-                return .reply(Self.errorLine(id: id, AdminError(.notFound, "there is no session \(session)")))
+                return .refused(Self.errorLine(id: id, AdminError(.notFound, "there is no session \(session)")))
             }
             return .reply(Self.resultLine(id: id, found))
         case "terminate":
-            return .reply(terminate(arguments.sessionID, id: id, peer: peer, role: role))
+            return terminate(arguments.sessionID, id: id, peer: peer, role: role)
         case "registrations":
             return .reply(Self.resultLine(id: id, backend.registrations()))
         case "stats":
@@ -109,7 +167,7 @@ extension AdminServer {
             let interval = Duration.milliseconds(milliseconds)
             guard interval >= configuration.minimumWatchInterval, milliseconds <= 3_600_000 else {
                 let least = Self.nanoseconds(configuration.minimumWatchInterval) / 1_000_000
-                return .reply(
+                return .refused(
                     Self.errorLine(
                         id: id,
                         AdminError(.badArguments, "interval_ms must be between \(least) and 3600000")))
@@ -119,7 +177,7 @@ extension AdminServer {
             return .reply(
                 Self.resultLine(id: id, PrometheusText.render(stats: backend.stats(), sessions: backend.sessions())))
         case "log-level":
-            return .reply(setLogLevel(arguments["level"]?.description ?? "", id: id, peer: peer, role: role))
+            return setLogLevel(arguments["level"]?.description ?? "", id: id, peer: peer, role: role)
         case "config":
             return .reply(Self.resultLine(id: id, backend.effectiveConfig()))
         default:
@@ -131,60 +189,71 @@ extension AdminServer {
     }
 
     /// `terminate`: checked, audited, and only then carried out.
-    private func terminate(_ session: UInt64, id: Int, peer: PeerCredentials, role: AdminRole) -> [UInt8] {
+    private func terminate(_ session: UInt64, id: Int, peer: PeerCredentials, role: AdminRole) -> Outcome {
         let arguments = ["id": String(session)]
         guard backend.session(id: session) != nil else {
             let error = AdminError(.notFound, "there is no session \(session)")
             guard audit(peer: peer, role: role, command: "terminate", arguments: arguments, result: error.code)
-            else { return Self.errorLine(id: id, Self.auditFailed) }
-            return Self.errorLine(id: id, error)
+            else { return .reply(Self.errorLine(id: id, Self.auditFailed)) }
+            return .refused(Self.errorLine(id: id, error))
         }
         // The line must be durable before the call ends: an action that happened is never missing from the log.
         guard audit(peer: peer, role: role, command: "terminate", arguments: arguments, result: "ok") else {
-            return Self.errorLine(id: id, Self.auditFailed)
+            return .reply(Self.errorLine(id: id, Self.auditFailed))
         }
         guard backend.terminate(session: session) else {
             // It ended by itself between the check and now: say so in the log too.
             audit(peer: peer, role: role, command: "terminate", arguments: arguments, result: "not_found")
-            return Self.errorLine(
-                id: id, AdminError(.notFound, "session \(session) ended before it could be terminated"))
+            return .reply(
+                Self.errorLine(id: id, AdminError(.notFound, "session \(session) ended before it could be terminated")))
         }
         logger.notice(
             "admin terminated a session", metadata: ["session": "\(session)", "uid": "\(peer.uid)"])
-        return Self.resultLine(id: id, AdminDone("session \(session) terminated: BYE sent both ways"))
+        return .reply(Self.resultLine(id: id, AdminDone("session \(session) terminated: BYE sent both ways")))
     }
 
     /// `log-level`: checked, audited, and only then carried out.
-    private func setLogLevel(_ level: String, id: Int, peer: PeerCredentials, role: AdminRole) -> [UInt8] {
+    private func setLogLevel(_ level: String, id: Int, peer: PeerCredentials, role: AdminRole) -> Outcome {
         let arguments = ["level": level]
         guard Logger.Level(rawValue: level) != nil else {
             let names = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
-            let error = AdminError(.badArguments, "\"\(level)\" is not a log level; use one of \(names)")
+            let error = AdminError(
+                .badArguments, "\"\(AuditText.cut(level, to: 64))\" is not a log level; use one of \(names)")
             guard audit(peer: peer, role: role, command: "log-level", arguments: arguments, result: error.code)
-            else { return Self.errorLine(id: id, Self.auditFailed) }
-            return Self.errorLine(id: id, error)
+            else { return .reply(Self.errorLine(id: id, Self.auditFailed)) }
+            return .refused(Self.errorLine(id: id, error))
         }
         guard audit(peer: peer, role: role, command: "log-level", arguments: arguments, result: "ok") else {
-            return Self.errorLine(id: id, Self.auditFailed)
+            return .reply(Self.errorLine(id: id, Self.auditFailed))
         }
         guard backend.setLogLevel(level) else {
             audit(peer: peer, role: role, command: "log-level", arguments: arguments, result: "failed")
-            return Self.errorLine(id: id, AdminError(.failed, "the relay did not accept the log level \(level)"))
+            return .reply(
+                Self.errorLine(id: id, AdminError(.failed, "the relay did not accept the log level \(level)")))
         }
-        return Self.resultLine(id: id, AdminDone("log level set to \(level)"))
+        return .reply(Self.resultLine(id: id, AdminDone("log level set to \(level)")))
     }
 
     static let auditFailed = AdminError(
         .auditFailed, "the audit log could not be written, so the command was not carried out")
 
     /// Appends to the audit log; false (and an error in the log) if the line could not be made durable.
+    ///
+    /// Arguments are cut to a few hundred bytes (``AuditText``). A refusal (any `result` other than `ok`) is
+    /// written only within ``AdminServerConfiguration/auditRefusalLimit``; past it, it is counted (and
+    /// reported as written: the refusal itself stands) and an `audit-suppressed` line later says how many
+    /// were left out.
     @discardableResult
     func audit(
         peer: PeerCredentials, role: AdminRole?, command: String, arguments: [String: String], result: String
     ) -> Bool {
+        let time = AuditLog.timestamp()
+        if result != "ok", !refusalThrottle.admit(time: time) { return true }
+        writeSuppressedSummary()
         do {
             let head = try auditLog.append(
-                uid: peer.uid, role: role, command: command, arguments: arguments, result: result)
+                uid: peer.uid, role: role, command: command, arguments: AuditText.bounded(arguments),
+                result: result, time: time)
             logger.info(
                 "admin audit",
                 metadata: [
@@ -197,6 +266,22 @@ extension AdminServer {
                 "admin audit log write failed",
                 metadata: ["uid": "\(peer.uid)", "cmd": "\(command)", "reason": "\(error.reason)"])
             return false
+        }
+    }
+
+    /// Writes the `audit-suppressed` line for refusals left out since the last one, if there were any.
+    func writeSuppressedSummary() {
+        guard let summary = refusalThrottle.takeSuppressed() else { return }
+        do {
+            try auditLog.append(
+                uid: getuid(), role: nil, command: "audit-suppressed",
+                arguments: ["refusals": String(summary.count), "first": summary.first, "last": summary.last],
+                result: "suppressed")
+            logger.warning(
+                "admin audit: refusals past the limit were counted, not written",
+                metadata: ["refusals": "\(summary.count)", "first": "\(summary.first)", "last": "\(summary.last)"])
+        } catch {
+            refusalThrottle.restore(summary)
         }
     }
 

@@ -71,6 +71,11 @@ extension AdminServer {
 
     private func tick(_ watch: AdminWatch, _ connection: AdminConnection) {
         guard !connection.closed, connection.watch === watch, !watch.inFlight else { return }
+        // Each frame is a snapshot: past the connection's allowance the frame is skipped (and counted).
+        if connection.limiter.takeSnapshot() != nil {
+            count("watch")
+            return
+        }
         watch.inFlight = true
         let baseline = watch.baseline
         workers.async { [self] in

@@ -1,7 +1,12 @@
 import AdminProtocol
 import Dispatch
 import Logging
+import Synchronization
 import Transport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The admin socket: a Unix stream socket speaking newline-delimited JSON (docs/admin-protocol.md).
 ///
@@ -37,14 +42,31 @@ public final class AdminServer: @unchecked Sendable {
     private var nextNumber = 1
     private var started = false
     private var stopped = false
+    private var admittingPerUID: [UInt32: Int] = [:]
     private var closeCounts: [AdminConnection.CloseReason: Int] = [:]
     private var refusedTooMany = 0
+    /// Connections turned away, by limit (`per uid`, `reserved`).
+    private var refusedConnections: [String: Int] = [:]
+    /// When each kind of refusal was last logged (monotonic ns), and how many were not logged since.
+    private var refusalLogs: [String: (time: UInt64, unlogged: Int)] = [:]
+    /// Requests answered `rate_limited` and `watch` frames skipped, by kind (from workers and the loop).
+    let limitCounts = Mutex(LimitCounts())
 
-    /// Opens the audit log, binds the socket (mode 0660, `socketGroup` if set) and listens; ``start()``
-    /// begins accepting.
+    /// Rate-limit events by kind: how many, and when each kind was last logged.
+    struct LimitCounts {
+        var total: [String: Int] = [:]
+        var lastLogged: [String: UInt64] = [:]
+        var unlogged: [String: Int] = [:]
+    }
+    /// Bounds the audit lines refusals write.
+    let refusalThrottle: AuditRefusalThrottle
+
+    /// Opens the audit log, checks (or creates) the socket's directory, binds the socket (mode 0660,
+    /// `socketGroup` if set) and listens; ``start()`` begins accepting.
     ///
     /// A socket file already at the path is removed only if nothing is listening on it (a relay that
-    /// crashed); anything else at the path, or a live listener, is an error.
+    /// crashed); anything else at the path, or a live listener, is an error. The directory must be safe
+    /// (``AdminSocketDirectory``).
     public init(
         configuration: AdminServerConfiguration, backend: any AdminBackend, logger: Logger
     ) throws(AdminServerError) {
@@ -54,8 +76,10 @@ public final class AdminServer: @unchecked Sendable {
         } catch {
             throw Self.setupError(error)
         }
+        try AdminSocketDirectory.prepare(for: path, group: configuration.socketGroup)
         do {
-            auditLog = try AuditLog(path: configuration.auditLogPath)
+            auditLog = try AuditLog(
+                path: configuration.auditLogPath, maxBytes: configuration.auditMaxBytes, logger: logger)
         } catch {
             throw AdminServerError(.auditLogFailed, error.reason)
         }
@@ -73,6 +97,7 @@ public final class AdminServer: @unchecked Sendable {
         self.configuration = configuration
         self.backend = backend
         self.logger = logger
+        self.refusalThrottle = AuditRefusalThrottle(configuration.auditRefusalLimit)
     }
 
     /// Starts accepting connections.
@@ -108,6 +133,20 @@ public final class AdminServer: @unchecked Sendable {
         }
     }
 
+    /// Starts a new audit log file, chained to the current one (SIGHUP): on a worker, so the caller's loop does
+    /// not wait for the disk. A failure is logged and the current file stays in use.
+    public func rotateAuditLog() {
+        workers.async { [self] in
+            do throws(AuditError) {
+                if try auditLog.rotate(reason: "signal") == nil {
+                    logger.info("audit log not rotated: it is empty", metadata: ["path": "\(auditLog.path)"])
+                }
+            } catch {
+                logger.error("audit log not rotated; it stays in use", metadata: ["reason": "\(error.reason)"])
+            }
+        }
+    }
+
     /// Connections open now, those whose role is still being looked up included.
     package var connectionCount: Int { queue.sync { connections.count + admitting } }
 
@@ -119,24 +158,44 @@ public final class AdminServer: @unchecked Sendable {
     /// How many connections were turned away because `maxConnections` were open.
     package var refusedForLimit: Int { queue.sync { refusedTooMany } }
 
+    /// How many connections were turned away by `limit`: `per uid` or `reserved`.
+    package func refusedConnections(_ limit: String) -> Int { queue.sync { refusedConnections[limit] ?? 0 } }
+
+    /// Requests answered `rate_limited` (`refusals`, `snapshots`) and `watch` frames skipped (`watch`).
+    package func rateLimited(_ kind: String) -> Int { limitCounts.withLock { $0.total[kind] ?? 0 } }
+
+    /// Refusals whose audit line was left out (counted into `audit-suppressed` lines).
+    package var auditLinesSuppressed: Int { refusalThrottle.totalSuppressed }
+
     // MARK: - Accepting
 
     private func admit(_ stream: ByteStream, _ credentials: PeerCredentials?) {
-        if connections.count + admitting >= configuration.maxConnections {
+        let maximum = configuration.maxConnections
+        if connections.count + admitting >= maximum {
             refusedTooMany += 1
-            logger.warning(
-                "admin socket: refused a connection, \(configuration.maxConnections) are already open")
-            let error = AdminError(
-                .failed, "too many admin connections (\(configuration.maxConnections) open); try again later")
-            stream.close(.closedLocally, error.message, lastWords: Self.errorLine(id: nil, error))
+            refuse(stream, limit: "too many", "too many admin connections (\(maximum) open); try again later")
             return
         }
-        guard let peer = credentials else {
+        guard let kernel = credentials else {
             logger.warning("admin socket: refused a connection whose peer credentials are unknown")
             stream.close(.closedLocally, "the peer credentials are unknown")
             return
         }
+        let peer = PeerCredentials(
+            pid: kernel.pid, uid: configuration.peerUID?(kernel.uid) ?? kernel.uid, gid: kernel.gid)
+        // Per uid, checked before the role lookup: one user (a dashboard opening `watch` after `watch`)
+        // cannot take every connection.
+        let perUID = configuration.maxConnectionsPerUID
+        let open = connections.values.count { $0.peer.uid == peer.uid } + admittingPerUID[peer.uid, default: 0]
+        if open >= perUID {
+            refuse(
+                stream, limit: "per uid",
+                "uid \(peer.uid) already has \(open) admin connections open, the most one uid may have; close one "
+                    + "first")
+            return
+        }
         admitting += 1
+        admittingPerUID[peer.uid, default: 0] += 1
         let access = configuration.access
         // The group lookup can go to NSS (LDAP, ...), so it runs off the socket's loop.
         workers.async { [self] in
@@ -151,6 +210,8 @@ public final class AdminServer: @unchecked Sendable {
             let refusal = refused
             queue.async { [self] in
                 admitting -= 1
+                admittingPerUID[peer.uid, default: 1] -= 1
+                if admittingPerUID[peer.uid] == 0 { admittingPerUID[peer.uid] = nil }
                 if let refusal {
                     logger.notice(
                         "admin socket: refused a peer with no role",
@@ -160,6 +221,16 @@ public final class AdminServer: @unchecked Sendable {
                 }
                 guard !stopped, let role else {
                     stream.close()
+                    return
+                }
+                // The last slots are kept for operators and admins: viewers (dashboards, `watch`) cannot lock
+                // out the people who may end a call. Decided once the role is known.
+                let reserved = configuration.reservedConnections
+                if role < .operator, connections.count + admitting >= maximum - reserved {
+                    refuse(
+                        stream, limit: "reserved",
+                        "the last \(reserved) of \(maximum) admin connections are kept for operators and admins; "
+                            + "try again later")
                     return
                 }
                 let connection = AdminConnection(
@@ -172,6 +243,24 @@ public final class AdminServer: @unchecked Sendable {
         }
     }
 
+    /// Turns a connection away for a limit: one error line, a close, a count, and a log line at most every
+    /// ten seconds per limit (saying how many were not logged).
+    private func refuse(_ stream: ByteStream, limit: String, _ message: String) {
+        if limit != "too many" { refusedConnections[limit, default: 0] += 1 }
+        let now = DispatchTime.now().uptimeNanoseconds
+        let last = refusalLogs[limit]
+        if let last, now &- last.time < 10_000_000_000 {
+            refusalLogs[limit] = (last.time, last.unlogged + 1)
+        } else {
+            logger.warning(
+                "admin socket: refused a connection: \(message)",
+                metadata: ["limit": "\(limit)", "not-logged-since-last": "\(last?.unlogged ?? 0)"])
+            refusalLogs[limit] = (now, 0)
+        }
+        let error = AdminError(.failed, message)
+        stream.close(.closedLocally, message, lastWords: Self.errorLine(id: nil, error))
+    }
+
     func connectionClosed(_ connection: AdminConnection, _ reason: AdminConnection.CloseReason) {
         connections[connection.number] = nil
         closeCounts[reason, default: 0] += 1
@@ -181,6 +270,10 @@ public final class AdminServer: @unchecked Sendable {
     // MARK: - Idle connections
 
     private func sweepIdle() {
+        // A flood of refusals that stopped still gets its summary line, within a sweep period.
+        if refusalThrottle.hasSuppressed {
+            workers.async { [self] in writeSuppressedSummary() }
+        }
         let now = DispatchTime.now().uptimeNanoseconds
         let limit = UInt64(Self.nanoseconds(configuration.idleTimeout))
         for connection in Array(connections.values) where !connection.busy && connection.watch == nil {

@@ -19,6 +19,23 @@ public struct AdminServerConfiguration: Sendable {
     public var idleTimeout: Duration
     /// The shortest `watch` interval a client may ask for.
     public var minimumWatchInterval: Duration
+    /// The audit log is rotated once it reaches this size; 0: never by size (SIGHUP still rotates it).
+    public var auditMaxBytes: Int
+    /// The last connections (of ``maxConnections``) that only operators and admins may take, so viewers
+    /// (dashboards, `watch`) cannot lock them out.
+    public var reservedConnections: Int
+    /// Connections one uid may have open at once.
+    public var maxConnectionsPerUID: Int
+    /// Snapshot-taking commands and `watch` frames per connection.
+    public var snapshotLimit: AdminRateLimit
+    /// Refused requests per connection before it is answered `rate_limited` for a while.
+    public var refusalLimit: AdminRateLimit
+    /// Audit lines for refusals, across all connections; past it they are counted into one
+    /// `audit-suppressed` line.
+    public var auditRefusalLimit: AdminRateLimit
+    /// Test seam: the uid a connection is treated as, from the kernel's (the tests cannot connect as other
+    /// uids). Nil: the kernel's.
+    package var peerUID: (@Sendable (UInt32) -> UInt32)?
 
     /// A configuration; the limits default to what a relay uses.
     public init(
@@ -30,7 +47,13 @@ public struct AdminServerConfiguration: Sendable {
         maxLineBytes: Int = 65536,
         maxPendingOutputBytes: Int = 1 << 20,
         idleTimeout: Duration = .seconds(300),
-        minimumWatchInterval: Duration = .milliseconds(100)
+        minimumWatchInterval: Duration = .milliseconds(100),
+        auditMaxBytes: Int = 64 << 20,
+        reservedConnections: Int = 4,
+        maxConnectionsPerUID: Int = 8,
+        snapshotLimit: AdminRateLimit = AdminRateLimit(perSecond: 10, burst: 20),
+        refusalLimit: AdminRateLimit = AdminRateLimit(perSecond: 5, burst: 10),
+        auditRefusalLimit: AdminRateLimit = AdminRateLimit(perSecond: 1, burst: 60)
     ) {
         self.socketPath = socketPath
         self.access = access
@@ -41,5 +64,11 @@ public struct AdminServerConfiguration: Sendable {
         self.maxPendingOutputBytes = maxPendingOutputBytes
         self.idleTimeout = idleTimeout
         self.minimumWatchInterval = minimumWatchInterval
+        self.auditMaxBytes = auditMaxBytes
+        self.reservedConnections = reservedConnections
+        self.maxConnectionsPerUID = maxConnectionsPerUID
+        self.snapshotLimit = snapshotLimit
+        self.refusalLimit = refusalLimit
+        self.auditRefusalLimit = auditRefusalLimit
     }
 }

@@ -13,6 +13,7 @@ public struct AdminServerError: Error, Sendable, Equatable, CustomStringConverti
             case permissionsFailed
             case listenFailed
             case auditLogFailed
+            case unsafeDirectory
         }
 
         let kind: Kind
@@ -31,6 +32,9 @@ public struct AdminServerError: Error, Sendable, Equatable, CustomStringConverti
         public static let listenFailed = Code(kind: .listenFailed)
         /// The audit log could not be opened or continued.
         public static let auditLogFailed = Code(kind: .auditLogFailed)
+        /// The socket's directory could not be created, or is not safe: not Sotto's or root's, or writable by
+        /// its group or others without the sticky bit.
+        public static let unsafeDirectory = Code(kind: .unsafeDirectory)
 
         public var description: String { String(describing: kind) }
     }
@@ -62,24 +66,31 @@ public struct AuditError: Error, Sendable, Equatable, CustomStringConvertible {
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         enum Kind: Sendable, Hashable {
             case openFailed
+            case symbolicLink
             case readFailed
-            case incompleteLastLine
+            case recoveryFailed
             case writeFailed
             case syncFailed
+            case rotateFailed
         }
 
         let kind: Kind
 
         /// The file could not be opened or created.
         public static let openFailed = Code(kind: .openFailed)
-        /// The existing last line could not be read to continue the chain.
+        /// The path is a symbolic link, which the audit log never follows.
+        public static let symbolicLink = Code(kind: .symbolicLink)
+        /// The existing file could not be read to check and continue the chain.
         public static let readFailed = Code(kind: .readFailed)
-        /// The file does not end with a newline (a write cut short outside Sotto), so the chain cannot go on.
-        public static let incompleteLastLine = Code(kind: .incompleteLastLine)
+        /// A torn last line could not be moved aside, or the file could not be cut back to its last complete
+        /// line, or a broken file could not be set aside.
+        public static let recoveryFailed = Code(kind: .recoveryFailed)
         /// `write()` failed or wrote part of the line (a full disk); the part was cut off again.
         public static let writeFailed = Code(kind: .writeFailed)
         /// `fsync()` failed, so the line may not be on disk.
         public static let syncFailed = Code(kind: .syncFailed)
+        /// The file could not be renamed or the new one could not be started.
+        public static let rotateFailed = Code(kind: .rotateFailed)
 
         public var description: String { String(describing: kind) }
     }

@@ -17,6 +17,23 @@ public struct AdminCommand: Sendable, Equatable, Codable {
     public var help: String
     /// Whether it changes state (and is therefore written to the audit log).
     public var changesState: Bool
+    /// Whether it takes a snapshot of the relay's loops (sessions, counters, registrations): such commands,
+    /// and each `watch` frame, are limited per connection, since each one makes the media and signalling
+    /// loops stop to answer.
+    public var takesSnapshot: Bool
+
+    /// A table row.
+    public init(
+        name: String, role: AdminRole, arguments: [Argument], help: String, changesState: Bool,
+        takesSnapshot: Bool = false
+    ) {
+        self.name = name
+        self.role = role
+        self.arguments = arguments
+        self.help = help
+        self.changesState = changesState
+        self.takesSnapshot = takesSnapshot
+    }
 
     /// Every command, in the order `help` lists them.
     public static let table: [AdminCommand] = [
@@ -26,11 +43,11 @@ public struct AdminCommand: Sendable, Equatable, Codable {
         AdminCommand(
             name: "sessions", role: .viewer, arguments: [],
             help: "Live sessions with both legs' addresses, suites, counters, drops, loss and jitter.",
-            changesState: false),
+            changesState: false, takesSnapshot: true),
         AdminCommand(
             name: "session", role: .viewer,
             arguments: [Argument(name: "id", type: "int", required: true, help: "the session id")],
-            help: "One session in full.", changesState: false),
+            help: "One session in full.", changesState: false, takesSnapshot: true),
         AdminCommand(
             name: "terminate", role: .operator,
             arguments: [Argument(name: "id", type: "int", required: true, help: "the session id")],
@@ -38,20 +55,21 @@ public struct AdminCommand: Sendable, Equatable, Codable {
         AdminCommand(
             name: "registrations", role: .viewer, arguments: [],
             help: "Softphone registrations seen through Sotto: AOR, contact, flow, source, expiry.",
-            changesState: false),
+            changesState: false, takesSnapshot: true),
         AdminCommand(
             name: "stats", role: .viewer, arguments: [],
             help: "Totals, drops by reason, TLS connections and failures, ports, per-loop load.",
-            changesState: false),
+            changesState: false, takesSnapshot: true),
         AdminCommand(
             name: "watch", role: .viewer,
             arguments: [
                 Argument(name: "interval_ms", type: "int", required: false, help: "between snapshots (default 1000)")
             ],
-            help: "A snapshot of stats and sessions every interval until the client closes.", changesState: false),
+            help: "A snapshot of stats and sessions every interval until the client closes.", changesState: false,
+            takesSnapshot: true),
         AdminCommand(
             name: "metrics", role: .viewer, arguments: [],
-            help: "The stats in Prometheus text exposition format 0.0.4.", changesState: false),
+            help: "The stats in Prometheus text exposition format 0.0.4.", changesState: false, takesSnapshot: true),
         AdminCommand(
             name: "log-level", role: .operator,
             arguments: [

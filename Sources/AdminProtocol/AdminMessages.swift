@@ -76,6 +76,9 @@ public struct AdminError: Codable, Sendable, Equatable, Error {
         case notFound = "not_found"
         /// The audit log could not be written, so the command was not carried out.
         case auditFailed = "audit_failed"
+        /// The connection used up its allowance (of refused requests, or of snapshots); the message says
+        /// when to try again.
+        case rateLimited = "rate_limited"
         /// Anything else.
         case failed
     }

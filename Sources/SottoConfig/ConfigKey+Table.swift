@@ -155,6 +155,13 @@ extension ConfigKey {
         } show: {
             $0.admin.admins
         },
+        .integer("admin", "audit_max_bytes", in: 0...(1 << 40), \.admin.auditMaxBytes),
+        .integer("admin", "max_connections", in: 1...65536, \.admin.maxConnections),
+        .integer("admin", "reserved_connections", in: 0...65535, \.admin.reservedConnections),
+        .integer("admin", "max_connections_per_uid", in: 1...65536, \.admin.maxConnectionsPerUID),
+        .integer("admin", "snapshots_per_s", in: 1...10000, \.admin.snapshotsPerSecond),
+        .integer("admin", "refusals_per_s", in: 1...10000, \.admin.refusalsPerSecond),
+        .integer("admin", "audit_refusals_per_min", in: 1...100_000, \.admin.auditRefusalsPerMinute),
 
         .string("log", "level") { (config, text, _) throws(InvalidValue) in
             config.log.level = try ValueParsers.logLevel(text)

@@ -41,6 +41,13 @@ extension SottoConfig {
                 "\(upstream.reconnectMin) is longer than upstream.reconnect_max_ms (\(upstream.reconnectMax))")
         }
 
+        if admin.reservedConnections >= admin.maxConnections {
+            throw refuse(
+                "admin.reserved_connections",
+                "\(admin.reservedConnections) is not less than admin.max_connections (\(admin.maxConnections)), so "
+                    + "viewers could never connect")
+        }
+
         if media.advertisedIP.isEmpty && IPAddress.isWildcard(media.ip) {
             throw refuse(
                 "media.advertised_ip",

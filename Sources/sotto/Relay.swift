@@ -113,13 +113,21 @@ final class Relay: @unchecked Sendable {
         // The audit log's directory is made if missing (a fresh install has no /var/log/sotto yet).
         let auditDirectory = (config.admin.auditLog as NSString).deletingLastPathComponent
         try? FileManager.default.createDirectory(atPath: auditDirectory, withIntermediateDirectories: true)
-        let socketDirectory = (config.admin.socket as NSString).deletingLastPathComponent
-        try? FileManager.default.createDirectory(atPath: socketDirectory, withIntermediateDirectories: true)
+        // The socket's directory is the admin server's to create (mode 0750) and check.
         do {
             return try AdminServer(
                 configuration: AdminServerConfiguration(
                     socketPath: config.admin.socket, access: access, auditLogPath: config.admin.auditLog,
-                    socketGroup: group),
+                    socketGroup: group, maxConnections: config.admin.maxConnections,
+                    auditMaxBytes: config.admin.auditMaxBytes, reservedConnections: config.admin.reservedConnections,
+                    maxConnectionsPerUID: config.admin.maxConnectionsPerUID,
+                    snapshotLimit: AdminRateLimit(
+                        perSecond: Double(config.admin.snapshotsPerSecond), burst: 2 * config.admin.snapshotsPerSecond),
+                    refusalLimit: AdminRateLimit(
+                        perSecond: Double(config.admin.refusalsPerSecond), burst: 2 * config.admin.refusalsPerSecond),
+                    auditRefusalLimit: AdminRateLimit(
+                        perSecond: Double(config.admin.auditRefusalsPerMinute) / 60,
+                        burst: config.admin.auditRefusalsPerMinute)),
                 backend: backend, logger: logger)
         } catch {
             throw StartError(description: "admin socket: \(error.reason)", isConfiguration: false)
@@ -213,6 +221,7 @@ final class Relay: @unchecked Sendable {
         switch number {
         case SIGHUP:
             reloadCertificates()
+            admin.rotateAuditLog()
         default:
             if stopping {
                 logger.notice("second stop signal: ending every call now")

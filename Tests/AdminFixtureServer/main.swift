@@ -2,7 +2,8 @@
 //
 //   admin-fixture-server --socket PATH --audit PATH [--viewer SPEC]... [--operator SPEC]... [--admin SPEC]...
 //                        [--socket-group GID] [--max-connections N] [--max-line-bytes N]
-//                        [--max-pending-output BYTES] [--idle-timeout-ms N] [--log-level LEVEL]
+//                        [--max-pending-output BYTES] [--idle-timeout-ms N] [--audit-max-bytes N]
+//                        [--log-level LEVEL]
 //
 // SPEC is uid:N, gid:N, user:NAME or group:NAME. Prints "ready" on stdout once listening; exits (removing
 // the socket) on SIGTERM, SIGINT or when stdin closes. Bad flags: a message on stderr and exit status 2.
@@ -27,6 +28,7 @@ struct Options {
     var maxLineBytes = 65536
     var maxPendingOutput = 1 << 20
     var idleTimeoutMs = 300_000
+    var auditMaxBytes = 64 << 20
     var logLevel = Logger.Level.notice
 
     static func parse(_ list: [String]) -> Options {
@@ -58,6 +60,7 @@ struct Options {
             case "--max-line-bytes": options.maxLineBytes = number(flag)
             case "--max-pending-output": options.maxPendingOutput = number(flag)
             case "--idle-timeout-ms": options.idleTimeoutMs = number(flag)
+            case "--audit-max-bytes": options.auditMaxBytes = number(flag)
             case "--log-level":
                 let text = value(flag)
                 guard let level = Logger.Level(rawValue: text) else { usage("\"\(text)\" is not a log level") }
@@ -82,7 +85,7 @@ func usage(_ message: String) -> Never {
         2,
         "usage: admin-fixture-server --socket PATH --audit PATH [--viewer SPEC]... [--operator SPEC]... "
             + "[--admin SPEC]... [--socket-group GID] [--max-connections N] [--max-line-bytes N] "
-            + "[--max-pending-output BYTES] [--idle-timeout-ms N] [--log-level LEVEL]\n")
+            + "[--max-pending-output BYTES] [--idle-timeout-ms N] [--audit-max-bytes N] [--log-level LEVEL]\n")
     exit(2)
 }
 
@@ -99,7 +102,8 @@ func run() -> Never {
     let configuration = AdminServerConfiguration(
         socketPath: options.socketPath, access: access, auditLogPath: options.auditPath,
         socketGroup: options.socketGroup, maxConnections: options.maxConnections, maxLineBytes: options.maxLineBytes,
-        maxPendingOutputBytes: options.maxPendingOutput, idleTimeout: .milliseconds(options.idleTimeoutMs))
+        maxPendingOutputBytes: options.maxPendingOutput, idleTimeout: .milliseconds(options.idleTimeoutMs),
+        auditMaxBytes: options.auditMaxBytes)
     let server: AdminServer
     do {
         server = try AdminServer(configuration: configuration, backend: FakeAdminBackend(), logger: logger)

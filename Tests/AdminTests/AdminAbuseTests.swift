@@ -10,17 +10,6 @@ import Testing
 
 /// What a confused or hostile client can do: after each, a fresh client still gets `version` back promptly.
 @Suite struct AdminAbuseTests {
-    /// Waits (polling, bounded) for `condition`; for events the server reports, not for time to pass.
-    func eventually(within limit: Duration = .seconds(20), _ condition: () -> Bool) -> Bool {
-        let clock = ContinuousClock()
-        let deadline = clock.now + limit
-        while clock.now < deadline {
-            if condition() { return true }
-            usleep(10_000)
-        }
-        return condition()
-    }
-
     @Test(
         "junk gets an error and the connection carries on",
         arguments: [
@@ -100,7 +89,12 @@ import Testing
     }
 
     @Test func connectionsPastTheLimitAreToldSoAndClosed() throws {
-        let running = try RunningServer(configure: { $0.maxConnections = 16 })
+        // One uid, every role the same: only the total limit is at play here (AdminConnectionLimitTests has the rest).
+        let running = try RunningServer(configure: {
+            $0.maxConnections = 16
+            $0.maxConnectionsPerUID = 16
+            $0.reservedConnections = 0
+        })
         var held: [TestClient] = []
         for index in 0..<16 {
             let client = try running.client()
@@ -146,7 +140,8 @@ import Testing
     }
 
     @Test func aClientThatHangsUpMidReplyLeavesTheServerWell() throws {
-        let running = try RunningServer(backend: FakeAdminBackend(sessions: 400))
+        let running = try RunningServer(
+            backend: FakeAdminBackend(sessions: 400), configure: { $0.maxConnectionsPerUID = 16 })
         for id in 0..<12 {
             let client = try running.client()
             client.send(line: #"{"id":\#(id),"cmd":"sessions"}"#)

@@ -78,8 +78,9 @@ import Testing
         #expect(throws: AdminServerError(.invalidSocketPath, "")) {
             _ = try makeServer("/tmp/" + String(repeating: "x", count: 110), audit: directory.file("audit.log"))
         }
-        #expect(throws: AdminServerError(.bindFailed, "")) {
-            _ = try makeServer(directory.file("missing/admin.sock"), audit: directory.file("audit.log"))
+        try "a file".write(toFile: directory.file("file"), atomically: false, encoding: .utf8)
+        #expect(throws: AdminServerError(.unsafeDirectory, "")) {
+            _ = try makeServer(directory.file("file/admin.sock"), audit: directory.file("audit.log"))
         }
         #expect(throws: AdminServerError(.auditLogFailed, "")) {
             _ = try makeServer(directory.file("admin.sock"), audit: directory.path)

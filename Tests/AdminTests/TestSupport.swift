@@ -241,3 +241,14 @@ func runAsNobody(socket path: String, requests: [String]) async throws -> [Strin
 func parse(_ line: String) -> [String: Any] {
     (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]) ?? [:]
 }
+
+/// Waits (polling, bounded) for `condition`; for events the server reports, not for time to pass.
+func eventually(within limit: Duration = .seconds(20), _ condition: () -> Bool) -> Bool {
+    let clock = ContinuousClock()
+    let deadline = clock.now + limit
+    while clock.now < deadline {
+        if condition() { return true }
+        usleep(10_000)
+    }
+    return condition()
+}

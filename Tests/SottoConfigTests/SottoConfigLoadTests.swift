@@ -108,6 +108,13 @@ import Testing
         viewers = ["group:supervisors", "uid:1001"]
         operators = ["user:lead"]
         admins = ["uid:0", "gid:0"]
+        audit_max_bytes = 1048576
+        max_connections = 32
+        reserved_connections = 6
+        max_connections_per_uid = 5
+        snapshots_per_s = 4
+        refusals_per_s = 3
+        audit_refusals_per_min = 120
 
         [log]
         level = "debug"
@@ -174,6 +181,13 @@ import Testing
         expected.admin.viewers = ["group:supervisors", "uid:1001"]
         expected.admin.operators = ["user:lead"]
         expected.admin.admins = ["uid:0", "gid:0"]
+        expected.admin.auditMaxBytes = 1 << 20
+        expected.admin.maxConnections = 32
+        expected.admin.reservedConnections = 6
+        expected.admin.maxConnectionsPerUID = 5
+        expected.admin.snapshotsPerSecond = 4
+        expected.admin.refusalsPerSecond = 3
+        expected.admin.auditRefusalsPerMinute = 120
         expected.log.level = .debug
         expected.process.runAsUser = "sotto"
         expected.process.runAsGroup = "sotto"

@@ -113,6 +113,9 @@ struct RefusedValue: Sendable, CustomTestStringConvertible {
         .init(["media.ip": "\"0.0.0.0\""], "media.advertised_ip", "media.ip is the any-address (0.0.0.0)"),
         .init(["media.ip": "\"::\""], "media.advertised_ip", "media.ip is the any-address (::)"),
         .init(
+            ["admin.max_connections": "4", "admin.reserved_connections": "4"], "admin.reserved_connections",
+            "4 is not less than admin.max_connections (4)"),
+        .init(
             ["media.advertised_ip": "\"2001:db8::1\""], "media.advertised_ip",
             "is not the same IP version as media.ip (127.0.0.1)"),
         .init(

@@ -79,3 +79,44 @@ import Testing
         #expect(result.stderr.hasPrefix("sottoctl: \(directory.path)/none.log could not be opened"), "\(result.stderr)")
     }
 }
+
+/// `sottoctl audit verify FILE...` over a log the fixture rotated by size.
+@Suite struct AuditVerifyRotatedTests {
+    /// A fixture rotating its audit log every ~400 bytes, after eight audited commands; its audit files.
+    static func rotatedFixture() async throws -> (Fixture, [String]) {
+        let fixture = try await Fixture(roles: ["--admin", "uid:0", "--audit-max-bytes", "400"])
+        for level in ["debug", "info", "notice", "warning", "error", "critical", "trace", "info"] {
+            #expect(try await sottoctl(["log-level", level], on: fixture).status == 0)
+        }
+        let names = try FileManager.default.contentsOfDirectory(atPath: fixture.directory.path)
+        return (fixture, names.filter { $0.hasPrefix("audit.log") }.map { fixture.directory.file($0) })
+    }
+
+    @Test func theChainIsFollowedOverRotatedFilesGivenInAnyOrder() async throws {
+        let (fixture, files) = try await Self.rotatedFixture()
+        #expect(files.count >= 3, "\(files)")
+        let result = try await run(["audit", "verify"] + files.shuffled())
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == files.count)
+        #expect(lines.allSatisfy { $0.contains("chain intact") })
+        // Oldest first, the live log last.
+        #expect(lines.last?.hasPrefix(fixture.auditPath + ":") == true, "\(lines)")
+
+        let json = try await run(["audit", "verify", "--json"] + files)
+        let reports = try decode([AuditVerifyCommand.Report].self, from: json.stdout)
+        #expect(reports.count == files.count && reports.allSatisfy(\.intact))
+    }
+
+    @Test func aMissingRotatedFileIsReportedWhereTheChainBreaks() async throws {
+        let (fixture, files) = try await Self.rotatedFixture()
+        let rotated = files.filter { $0 != fixture.auditPath }.sorted()
+        #expect(rotated.count >= 2)
+        let missing = rotated[1]  // the oldest one missing cannot be told from the start of the chain
+        let result = try await run(["audit", "verify"] + files.filter { $0 != missing })
+        #expect(result.status == 1)
+        let broken = result.stdout.split(separator: "\n").filter { $0.contains(": line 1: ") }
+        #expect(broken.count == 1, "\(result.stdout)")
+        #expect(broken.first?.contains((missing as NSString).lastPathComponent) == true, "\(result.stdout)")
+    }
+}
