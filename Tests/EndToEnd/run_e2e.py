@@ -45,6 +45,7 @@ from e2e_lib.pki import make_pki  # noqa: E402
 # Topology: addresses, ports and the phones.
 from e2e_lib.topology import (  # noqa: E402
     DOMAIN, KAM_IP, KAM_PORT, MEDIA_IP, MEDIA_PORTS, PHONES, PROBE_PORT, SOTTO_IP, SOTTO_PORT)
+from e2e_lib import abuse  # noqa: E402
 
 MEDIA_SECONDS = 3.0
 # baresip 1.0 sends two RTCP packets per stream in the clear: a 16-byte APP "PINGPONG" when the call
@@ -720,6 +721,18 @@ class RefusalTest(E2ETest):
         self.assertNotIn("E2E-REGISTER aor=sip:dave@", self.kamailio.text(), "dave's REGISTER was saved")
 
 
+class AbuseTest(abuse.AbuseTests, E2ETest):
+    """The abuse scenario (e2e_lib/abuse.py): one attacker connection against a live call."""
+
+    def sottoctl_available(self):
+        return bool(OPTIONS.sottoctl)
+
+    def setUp(self):
+        if OPTIONS.direct:
+            self.skipTest("needs Sotto (not with --direct)")
+        super().setUp()
+
+
 # ---------------------------------------------------------------------------------------------------
 
 def main():
@@ -755,7 +768,7 @@ def main():
         log("throwaway PKI in %s" % RUN["pki"].directory)
         loader = unittest.TestLoader()
         suite = unittest.TestSuite()
-        for case in (CallTest, RefusalTest):
+        for case in (CallTest, RefusalTest, AbuseTest):
             for name in loader.getTestCaseNames(case):
                 if OPTIONS.only and not any(text in name for text in OPTIONS.only):
                     continue
