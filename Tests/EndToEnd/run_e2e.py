@@ -5,13 +5,14 @@
         --checker .build-e2e/debug/srtp-leg-check [--keep-logs DIR] [--direct] [--only NAME]
 
 The call under test: alice and bob (baresip, mediaenc=srtp-mand) register through Sotto (their outbound
-proxy, 127.0.0.1:5061) to Kamailio (127.0.0.2:5061, TLS only, registrar with Path). alice calls bob:
-A -> Sotto -> Kamailio -> Sotto -> B. bob answers automatically, both send a tone for a few seconds,
+proxy, 127.0.0.1:5061) to Kamailio (127.0.0.2:5061, TLS only, registrar with Path, digest auth). alice calls
+bob: A -> Sotto -> Kamailio -> Sotto -> B. bob answers automatically, both send a tone for a few seconds,
 alice hangs up. The capture of every media packet must show that each leg is SRTP under its own keys
 (srtp-leg-check decrypts it with libsrtp2's stock crypto) and that no media went around Sotto.
 
 Refusal scenarios (each its own test): plain RTP gets 488; nothing answers SIP over UDP or plain TCP;
-TLS 1.0/1.1 handshakes fail; with sip.require_client_cert a phone without a certificate cannot register.
+TLS 1.0/1.1 handshakes fail; with sip.require_client_cert a phone without a certificate cannot register; a
+wrong password does not register. The abuse test (e2e_lib/abuse.py): one attacker connection vs a live call.
 
 --direct: no Sotto. The phones register straight to Kamailio and only the call runs, checking that
 SRTP flowed and the keys from the SDP decrypt it. It proves the harness (baresip, Kamailio, tshark,
@@ -37,7 +38,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 
-from e2e_lib import capture, configs, preflight, procs, sip  # noqa: E402
+from e2e_lib import abuse, capture, configs, legcheck, preflight, procs, sip  # noqa: E402
+from e2e_lib.legcheck import key_entry  # noqa: E402
 from e2e_lib.probes import options_request, s_client, tcp_plain_options, udp_options  # noqa: E402
 from e2e_lib.phone import Phone  # noqa: E402
 from e2e_lib.pki import make_pki  # noqa: E402
@@ -45,12 +47,8 @@ from e2e_lib.pki import make_pki  # noqa: E402
 # Topology: addresses, ports and the phones.
 from e2e_lib.topology import (  # noqa: E402
     DOMAIN, KAM_IP, KAM_PORT, MEDIA_IP, MEDIA_PORTS, PHONES, PROBE_PORT, SOTTO_IP, SOTTO_PORT)
-from e2e_lib import abuse  # noqa: E402
 
 MEDIA_SECONDS = 3.0
-# baresip 1.0 sends two RTCP packets per stream in the clear: a 16-byte APP "PINGPONG" when the call
-# starts and its RTCP BYE+SDES at hangup. The checker allows this many plain RTCP packets per leg direction.
-MAX_UNPROTECTED_RTCP = 2
 
 # Sotto's per-call teardown line: "call ended" with each leg's packets in/out and drops by reason in its
 # metadata (Sources/Proxy/SIPProxy+Teardown.swift, logCallEnded). A line qualifies when it says a call or
@@ -388,9 +386,10 @@ class E2ETest(unittest.TestCase):
             self.check_no_bypass(packets, problems)
             self.check_signalling_path(kam_text, problems)
 
-        report, checker_problems = self.run_checker(legs, packets)
+        checker = legcheck.LegChecker(OPTIONS.checker, self.dir, OPTIONS.keep_logs_keys, log)
+        report, checker_problems = checker.run(legs, packets)
         problems += checker_problems
-        self.print_leg_table(report)
+        legcheck.print_leg_table(report)
         if report.get("unmatched", {}).get("packets"):
             problems.append("%d captured packets touch no leg (e.g. %s)." % (
                 report["unmatched"]["packets"], ", ".join(report["unmatched"]["examples"][:3])))
@@ -519,81 +518,6 @@ class E2ETest(unittest.TestCase):
                 problems.append("Kamailio sent the INVITE for %s to %s, not back through Sotto's Path." % (ruri, to))
             else:
                 log("Kamailio routed the INVITE to bob via the stored Path: %s" % to)
-
-    def checker(self, name, legs, packets):
-        """Runs srtp-leg-check on one input; returns (exit status, report)."""
-        path = os.path.join(self.dir, name + "-input.json")
-        with open(path, "w") as f:
-            json.dump({"legs": legs, "max_rtcp_failures": MAX_UNPROTECTED_RTCP,
-                       "packets": [{"src": p["src"], "dst": p["dst"], "hex": p["hex"]} for p in packets]}, f)
-        os.chmod(path, 0o600)  # it holds SRTP keys
-        out = os.path.join(self.dir, name + "-report.json")
-        result = procs.run([OPTIONS.checker, path, "--output", out], timeout=120)
-        if result.returncode not in (0, 1) or not os.path.exists(out):
-            raise AssertionError("srtp-leg-check failed to run (status %d): %s" % (result.returncode, result.stderr))
-        with open(out) as f:
-            report = json.load(f)
-        if not OPTIONS.keep_logs_keys:
-            os.unlink(path)
-        return result.returncode, report
-
-    def run_checker(self, legs, packets):
-        status, report = self.checker("checker", legs, packets)
-        log("srtp-leg-check (libsrtp2 stock crypto): exit %d" % status)
-        problems = ["srtp-leg-check: " + p for p in report.get("problems", [])]
-        problems += self.checker_controls(legs, packets)
-        return report, problems
-
-    def checker_controls(self, legs, packets):
-        """A check that cannot fail proves nothing: the same capture with a leg's keys swapped, one RTP
-        packet with a flipped bit, and a repeated key must each make srtp-leg-check fail."""
-        problems = []
-        swapped = json.loads(json.dumps(legs))
-        swapped[0]["peer_to_sotto"], swapped[0]["sotto_to_peer"] = swapped[0]["sotto_to_peer"], swapped[0]["peer_to_sotto"]
-        status, report = self.checker("control-swapped-keys", swapped, packets)
-        if status != 1 or report["keys"]["pairwise_distinct"] is not True or not report["problems"]:
-            problems.append("control: srtp-leg-check did not fail with leg %s's keys swapped." % legs[0]["name"])
-
-        tampered = [dict(p) for p in packets]
-        leg_port = legs[0]["sotto_port"]
-        victim = next((i for i, p in enumerate(tampered) if p["dport"] == leg_port and len(p["hex"]) > 60), None)
-        if victim is not None:
-            h = tampered[victim]["hex"]
-            tampered[victim]["hex"] = h[:40] + "%02x" % (int(h[40:42], 16) ^ 0x01) + h[42:]
-            status, report = self.checker("control-flipped-bit", legs, tampered)
-            failed = report["legs"][0]["directions"]["peer_to_sotto"]["rtp"]["failed"]
-            if status != 1 or failed != {"authFailed": 1}:
-                problems.append("control: srtp-leg-check did not report exactly one authFailed for one flipped bit "
-                                "(exit %d, %r)." % (status, failed))
-        repeated = json.loads(json.dumps(legs))
-        repeated[-1]["sotto_to_peer"] = dict(repeated[0]["peer_to_sotto"])
-        status, report = self.checker("control-repeated-key", repeated, packets)
-        if status != 1 or report["keys"]["pairwise_distinct"] is not False:
-            problems.append("control: srtp-leg-check did not notice a key used on two legs.")
-        if not problems:
-            log("checker controls: swapped keys, one flipped bit and a repeated key each made srtp-leg-check fail")
-        return problems
-
-    def print_leg_table(self, report):
-        print("    %-30s %-14s %-24s %15s %16s" % ("leg", "direction", "suite", "RTP ok/packets", "RTCP ok/packets"))
-        for leg in report.get("legs", []):
-            for direction in ("peer_to_sotto", "sotto_to_peer"):
-                d = leg["directions"][direction]
-                rtp, rtcp = d["rtp"], d["rtcp"]
-                failed = "; ".join("%s %s" % (kind, ", ".join("%s %d" % kv for kv in sorted(d[kind]["failed"].items())))
-                                   for kind in ("rtp", "rtcp") if d[kind]["failed"])
-                if rtcp.get("unprotected_plain"):
-                    failed += " (%d of them plain RTCP sent in the clear)" % rtcp["unprotected_plain"]
-                print("    %-30s %-14s %-24s %15s %16s %s" % (
-                    leg["name"], direction, d["suite"], "%d/%d" % (rtp["authenticated"], rtp["packets"]),
-                    "%d/%d" % (rtcp["authenticated"], rtcp["packets"]), ("failed: " + failed) if failed else ""))
-        print("    unmatched packets: %d" % report.get("unmatched", {}).get("packets", 0))
-
-
-def key_entry(crypto):
-    if crypto is None:
-        raise AssertionError("no negotiated a=crypto line for a leg")
-    return {"suite": crypto.suite, "key": crypto.key_param}
 
 
 # ---------------------------------------------------------------------------------------------------
