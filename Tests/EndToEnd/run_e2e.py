@@ -5,13 +5,14 @@
         --checker .build-e2e/debug/srtp-leg-check [--keep-logs DIR] [--direct] [--only NAME]
 
 The call under test: alice and bob (baresip, mediaenc=srtp-mand) register through Sotto (their outbound
-proxy, 127.0.0.1:5061) to Kamailio (127.0.0.2:5061, TLS only, registrar with Path). alice calls bob:
-A -> Sotto -> Kamailio -> Sotto -> B. bob answers automatically, both send a tone for a few seconds,
+proxy, 127.0.0.1:5061) to Kamailio (127.0.0.2:5061, TLS only, registrar with Path, digest auth). alice calls
+bob: A -> Sotto -> Kamailio -> Sotto -> B. bob answers automatically, both send a tone for a few seconds,
 alice hangs up. The capture of every media packet must show that each leg is SRTP under its own keys
 (srtp-leg-check decrypts it with libsrtp2's stock crypto) and that no media went around Sotto.
 
 Refusal scenarios (each its own test): plain RTP gets 488; nothing answers SIP over UDP or plain TCP;
-TLS 1.0/1.1 handshakes fail; with sip.require_client_cert a phone without a certificate cannot register.
+TLS 1.0/1.1 handshakes fail; with sip.require_client_cert a phone without a certificate cannot register; a
+wrong password does not register. The abuse test (e2e_lib/abuse.py): one attacker connection vs a live call.
 
 --direct: no Sotto. The phones register straight to Kamailio and only the call runs, checking that
 SRTP flowed and the keys from the SDP decrypt it. It proves the harness (baresip, Kamailio, tshark,
@@ -24,6 +25,7 @@ import argparse
 import json
 import os
 import re
+import secrets
 import shutil
 import socket
 import subprocess
@@ -36,33 +38,17 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 
-from e2e_lib import capture, configs, procs, sip  # noqa: E402
+from e2e_lib import abuse, capture, configs, legcheck, preflight, procs, sip  # noqa: E402
+from e2e_lib.legcheck import key_entry  # noqa: E402
+from e2e_lib.probes import options_request, s_client, tcp_plain_options, udp_options  # noqa: E402
 from e2e_lib.phone import Phone  # noqa: E402
 from e2e_lib.pki import make_pki  # noqa: E402
 
-# ---------------------------------------------------------------------------------------------------
-# Topology. Every port is below Linux's ephemeral range (32768-60999), so no client socket can hold one.
-
-DOMAIN = "pbx.test"
-SOTTO_IP, SOTTO_PORT = "127.0.0.1", 5061
-KAM_IP, KAM_PORT = "127.0.0.2", 5061
-MEDIA_IP = "127.0.0.1"
-MEDIA_PORTS = (20000, 20199)
-PROBE_PORT = 29990  # the source port of the in-call UDP probe (its packets are left out of the checker's input)
-
-PHONES = {
-    # name: SIP listen port (baresip adds TLS on +1), RTP/RTCP port range, ctrl_tcp port, tone
-    "alice": dict(sip_port=15060, rtp_ports=(21000, 21099), ctrl_port=15070, tone_hz=440),
-    "bob": dict(sip_port=16060, rtp_ports=(22000, 22099), ctrl_port=16070, tone_hz=660),
-    "carol": dict(sip_port=17060, rtp_ports=(23000, 23099), ctrl_port=17070, tone_hz=550),  # plain RTP
-    "dave": dict(sip_port=18060, rtp_ports=(24000, 24099), ctrl_port=18070, tone_hz=330),  # no certificate
-    "erin": dict(sip_port=19060, rtp_ports=(25000, 25099), ctrl_port=19070, tone_hz=770),  # certificate
-}
+# Topology: addresses, ports and the phones.
+from e2e_lib.topology import (  # noqa: E402
+    DOMAIN, KAM_IP, KAM_PORT, MEDIA_IP, MEDIA_PORTS, PHONES, PROBE_PORT, SOTTO_IP, SOTTO_PORT)
 
 MEDIA_SECONDS = 3.0
-# baresip 1.0 sends two RTCP packets per stream in the clear: a 16-byte APP "PINGPONG" when the call
-# starts and its RTCP BYE+SDES at hangup. The checker allows this many plain RTCP packets per leg direction.
-MAX_UNPROTECTED_RTCP = 2
 
 # Sotto's per-call teardown line: "call ended" with each leg's packets in/out and drops by reason in its
 # metadata (Sources/Proxy/SIPProxy+Teardown.swift, logCallEnded). A line qualifies when it says a call or
@@ -113,6 +99,9 @@ class E2ETest(unittest.TestCase):
             shutil.copytree(self.dir, target, ignore=shutil.ignore_patterns("*.key", "*-combined.pem"))
         log("=== %s done in %.1fs" % (self.name, time.monotonic() - self.started))
 
+    def log(self, message):
+        log(message)
+
     def track(self, proc):
         self.procs.append(proc)
         return proc
@@ -121,7 +110,7 @@ class E2ETest(unittest.TestCase):
 
     def start_kamailio(self):
         directory = os.path.join(self.dir, "kamailio")
-        cfg = configs.kamailio_files(directory, self.pki, KAM_IP, KAM_PORT, DOMAIN)
+        cfg = configs.kamailio_files(directory, self.pki, KAM_IP, KAM_PORT, DOMAIN, RUN["passwords"])
         rundir = os.path.join(directory, "run")
         os.makedirs(rundir, exist_ok=True)
         check = procs.run(["kamailio", "-c", "-f", cfg], timeout=30)
@@ -149,13 +138,15 @@ class E2ETest(unittest.TestCase):
         log("sotto %s:%d pid %d, connected to the PBX: %s" % (SOTTO_IP, SOTTO_PORT, self.sotto.pid, " ".join(argv[1:])))
         return self.sotto
 
-    def phone(self, name, *, via_sotto=True, mediaenc="srtp-mand", with_cert=True):
+    def phone(self, name, *, via_sotto=True, mediaenc="srtp-mand", with_cert=True, password=None):
+        """Starts one baresip; `password` overrides the phone's digest password (RUN["passwords"])."""
         outbound = ("sip:%s:%d;transport=tls" % (SOTTO_IP, SOTTO_PORT) if via_sotto
                     else "sip:%s:%d;transport=tls" % (KAM_IP, KAM_PORT))
         spec = PHONES[name]
         phone = Phone(name, os.path.join(self.dir, "phones"), ca=self.pki.ca,
                       cert_combined=self.pki.path(name + "-combined.pem") if with_cert else None,
-                      outbound=outbound, domain=DOMAIN, mediaenc=mediaenc, **spec)
+                      outbound=outbound, domain=DOMAIN, mediaenc=mediaenc,
+                      auth_pass=password or RUN["passwords"][name], **spec)
         phone.start()
         self.track(phone.proc)
         return phone
@@ -302,23 +293,7 @@ class E2ETest(unittest.TestCase):
 
     def kamailio_connections(self):
         """Kamailio's TCP connections right now (from ss): local and remote address of each."""
-        result = procs.run(["ss", "-tnpH", "state", "established"], timeout=10)
-        pids = set()
-        for entry in os.listdir("/proc"):
-            if entry.isdigit():
-                try:
-                    if os.getpgid(int(entry)) == self.kamailio.pid:
-                        pids.add(int(entry))
-                except OSError:
-                    pass
-        connections = []
-        for line in result.stdout.splitlines():
-            found = [int(p) for p in re.findall(r"pid=(\d+)", line)]
-            if not any(p in pids for p in found):
-                continue
-            fields = line.split()
-            connections.append((fields[2], fields[3]))
-        return connections
+        return procs.tcp_connections(self.kamailio.pid)
 
     def probe_media_ports_in_call(self, alice, bob):
         """Sends SIP OPTIONS over UDP to the call's Sotto media ports facing the phones, from PROBE_PORT;
@@ -360,7 +335,9 @@ class E2ETest(unittest.TestCase):
                     return m
             raise AssertionError("no %s in the SIP trace" % what)
 
-        a_invite = first(a_msgs, lambda m: m.method == "INVITE" and m.to_tag() is None and m.body, "INVITE alice sent")
+        # The last initial INVITE: the PBX challenges the first (407) and alice sends it again with credentials.
+        a_invite = first(reversed(a_msgs), lambda m: m.method == "INVITE" and m.to_tag() is None and m.body,
+                         "INVITE alice sent")
         call_id = a_invite.call_id
         a_200 = first(a_msgs, lambda m: m.status == 200 and m.cseq_method == "INVITE" and m.body
                       and m.call_id == call_id, "200 alice received")
@@ -409,9 +386,10 @@ class E2ETest(unittest.TestCase):
             self.check_no_bypass(packets, problems)
             self.check_signalling_path(kam_text, problems)
 
-        report, checker_problems = self.run_checker(legs, packets)
+        checker = legcheck.LegChecker(OPTIONS.checker, self.dir, OPTIONS.keep_logs_keys, log)
+        report, checker_problems = checker.run(legs, packets)
         problems += checker_problems
-        self.print_leg_table(report)
+        legcheck.print_leg_table(report)
         if report.get("unmatched", {}).get("packets"):
             problems.append("%d captured packets touch no leg (e.g. %s)." % (
                 report["unmatched"]["packets"], ", ".join(report["unmatched"]["examples"][:3])))
@@ -459,8 +437,10 @@ class E2ETest(unittest.TestCase):
                    and s.get("method") == "INVITE"]
         if not invites or not replies:
             raise AssertionError("Kamailio's log has no INVITE and 200 SDP (E2E-SDP lines) to learn the upstream keys")
-        offer_k, answer_k = sip.AudioStream(invites[0]["body"]), sip.AudioStream(replies[0]["body"])
-        log("SDP %-16s %s (from Kamailio's log, src %s)" % ("upstream offer", offer_k, invites[0].get("src")))
+        # The INVITE the 200 answers (same CSeq), not the one the PBX challenged with 407 before it.
+        invite = next((s for s in invites if s.get("cseq") == replies[0].get("cseq")), invites[-1])
+        offer_k, answer_k = sip.AudioStream(invite["body"]), sip.AudioStream(replies[0]["body"])
+        log("SDP %-16s %s (from Kamailio's log, src %s)" % ("upstream offer", offer_k, invite.get("src")))
         log("SDP %-16s %s (from Kamailio's log, src %s)" % ("upstream answer", answer_k, replies[0].get("src")))
         for label, stream in (("upstream offer", offer_k), ("upstream answer", answer_k)):
             if stream.proto != "RTP/SAVP" or not stream.crypto:
@@ -538,90 +518,6 @@ class E2ETest(unittest.TestCase):
                 problems.append("Kamailio sent the INVITE for %s to %s, not back through Sotto's Path." % (ruri, to))
             else:
                 log("Kamailio routed the INVITE to bob via the stored Path: %s" % to)
-
-    def checker(self, name, legs, packets):
-        """Runs srtp-leg-check on one input; returns (exit status, report)."""
-        path = os.path.join(self.dir, name + "-input.json")
-        with open(path, "w") as f:
-            json.dump({"legs": legs, "max_rtcp_failures": MAX_UNPROTECTED_RTCP,
-                       "packets": [{"src": p["src"], "dst": p["dst"], "hex": p["hex"]} for p in packets]}, f)
-        os.chmod(path, 0o600)  # it holds SRTP keys
-        out = os.path.join(self.dir, name + "-report.json")
-        result = procs.run([OPTIONS.checker, path, "--output", out], timeout=120)
-        if result.returncode not in (0, 1) or not os.path.exists(out):
-            raise AssertionError("srtp-leg-check failed to run (status %d): %s" % (result.returncode, result.stderr))
-        with open(out) as f:
-            report = json.load(f)
-        if not OPTIONS.keep_logs_keys:
-            os.unlink(path)
-        return result.returncode, report
-
-    def run_checker(self, legs, packets):
-        status, report = self.checker("checker", legs, packets)
-        log("srtp-leg-check (libsrtp2 stock crypto): exit %d" % status)
-        problems = ["srtp-leg-check: " + p for p in report.get("problems", [])]
-        problems += self.checker_controls(legs, packets)
-        return report, problems
-
-    def checker_controls(self, legs, packets):
-        """A check that cannot fail proves nothing: the same capture with a leg's keys swapped, one RTP
-        packet with a flipped bit, and a repeated key must each make srtp-leg-check fail."""
-        problems = []
-        swapped = json.loads(json.dumps(legs))
-        swapped[0]["peer_to_sotto"], swapped[0]["sotto_to_peer"] = swapped[0]["sotto_to_peer"], swapped[0]["peer_to_sotto"]
-        status, report = self.checker("control-swapped-keys", swapped, packets)
-        if status != 1 or report["keys"]["pairwise_distinct"] is not True or not report["problems"]:
-            problems.append("control: srtp-leg-check did not fail with leg %s's keys swapped." % legs[0]["name"])
-
-        tampered = [dict(p) for p in packets]
-        leg_port = legs[0]["sotto_port"]
-        victim = next((i for i, p in enumerate(tampered) if p["dport"] == leg_port and len(p["hex"]) > 60), None)
-        if victim is not None:
-            h = tampered[victim]["hex"]
-            tampered[victim]["hex"] = h[:40] + "%02x" % (int(h[40:42], 16) ^ 0x01) + h[42:]
-            status, report = self.checker("control-flipped-bit", legs, tampered)
-            failed = report["legs"][0]["directions"]["peer_to_sotto"]["rtp"]["failed"]
-            if status != 1 or failed != {"authFailed": 1}:
-                problems.append("control: srtp-leg-check did not report exactly one authFailed for one flipped bit "
-                                "(exit %d, %r)." % (status, failed))
-        repeated = json.loads(json.dumps(legs))
-        repeated[-1]["sotto_to_peer"] = dict(repeated[0]["peer_to_sotto"])
-        status, report = self.checker("control-repeated-key", repeated, packets)
-        if status != 1 or report["keys"]["pairwise_distinct"] is not False:
-            problems.append("control: srtp-leg-check did not notice a key used on two legs.")
-        if not problems:
-            log("checker controls: swapped keys, one flipped bit and a repeated key each made srtp-leg-check fail")
-        return problems
-
-    def print_leg_table(self, report):
-        print("    %-30s %-14s %-24s %15s %16s" % ("leg", "direction", "suite", "RTP ok/packets", "RTCP ok/packets"))
-        for leg in report.get("legs", []):
-            for direction in ("peer_to_sotto", "sotto_to_peer"):
-                d = leg["directions"][direction]
-                rtp, rtcp = d["rtp"], d["rtcp"]
-                failed = "; ".join("%s %s" % (kind, ", ".join("%s %d" % kv for kv in sorted(d[kind]["failed"].items())))
-                                   for kind in ("rtp", "rtcp") if d[kind]["failed"])
-                if rtcp.get("unprotected_plain"):
-                    failed += " (%d of them plain RTCP sent in the clear)" % rtcp["unprotected_plain"]
-                print("    %-30s %-14s %-24s %15s %16s %s" % (
-                    leg["name"], direction, d["suite"], "%d/%d" % (rtp["authenticated"], rtp["packets"]),
-                    "%d/%d" % (rtcp["authenticated"], rtcp["packets"]), ("failed: " + failed) if failed else ""))
-        print("    unmatched packets: %d" % report.get("unmatched", {}).get("packets", 0))
-
-
-def key_entry(crypto):
-    if crypto is None:
-        raise AssertionError("no negotiated a=crypto line for a leg")
-    return {"suite": crypto.suite, "key": crypto.key_param}
-
-
-def options_request(transport, via_host, port, target="127.0.0.1"):
-    branch = "z9hG4bK-e2e-%d" % int(time.monotonic() * 1e6)
-    return ("OPTIONS sip:probe@%s:%d SIP/2.0\r\n"
-            "Via: SIP/2.0/%s %s;branch=%s;rport\r\n"
-            "Max-Forwards: 70\r\nTo: <sip:probe@%s:%d>\r\nFrom: <sip:e2e@%s>;tag=e2e\r\n"
-            "Call-ID: e2e-%s@probe\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
-            % (target, port, transport.upper(), via_host, branch, target, port, target, branch)).encode()
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -729,109 +625,39 @@ class RefusalTest(E2ETest):
             if "certificate" in line.lower() or "handshake" in line.lower():
                 log("sotto: %s" % line.strip())
 
-
-def udp_options(ip, port, timeout=1.0):
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.settimeout(timeout)
-        sock.connect((ip, port))  # connected: an ICMP port-unreachable shows up as ECONNREFUSED
-        local = "%s:%d" % sock.getsockname()
-        try:
-            sock.send(options_request("udp", local, port, ip))
-            data = sock.recv(65536)
-            return "ANSWER %r" % data[:80]
-        except socket.timeout:
-            return "no reply within %.0f s" % timeout
-        except ConnectionRefusedError:
-            return "no reply (ICMP port unreachable: nothing bound)"
-
-
-def tcp_plain_options(ip, port, timeout=2.0):
-    try:
-        sock = socket.create_connection((ip, port), timeout=timeout)
-    except ConnectionRefusedError:
-        return "connection refused (nothing listens)"
-    with sock:
-        local = "%s:%d" % sock.getsockname()
-        try:
-            sock.sendall(options_request("tcp", local, port, ip))
-            data = b""
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline:
-                chunk = sock.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
-        except socket.timeout:
-            pass
-        except (ConnectionResetError, BrokenPipeError):
-            return "connection reset by the server, no SIP response"
-    if data.startswith(b"SIP/2.0"):
-        return "SIP RESPONSE %r" % data[:80]
-    if not data:
-        return "closed with no data, no SIP response"
-    if data[0] == 0x15:
-        return "TLS alert (%d bytes), no SIP response" % len(data)
-    return "%d non-SIP bytes (%r...), no SIP response" % (len(data), data[:8])
+    def test_wrong_password_not_registered(self):
+        """The PBX's digest authentication is in force through Sotto: a phone with a wrong password is
+        challenged (401), answers, is challenged again and never registers."""
+        self.start_kamailio()
+        self.start_sotto()
+        dave = self.phone("dave", with_cert=False, password="wrong" + RUN["passwords"]["dave"])
+        failure = re.compile(r"reg: sip:dave@%s: \d{3}[^\n\x1b]*" % re.escape(DOMAIN))
+        deadline = time.monotonic() + 15
+        while not failure.search(dave.text()) and not dave.registered() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.assertFalse(dave.registered(), "dave registered with a wrong password")
+        self.assertRegex(dave.text(), failure, "dave's registration neither failed nor succeeded within 15 s")
+        log("dave (wrong password): %s" % failure.search(dave.text()).group(0).strip())
+        challenges = re.findall(r"E2E-CHALLENGE status=401 method=REGISTER aor=sip:dave@\S+ user=(\S+)",
+                                self.kamailio.text())
+        log("Kamailio challenged dave's REGISTER %d time(s), credentials for: %s" % (len(challenges), challenges))
+        self.assertIn("dave", challenges, "dave's REGISTER with (wrong) credentials was not challenged again")
+        self.assertNotIn("E2E-REGISTER aor=sip:dave@", self.kamailio.text(), "dave's REGISTER was saved")
 
 
-def s_client(address, flag, ca, timeout=10):
-    argv = ["openssl", "s_client", "-connect", address, flag, "-cipher", "DEFAULT@SECLEVEL=0", "-CAfile", ca,
-            "-brief"]
-    try:
-        result = subprocess.run(argv, input=b"", capture_output=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return False, "timed out"
-    out = (result.stdout + result.stderr).decode("utf-8", "replace")
-    protocol = re.search(r"Protocol version: (\S+)", out)
-    if result.returncode == 0 and protocol:
-        return True, "handshake OK (%s)" % protocol.group(1)
-    reason = re.findall(r"error:[0-9A-F]+:[^\n]*", out) or [line for line in out.splitlines() if line.strip()][-1:]
-    return False, "handshake failed (exit %d): %s" % (result.returncode, (reason[0] if reason else "").strip())
+class AbuseTest(abuse.AbuseTests, E2ETest):
+    """The abuse scenario (e2e_lib/abuse.py): one attacker connection against a live call."""
+
+    def sottoctl_available(self):
+        return bool(OPTIONS.sottoctl)
+
+    def setUp(self):
+        if OPTIONS.direct:
+            self.skipTest("needs Sotto (not with --direct)")
+        super().setUp()
 
 
 # ---------------------------------------------------------------------------------------------------
-
-def check_tools(need_sotto):
-    missing = [tool for tool in ("baresip", "kamailio", "tshark", "sox", "openssl", "ss") if shutil.which(tool) is None]
-    if missing:
-        sys.exit("missing tools: %s (see Tests/EndToEnd/README.md for the packages)" % ", ".join(missing))
-    if not os.access(OPTIONS.checker, os.X_OK):
-        sys.exit("--checker %s is not an executable (swift build --product srtp-leg-check)" % OPTIONS.checker)
-    if need_sotto:
-        if not os.access(OPTIONS.sotto, os.X_OK):
-            sys.exit("--sotto %s is not an executable" % OPTIONS.sotto)
-        result = procs.run([OPTIONS.sotto, "--version"], timeout=20)
-        if result.returncode != 0:
-            sys.exit("%s --version failed (status %d): %s" % (OPTIONS.sotto, result.returncode,
-                                                              (result.stdout + result.stderr).strip()[:300]))
-        log("sotto --version: %s" % (result.stdout + result.stderr).strip().splitlines()[0])
-    if os.geteuid() != 0:
-        sys.exit("run as root: tshark captures on lo, and Kamailio and the phones bind fixed ports")
-    # Installing the kamailio package on a machine with systemd starts the stock kamailio.service, which
-    # listens on UDP/TCP 5060 on every address: it would answer the UDP probes and hold ports. Not ours
-    # to stop: refuse with the remedy.
-    others = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open("/proc/%s/comm" % entry) as f:
-                    if f.read().strip() in ("kamailio", "baresip"):
-                        others.append(entry)
-            except OSError:
-                pass
-    if others:
-        sys.exit("kamailio/baresip already running (pids %s); stop them first (for the packaged service: "
-                 "systemctl disable --now kamailio)" % ", ".join(others))
-    busy = []
-    for ip, port in ((SOTTO_IP, SOTTO_PORT), (KAM_IP, KAM_PORT)):
-        try:
-            with socket.create_connection((ip, port), timeout=0.5):
-                busy.append("%s:%d" % (ip, port))
-        except OSError:
-            pass
-    if busy:
-        sys.exit("something already listens on %s; stop it first" % ", ".join(busy))
-
 
 def main():
     global OPTIONS
@@ -857,14 +683,16 @@ def main():
 
     RUN["t0"] = time.monotonic()
     procs.install_cleanup(lambda: shutil.rmtree(RUN.get("dir") or "/nonexistent", ignore_errors=True))
-    check_tools(need_sotto=not OPTIONS.direct)
+    preflight.check_tools(OPTIONS.sotto, OPTIONS.checker, need_sotto=not OPTIONS.direct, log=log)
     RUN["dir"] = tempfile.mkdtemp(prefix="sotto-e2e-")
     try:
         RUN["pki"] = make_pki(os.path.join(RUN["dir"], "pki"), list(PHONES))
+        # Digest passwords Kamailio checks, throwaway like the PKI.
+        RUN["passwords"] = {name: secrets.token_hex(12) for name in PHONES}
         log("throwaway PKI in %s" % RUN["pki"].directory)
         loader = unittest.TestLoader()
         suite = unittest.TestSuite()
-        for case in (CallTest, RefusalTest):
+        for case in (CallTest, RefusalTest, AbuseTest):
             for name in loader.getTestCaseNames(case):
                 if OPTIONS.only and not any(text in name for text in OPTIONS.only):
                     continue

@@ -41,11 +41,12 @@ class Capture:
 
 
 def read_packets(pcap):
-    """Every UDP packet in the file, in capture order, as dicts src/dst ('IP:PORT') and hex payload."""
+    """Every UDP packet in the file, in capture order, as dicts src/dst ('IP:PORT'), hex payload and the
+    capture time (seconds since the epoch, as time.time() counts)."""
     result = procs.run(
         [TSHARK, "-n", "-r", pcap, "-T", "fields", "-E", "separator=\t", "-E", "occurrence=f",
          "-e", "ip.src", "-e", "udp.srcport", "-e", "ip.dst", "-e", "udp.dstport", "-e", "udp.payload",
-         "-e", "ipv6.src", "-e", "ipv6.dst",
+         "-e", "ipv6.src", "-e", "ipv6.dst", "-e", "frame.time_epoch",
          # Read every datagram as raw data: no RTP/RTCP heuristics, no decoding of port 5060 as SIP.
          "--disable-protocol", "rtp", "--disable-protocol", "rtcp", "--disable-protocol", "sip"],
         timeout=120,
@@ -63,9 +64,10 @@ def read_packets(pcap):
         if not (src and sport and dst and dport):
             continue
         payload = re.sub(r"[^0-9a-fA-F]", "", payload)
+        stamp = float(fields[7]) if len(fields) >= 8 and fields[7] else 0.0
         packets.append(
             {"src": endpoint(src, sport), "dst": endpoint(dst, dport), "hex": payload.lower(),
-             "sport": int(sport), "dport": int(dport), "src_ip": src, "dst_ip": dst}
+             "sport": int(sport), "dport": int(dport), "src_ip": src, "dst_ip": dst, "time": stamp}
         )
     return packets
 

@@ -28,8 +28,15 @@ def write(path, text, mode=0o644):
     return path
 
 
-def kamailio_files(directory, pki, ip, port, domain, debug=2):
+def kamailio_files(directory, pki, ip, port, domain, passwords, debug=2):
+    """Kamailio's config and TLS profile. `passwords` maps each user to the digest password Kamailio checks
+    (route[PASSWORD] of the template): letters and digits only, so it needs no quoting."""
     os.makedirs(directory, exist_ok=True)
+    for user, password in passwords.items():
+        if not (re.fullmatch(r"[A-Za-z0-9]+", user) and re.fullmatch(r"[A-Za-z0-9]+", password)):
+            raise ValueError("user names and passwords must be letters and digits: %r" % user)
+    cases = "\n".join('\t\tcase "%s":\n\t\t\t$var(pw) = "%s";\n\t\t\tbreak;' % item
+                      for item in sorted(passwords.items()))
     tls_cfg = write(
         os.path.join(directory, "tls.cfg"),
         render("tls.cfg", {"KAM_CERT": pki.path("kamailio.pem"), "KAM_KEY": pki.path("kamailio.key"), "CA": pki.ca}),
@@ -46,7 +53,7 @@ def kamailio_files(directory, pki, ip, port, domain, debug=2):
         render(
             "kamailio.cfg",
             {"DEBUG": debug, "DOMAIN": domain, "KAM_IP": ip, "KAM_PORT": port, "MODULE_PATH": module_path,
-             "TLS_CFG": tls_cfg},
+             "TLS_CFG": tls_cfg, "PASSWORDS": cases},
         ),
     )
     return cfg
@@ -71,21 +78,31 @@ def baresip_dir(directory, *, sip_listen, ca, cert, tone, rtp_ports, ctrl_port, 
     return directory
 
 
-def account_line(user, domain, outbound, mediaenc="srtp-mand", regint=600, answermode="auto"):
+def account_line(user, domain, outbound, mediaenc="srtp-mand", regint=600, answermode="auto", auth_pass=None):
     parts = ["<sip:%s@%s;transport=tls>" % (user, domain), "regint=%d" % regint,
              'outbound="%s"' % outbound]
+    if auth_pass:
+        # The digest password for the PBX's 401/407 challenges (the user name is the AOR's user part).
+        parts.append("auth_pass=" + auth_pass)
     if mediaenc:
         parts.append("mediaenc=" + mediaenc)
     parts += ["answermode=" + answermode, "audio_codecs=PCMU"]
     return ";".join(parts)
 
 
-def sotto_toml(path, *, listen, cert, key, ca, require_client_cert, upstream, media_ip, media_ports, admin_socket):
+def sotto_toml(path, *, listen, cert, key, ca, require_client_cert, upstream, media_ip, media_ports, admin_socket,
+               sip_extra=None, calls_extra=None):
+    """Sotto's TOML config; `sip_extra` and `calls_extra` are more keys ({name: TOML value text}) for the
+    [sip] and [calls] tables."""
+    def lines(extra):
+        return "\n".join("%s = %s" % item for item in sorted((extra or {}).items()))
+
     text = render(
         "sotto.toml",
         {"LISTEN": listen, "CERT": cert, "KEY": key, "CA": ca,
          "REQUIRE_CLIENT_CERT": "true" if require_client_cert else "false", "UPSTREAM": upstream,
-         "MEDIA_IP": media_ip, "MEDIA_PORTS": "%d-%d" % media_ports, "ADMIN_SOCKET": admin_socket},
+         "MEDIA_IP": media_ip, "MEDIA_PORTS": "%d-%d" % media_ports, "ADMIN_SOCKET": admin_socket,
+         "SIP_EXTRA": lines(sip_extra), "CALLS_EXTRA": lines(calls_extra)},
     )
     return write(path, text)
 

@@ -12,7 +12,7 @@ from . import configs, procs, sip
 
 class Phone:
     def __init__(self, name, directory, *, sip_port, rtp_ports, ctrl_port, tone_hz, ca, cert_combined, outbound,
-                 domain, mediaenc="srtp-mand", regint=600):
+                 domain, mediaenc="srtp-mand", regint=600, auth_pass=None):
         self.name = name
         self.domain = domain
         self.rtp_ports = rtp_ports
@@ -23,7 +23,8 @@ class Phone:
         configs.baresip_dir(
             self.directory, sip_listen="127.0.0.1:%d" % sip_port, ca=ca, cert=cert_combined, tone=tone,
             rtp_ports=rtp_ports, ctrl_port=ctrl_port,
-            account=configs.account_line(name, domain, outbound, mediaenc=mediaenc, regint=regint),
+            account=configs.account_line(name, domain, outbound, mediaenc=mediaenc, regint=regint,
+                                         auth_pass=auth_pass),
         )
         self.proc = None
 

@@ -147,3 +147,25 @@ def install_cleanup(*cleanups):
 def run(argv, timeout, **kwargs):
     """A short command, bounded by `timeout`."""
     return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, **kwargs)
+
+
+def tcp_connections(process_group):
+    """The established TCP connections of every process in a process group right now (from ss): (local
+    address, remote address) of each."""
+    result = run(["ss", "-tnpH", "state", "established"], timeout=10)
+    pids = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.getpgid(int(entry)) == process_group:
+                    pids.add(int(entry))
+            except OSError:
+                pass
+    connections = []
+    for line in result.stdout.splitlines():
+        found = [int(p) for p in re.findall(r"pid=(\d+)", line)]
+        if not any(p in pids for p in found):
+            continue
+        fields = line.split()
+        connections.append((fields[2], fields[3]))
+    return connections
