@@ -27,23 +27,30 @@ extension SIPProxy {
             return
         }
         // Limits before allocation: the request rate of a softphone's connection and address, then (below)
-        // the transactions it may hold, are checked before a transaction is made for it.
-        if let refusal = admission.admitRequest(from: flow) {
-            refuseStatelessly(received, on: flow.id, refusal)
-            return
-        }
+        // the transactions it may hold, are checked before a transaction is made for it. An ACK or CANCEL
+        // for a transaction Sotto holds costs nothing and is exempt (a phone at its limit can still cancel
+        // its own INVITE and acknowledge its answer); any other ACK is routed on, so it takes a token, and
+        // is dropped without a word or a count when there is none (an ACK is never answered, and the
+        // attacker's ACKs of its own 503s would otherwise double the refusal count).
+        let inviteKey = ServerTransactionKey(branch: branch, sentBy: sentBy, method: .invite, flow: flow.id)
         switch request.method {
         case .ack:
-            let key = ServerTransactionKey(branch: branch, sentBy: sentBy, method: .invite, flow: flow.id)
-            if !transactions.absorbsACK(key) { forwardACK(request, from: flow) }
+            guard !transactions.absorbsACK(inviteKey) else { return }
+            guard admission.admitRequest(from: flow, counting: false) == nil else { return }
+            forwardACK(request, from: flow)
             return
         case .cancel:
-            transactions.cancel(
-                request, inviteKey: ServerTransactionKey(branch: branch, sentBy: sentBy, method: .invite, flow: flow.id)
-            )
+            if !transactions.holds(inviteKey), let refusal = admission.admitRequest(from: flow) {
+                refuseStatelessly(received, on: flow.id, refusal)
+                return
+            }
+            transactions.cancel(request, inviteKey: inviteKey)
             return
         default:
-            break
+            if let refusal = admission.admitRequest(from: flow) {
+                refuseStatelessly(received, on: flow.id, refusal)
+                return
+            }
         }
         let key = ServerTransactionKey(branch: branch, sentBy: sentBy, method: request.method, flow: flow.id)
         guard !transactions.absorbsRetransmission(key) else { return }

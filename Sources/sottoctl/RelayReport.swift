@@ -23,6 +23,7 @@ enum RelayReport {
             ("calls", "\(stats.calls) live (\(stats.callsStarted) started, \(stats.callsEnded) ended)"),
             ("sessions", String(stats.sessions)),
             ("SRTP refusals", String(stats.srtpRefusals)),
+            ("limit refusals", limitRefusals(stats.limitRefusals)),
             ("packets relayed", Format.count(stats.packetsRelayed)),
             ("bytes relayed", Format.count(stats.bytesRelayed)),
             ("drops", Format.count(Format.total(stats.drops))),
@@ -40,6 +41,14 @@ enum RelayReport {
             ("PBX", stats.pbxConnected ? "connected" : "not connected"),
         ]
         return SessionReport.fields(pairs, indent: 0)
+    }
+
+    /// `12 (requests_per_connection 10, calls_per_aor 2)`: the total, then each limit, most refusals first.
+    static func limitRefusals(_ refusals: [String: Int]) -> String {
+        let limits = refusals.filter { $0.value > 0 }.sorted { ($1.value, $0.key) < ($0.value, $1.key) }
+        let total = String(limits.reduce(0) { $0 + $1.value })
+        guard !limits.isEmpty else { return total }
+        return total + " (" + limits.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"
     }
 
     /// `config`: each section as `[name]` and its keys as aligned `key = value` lines, all sorted.

@@ -172,6 +172,27 @@ import Testing
         #expect(statuses(try h.take(), on: h.a) == [100], "the bucket refills")
     }
 
+    /// A phone at its rate can still cancel its own INVITE (the CANCEL finds its transaction and costs nothing),
+    /// and the ACKs it sends for the 503s it got are dropped without being counted as refused requests.
+    @Test func aPhoneAtItsRateCanStillCancelAndItsACKsAreNotCounted() throws {
+        let h = try ProxyHarness {
+            $0.limits.requestsPerSecondPerFlow = 1
+            $0.limits.callsPerAOR = 0
+        }
+        let first = try call(0)
+        h.fromA(invite(first, 0, sdp: false))
+        h.fromA(invite(try call(1), 1, sdp: false))
+        _ = try h.take()
+        h.fromA(invite(try call(2), 2, sdp: false))
+        #expect(statuses(try h.take(), on: h.a) == [503])
+        #expect(h.proxy.counters.limitRefusals["requests_per_connection"] == 1)
+        h.fromA(try call(2).ackForFailure(toTag: "x", branch: "z9hG4bK-limit-2"))
+        #expect(try h.take().isEmpty, "the ACK of a stateless 503 goes nowhere")
+        #expect(h.proxy.counters.limitRefusals["requests_per_connection"] == 1)
+        h.fromA(first.cancel(branch: "z9hG4bK-limit-0"))
+        #expect(statuses(try h.take(), on: h.a) == [200], "the CANCEL of its own INVITE is answered")
+    }
+
     @Test func connectionsFromOneAddressShareItsRequestRate() throws {
         let h = try ProxyHarness {
             $0.limits.requestsPerSecondPerAddress = 2

@@ -100,13 +100,15 @@ public final class FakeAdminBackend: AdminBackend {
             for (reason, count) in leg.drops { drops[reason, default: 0] += count }
         }
         let ended = state.withLock { $0.terminated.count }
-        return AdminStats(
+        var stats = AdminStats(
             uptimeSeconds: uptime, calls: sessions.count, sessions: sessions.count, callsStarted: callsStarted,
             callsEnded: ended, srtpRefusals: 1,
             packetsRelayed: sessions.flatMap(\.legs).reduce(0) { $0 + $1.packetsOut },
             bytesRelayed: sessions.flatMap(\.legs).reduce(0) { $0 + $1.bytesOut }, drops: drops,
             tlsConnectionsOpen: 3, tlsConnectionsAccepted: 5, tlsHandshakeFailures: 1, portsInUse: sessions.count * 4,
             portsFree: max(0, 1000 - sessions.count * 4), loopSessions: [sessions.count, 0], pbxConnected: true)
+        stats.limitRefusals = ["requests_per_connection": 10, "calls_per_aor": 2]
+        return stats
     }
 
     public func setLogLevel(_ level: String) -> Bool {

@@ -108,6 +108,7 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         for expected in [
             "calls              2 live (2 started, 0 ended)", "SRTP refusals      1", "  authFailed       2",
+            "limit refusals     12 (requests_per_connection 10, calls_per_aor 2)",
             "TLS connections    3 open, 5 accepted, 1 handshake failures", "media ports        8 in use, 992 free",
             "sessions per loop  2, 0", "PBX                connected",
         ] {

@@ -65,8 +65,9 @@ final class AdmissionControl {
     // MARK: Requests
 
     /// A request from a softphone connection takes a token from its connection's bucket and its address's.
-    /// Nil when it may go on; else the refusal (503 with Retry-After, RFC 3261 §21.5.4).
-    func admitRequest(from flow: Flow) -> ProxyRefusal? {
+    /// Nil when it may go on; else the refusal (503 with Retry-After, RFC 3261 §21.5.4), counted unless
+    /// `counting` is false (a dropped ACK is not a refused request).
+    func admitRequest(from flow: Flow, counting: Bool = true) -> ProxyRefusal? {
         guard flow.kind == .softphone else { return nil }
         let now = clock.now()
         let perFlow = limits.requestsPerSecondPerFlow
@@ -74,7 +75,9 @@ final class AdmissionControl {
             var bucket = flowBuckets[flow.id] ?? TokenBucket(rate: perFlow, burst: 2 * perFlow, now: now)
             let allowed = bucket.take(now: now)
             flowBuckets[flow.id] = bucket
-            if !allowed { return refuse(.requestsPerFlow, overload: "too many requests on this connection") }
+            if !allowed {
+                return refuse(.requestsPerFlow, overload: "too many requests on this connection", counting: counting)
+            }
         }
         let perAddress = limits.requestsPerSecondPerAddress
         if perAddress > 0 {
@@ -82,7 +85,9 @@ final class AdmissionControl {
             var bucket = addressBuckets[key] ?? TokenBucket(rate: perAddress, burst: 2 * perAddress, now: now)
             let allowed = bucket.take(now: now)
             addressBuckets[key] = bucket
-            if !allowed { return refuse(.requestsPerAddress, overload: "too many requests from this address") }
+            if !allowed {
+                return refuse(.requestsPerAddress, overload: "too many requests from this address", counting: counting)
+            }
         }
         return nil
     }
@@ -99,6 +104,14 @@ final class AdmissionControl {
         guard now &- lastSweep >= 10_000_000_000 else { return }
         lastSweep = now
         addressBuckets = addressBuckets.filter { !$0.value.isFull(now: now) }
+        // Refusals held back by the log gate are reported once the flood has gone quiet for 10 s, so that
+        // the log shows how many there were, not only the first.
+        for (limit, gate) in logGate where gate.suppressed > 0 && now &- gate.at >= 10_000_000_000 {
+            logger.warning(
+                "limit refusals not logged one by one",
+                metadata: ["limit": "\(limit.rawValue)", "count": "\(gate.suppressed)"])
+            logGate[limit] = (now, 0)
+        }
     }
 
     // MARK: Calls
@@ -149,8 +162,10 @@ final class AdmissionControl {
     // MARK: Refusals
 
     /// Counts a refusal and returns `503` with Retry-After: the condition passes by itself.
-    func refuse(_ limit: Limit, overload text: String, retryAfter seconds: Int = 1) -> ProxyRefusal {
-        count(limit)
+    func refuse(_ limit: Limit, overload text: String, retryAfter seconds: Int = 1, counting: Bool = true)
+        -> ProxyRefusal
+    {
+        if counting { count(limit) }
         return ProxyRefusal(
             status: 503, reason: "Service Unavailable", warning: text,
             extra: [SIPHeader(name: "Retry-After", value: String(seconds))])

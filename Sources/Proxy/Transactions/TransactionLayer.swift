@@ -78,6 +78,9 @@ final class TransactionLayer {
         return true
     }
 
+    /// Whether a server transaction with this key is held (a CANCEL for it is answered without cost).
+    func holds(_ key: ServerTransactionKey) -> Bool { servers[key] != nil }
+
     /// An ACK for Sotto's own non-2xx final response ends that transaction here (§17.2.1). True when it
     /// was one; any other ACK is end to end and is routed like an in-dialog request.
     func absorbsACK(_ inviteKey: ServerTransactionKey) -> Bool {
