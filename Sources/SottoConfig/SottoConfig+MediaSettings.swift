@@ -17,6 +17,17 @@ extension SottoConfig {
         public var idleTimeout: Duration = .seconds(60)
         /// `media.suites`: the SRTP suites Sotto accepts and offers, in preference order.
         public var suites: [SRTPProfile] = [.aeadAES256GCM, .aeadAES128GCM, .aes256CMHMACSHA1_80, .aesCM128HMACSHA1_80]
+        /// `media.hold_timeout_s`: the idle timeout of a call whose streams are all on hold or inactive (RFC 3264).
+        public var holdTimeout: Duration = .seconds(7200)
+        /// `media.early_buffer_packets`: packets kept per leg that arrive before the leg's key (0: none kept).
+        public var earlyBufferPackets = 8
+        /// `media.early_buffer_ms`: how old a kept early packet may be when the key arrives.
+        public var earlyBufferAge: Duration = .milliseconds(100)
+        /// `media.unlatched_auth_budget`: per leg and second, packets from an address other than the latched one
+        /// that are authenticated; the rest are dropped as `unknownSource` without crypto.
+        public var unlatchedAuthBudget = 50
+        /// `media.max_datagram_bytes`: longer datagrams are dropped before any work (`tooLong`).
+        public var maxDatagramBytes = 1500
 
         /// The defaults listed in `conf/sotto.toml`.
         public init() {}

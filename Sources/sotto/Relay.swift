@@ -69,6 +69,14 @@ final class Relay: @unchecked Sendable {
                 bindIP: config.media.ip, ports: config.media.ports,
                 loops: config.effectiveMediaLoops,
                 idleTimeoutNanoseconds: UInt64(config.media.idleTimeout.components.seconds) * 1_000_000_000)
+            mediaConfiguration.holdTimeoutNanoseconds =
+                UInt64(config.media.holdTimeout.components.seconds) * 1_000_000_000
+            mediaConfiguration.earlyBufferPackets = config.media.earlyBufferPackets
+            mediaConfiguration.earlyBufferNanoseconds =
+                UInt64(config.media.earlyBufferAge.components.attoseconds / 1_000_000_000)
+                + UInt64(config.media.earlyBufferAge.components.seconds) * 1_000_000_000
+            mediaConfiguration.unlatchedAuthBudget = config.media.unlatchedAuthBudget
+            mediaConfiguration.maxDatagramBytes = config.media.maxDatagramBytes
             mediaConfiguration.logger = TransportLogger(bridging: logger)
             media = try MediaEngine(configuration: mediaConfiguration)
         } catch {
