@@ -62,8 +62,8 @@ public final class MediaEngine: MediaControl, @unchecked Sendable {
         }
     }
 
-    private let configuration: Configuration
-    private let clock: any MediaClock
+    let configuration: Configuration
+    let clock: any MediaClock
     private let loops: [MediaLoop]
     /// One batch per loop, shared by that loop's sockets (used only on the loop's queue).
     private let batches: [DatagramBatch]
@@ -77,6 +77,12 @@ public final class MediaEngine: MediaControl, @unchecked Sendable {
     /// sweep.
     private let control = DispatchQueue(label: "sotto.media.control")
     private var sweepTimer: DispatchSourceTimer?
+    /// Every ended session's final counters, all legs added together (``totals()``).
+    let endedTotals = Mutex(LegCounters())
+    /// The last totals reported, so that a report never shows less than an earlier one.
+    let reportedTotals = Mutex(LegCounters())
+    /// The re-latch log line's rate limit.
+    let relatchLog = Mutex(RelatchLog())
 
     /// Starts the loops, and (Dispatch-driven) a timer that ends idle sessions.
     public init(configuration: Configuration, clock: any MediaClock = SystemMediaClock()) throws(MediaError) {
@@ -322,11 +328,13 @@ public final class MediaEngine: MediaControl, @unchecked Sendable {
     public func endIdleSessions() -> [MediaSessionSnapshot] {
         let all = sessions.withLock { Array($0.values) }
         var idle: [UInt64] = []
+        var relatches: [RelatchNotice] = []
         // One visit per loop, not per session: the sweep holds each loop once.
         for (index, loop) in loops.enumerated() {
             let mine = all.filter { $0.loopIndex == index }
             guard !mine.isEmpty else { continue }
             idle += loop.queue.sync {
+                relatches += Self.newRelatches(mine)
                 // The clock is read on the loop, after its current batch: a packet handled while this
                 // sweep waited must not look like one from the future (which would wrap to "idle forever").
                 let now = clock.now()
@@ -341,6 +349,7 @@ public final class MediaEngine: MediaControl, @unchecked Sendable {
                 .map(\.id)
             }
         }
+        reportRelatches(relatches)
         var ended: [MediaSessionSnapshot] = []
         for id in idle {
             guard let session = sessions.withLock({ $0.removeValue(forKey: id) }) else { continue }
@@ -435,6 +444,10 @@ public final class MediaEngine: MediaControl, @unchecked Sendable {
         // On the loop already only when the engine itself is being freed there (deinit); waiting on the
         // loop's own queue would trap.
         let snapshot = session.loop.isCurrent ? takeOff() : session.loop.queue.sync(execute: takeOff)
+        // Into the cumulative totals before the session's counters leave with it (``totals()``).
+        endedTotals.withLock { totals in
+            for stream in snapshot.streams { for leg in stream { totals.add(leg.counters) } }
+        }
         // Out of the epoll set now, so no batch can touch the sockets any more.
         for stream in session.streams {
             release(stream.a)

@@ -52,6 +52,8 @@ final class MediaLeg: @unchecked Sendable {
     /// window started, and how many such packets were authenticated in it.
     var unlatchedWindowStart: UInt64 = 0
     var unlatchedAuthenticated = 0
+    /// `counters.relatched` when the engine's sweep last looked (for the re-latch log line).
+    var reportedRelatches: UInt64 = 0
     unowned(unsafe) var other: MediaLeg!
 
     init(side: LegSide, rtpSocket: UDPSocket, rtcpSocket: UDPSocket?, portPair: UInt16, clockRate: UInt32, now: UInt64)

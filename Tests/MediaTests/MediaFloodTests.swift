@@ -1,6 +1,7 @@
 import Media
 import SRTP
 import SottoTestSupport
+import Synchronization
 import Testing
 import Transport
 
@@ -79,5 +80,73 @@ import Transport
         phone.sendSRTP([UInt8](repeating: 2, count: 500), to: call.legA)
         #expect(pbx.receivePlainRTP() == [UInt8](repeating: 2, count: 500))
         engine.endSessionAndWait(call.id)
+    }
+}
+
+/// The engine's totals since start never fall when a call ends, and re-latches are counted and logged.
+@Suite(.serialized) struct MediaTotalsTests {
+    @Test func totalsDoNotFallWhenACallEnds() throws {
+        let engine = try MediaEngine(configuration: .init(ports: 26600...26699, loops: 1))
+        let phone = try Peer(ssrc: 0x56)
+        let pbx = try Peer(ssrc: 0x57)
+        let call = try MediaRelayTests.call(engine, phone: phone, pbx: pbx)
+        for i in 0..<5 {
+            phone.sendSRTP([UInt8(i)], to: call.legA)
+            #expect(pbx.receive() != nil)
+        }
+        phone.sendRaw(phone.rtp(payload: [UInt8](repeating: 0, count: 40)), to: call.legA)
+        phone.sendSRTP([9], to: call.legA)
+        #expect(pbx.receive() != nil)
+        let live = engine.totals()
+        #expect(live.packetsOut == 6 && live[.authFailed] == 1)
+        engine.endSessionAndWait(call.id)
+        #expect(engine.snapshot().isEmpty)
+        let after = engine.totals()
+        #expect(after.packetsOut == 6, "the ended call's packets stay in the total")
+        #expect(after[.authFailed] == 1)
+        // A second call adds to them.
+        let phone2 = try Peer(ssrc: 0x58)
+        let second = try MediaRelayTests.call(engine, phone: phone2, pbx: pbx)
+        phone2.sendSRTP([1], to: second.legA)
+        #expect(pbx.receive() != nil)
+        #expect(engine.totals().packetsOut == 7)
+        engine.endSessionAndWait(second.id)
+        #expect(engine.totals().packetsOut == 7)
+    }
+
+    @Test func aRelatchIsCountedAndLogged() throws {
+        let clock = ManualClock()
+        let lines = Mutex<[String]>([])
+        var configuration = MediaEngine.Configuration(ports: 26600...26699, loops: 1)
+        configuration.logger = TransportLogger { _, line in lines.withLock { $0.append(line) } }
+        let engine = try MediaEngine(configuration: configuration, clock: clock)
+        let phone = try Peer(ssrc: 0x59)
+        let pbx = try Peer(ssrc: 0x5A)
+        let call = try MediaRelayTests.call(engine, phone: phone, pbx: pbx)
+        phone.sendSRTP([1], to: call.legA)
+        #expect(pbx.receive() != nil)
+        engine.endIdleSessions()
+        #expect(lines.withLock { $0.isEmpty }, "the first latch is not a re-latch")
+        for move in 1...3 {
+            let moved = try Peer(ssrc: 0x59, key: phone.ownKey)
+            moved.sequence = phone.sequence &+ UInt16(move * 10)
+            moved.sendSRTP([2], to: call.legA)
+            #expect(pbx.receive() != nil)
+            engine.endIdleSessions()
+        }
+        #expect(engine.totals().relatched == 3)
+        // One line for the first; the next two within 10 s are held back and counted in the next line.
+        #expect(lines.withLock { $0.count } == 1)
+        #expect(lines.withLock { $0.first?.contains("re-latched") } == true)
+        clock.advance(seconds: 11)
+        let moved = try Peer(ssrc: 0x59, key: phone.ownKey)
+        moved.sequence = phone.sequence &+ 100
+        moved.sendSRTP([3], to: call.legA)
+        #expect(pbx.receive() != nil)
+        engine.endIdleSessions()
+        #expect(lines.withLock { $0.count } == 2)
+        #expect(lines.withLock { $0.last?.contains("(2 other re-latches since the last report)") } == true)
+        engine.endSessionAndWait(call.id)
+        #expect(engine.totals().relatched == 4, "still counted after the call ended")
     }
 }
