@@ -444,6 +444,12 @@ public final class MediaEngine: MediaControl, @unchecked Sendable {
         // On the loop already only when the engine itself is being freed there (deinit); waiting on the
         // loop's own queue would trap.
         let snapshot = session.loop.isCurrent ? takeOff() : session.loop.queue.sync(execute: takeOff)
+        // The media side lets go of the session's master keys: each key's one buffer (``SRTPKeyMaterial``) is
+        // cleared when its last holder lets go, and the contexts made from them were freed on the loop above
+        // (libsrtp2 clears the session keys it derived).
+        session.keys.withLock { keys in
+            for index in keys.indices { keys[index] = LegKeys() }
+        }
         // Into the cumulative totals before the session's counters leave with it (``totals()``).
         endedTotals.withLock { totals in
             for stream in snapshot.streams { for leg in stream { totals.add(leg.counters) } }

@@ -93,3 +93,23 @@ import Transport
         #expect(engine.endIdleSessions().map(\.id) == [call.id])
     }
 }
+
+/// The media side keeps no reference to a session's master keys once the session has ended, so each key's one
+/// buffer is cleansed as soon as signalling lets go of it too.
+@Suite(.serialized) struct MediaKeyLifetimeTests {
+    @Test func anEndedSessionHoldsNoKey() throws {
+        let engine = try MediaEngine(configuration: .init(ports: 26700...26799, loops: 1))
+        weak var peerKey: SRTPKeyBytes?
+        weak var sottoKey: SRTPKeyBytes?
+        let id = try engine.createSession(callID: "keys", streams: [MediaStreamSpec()]).id
+        do {
+            let peer = try SRTPKeyMaterial.generate(for: .aesCM128HMACSHA1_80)
+            let sotto = try SRTPKeyMaterial.generate(for: .aesCM128HMACSHA1_80)
+            (peerKey, sottoKey) = (peer.storage, sotto.storage)
+            try engine.updateLeg(session: id, stream: 0, side: .a, peerKey: peer, sottoKey: sotto)
+        }
+        #expect(peerKey != nil && sottoKey != nil, "the live session holds its keys (to spot a re-offered one)")
+        engine.endSessionAndWait(id)
+        #expect(peerKey == nil && sottoKey == nil)
+    }
+}
