@@ -36,6 +36,12 @@ public final class MediaEngine: MediaControl, @unchecked Sendable {
         public var unlatchedAuthBudget = 50
         /// Longer datagrams are dropped before any work (``MediaDropReason/tooLong``).
         public var maxDatagramBytes = 1500
+        /// Opens and binds one media socket. A seam for tests, which make it fail as the system would
+        /// (`TransportError.outOfDescriptors`); the relay keeps the default.
+        public var openSocket: @Sendable (UDPAddress) throws(TransportError) -> UDPSocket = {
+            address throws(TransportError) in
+            try UDPSocket(binding: address)
+        }
         /// Replay window of inbound contexts.
         public var replayWindow: Int
         /// Datagrams per recvmmsg/sendmmsg batch.
@@ -392,16 +398,30 @@ public final class MediaEngine: MediaControl, @unchecked Sendable {
             } catch {
                 throw MediaError(.portsExhausted, "no free media port pair in \(configuration.ports)")
             }
-            do {
-                let rtp = try UDPSocket(binding: UDPAddress(ip: configuration.bindIP, port: rtpPort)!)
-                let rtcp =
-                    spec.rtcpMux
-                    ? nil : try UDPSocket(binding: UDPAddress(ip: configuration.bindIP, port: rtpPort + 1)!)
+            do throws(TransportError) {
+                let rtp = try configuration.openSocket(UDPAddress(ip: configuration.bindIP, port: rtpPort)!)
+                let rtcp: UDPSocket?
+                do throws(TransportError) {
+                    rtcp =
+                        spec.rtcpMux
+                        ? nil : try configuration.openSocket(UDPAddress(ip: configuration.bindIP, port: rtpPort + 1)!)
+                } catch {
+                    rtp.close()
+                    throw error
+                }
                 return MediaLeg(
                     side: side, rtpSocket: rtp, rtcpSocket: rtcp, portPair: rtpPort, clockRate: spec.clockRate, now: now
                 )
             } catch {
+                // The pair goes back to the pool either way: only EADDRINUSE says anything about the port.
                 releasePortPair(rtpPort)
+                if error.code == .outOfDescriptors {
+                    // Not the ports' fault: no port is tried again and none is set aside, and the message names
+                    // the real cause (a misleading "no media ports free" would send an operator to the range).
+                    throw MediaError(
+                        .outOfDescriptors,
+                        "out of file descriptors for media sockets (raise the open-files limit): \(error.reason)")
+                }
                 lastError = error.description
                 guard error.code == .addressInUse else { break }
             }
