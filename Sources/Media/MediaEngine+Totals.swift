@@ -6,18 +6,23 @@ extension MediaEngine {
     /// `*_total` metrics report. Monotonic: an ended session's counters are added to the totals as it ends, and a
     /// report never shows less than an earlier one (a session that ends while this runs is counted once, from
     /// whichever side saw it). Waits on the loops, like ``snapshot()``.
-    public func totals() -> LegCounters {
+    public func totals() -> LegCounters { snapshotWithTotals().totals }
+
+    /// ``snapshot()`` and ``totals()`` from one visit to the loops (the admin socket's `stats` needs both).
+    public func snapshotWithTotals() -> (sessions: [MediaSessionSnapshot], totals: LegCounters) {
         // Ended first, then live: a session moves from live to ended only after it has left the table, so
         // reading in this order may miss one that is ending (made up for by the floor below) but never counts
         // one twice.
         var sum = endedTotals.withLock { $0 }
-        for session in snapshot() {
+        let live = snapshot()
+        for session in live {
             for stream in session.streams { for leg in stream { sum.add(leg.counters) } }
         }
-        return reportedTotals.withLock { reported in
+        let totals = reportedTotals.withLock { reported in
             reported.raise(to: sum)
             return reported
         }
+        return (live, totals)
     }
 
     /// On the loop: the legs whose re-latch count moved since the sweep last looked.

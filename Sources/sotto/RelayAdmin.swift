@@ -71,13 +71,12 @@ final class RelayAdminBackend: AdminBackend, @unchecked Sendable {
         let (counters, calls, pbx) = server.loop.queue.sync {
             (server.proxy.counters, server.proxy.callCount, server.proxy.pbxConnected)
         }
-        let snapshots = media.snapshot()
+        // Since start, ended sessions included (the `*_total` metrics must never fall when a call ends).
+        let (snapshots, totals) = media.snapshotWithTotals()
         var perLoop = [Int](
             repeating: 0,
             count: config.effectiveMediaLoops)
         for snapshot in snapshots where perLoop.indices.contains(snapshot.loop) { perLoop[snapshot.loop] += 1 }
-        // Since start, ended sessions included (the `*_total` metrics must never fall when a call ends).
-        let totals = media.totals()
         var drops: [String: UInt64] = [:]
         for reason in MediaDropReason.allCases where totals[reason] > 0 { drops["\(reason)"] = totals[reason] }
         let (packets, bytes) = (totals.packetsOut, totals.bytesOut)
