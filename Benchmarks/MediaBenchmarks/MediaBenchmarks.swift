@@ -21,9 +21,12 @@ final class ForwardPathFixture: @unchecked Sendable {
     let slot = UnsafeMutableRawBufferPointer.allocate(byteCount: 2048, alignment: 16)
     var sequence: UInt16 = 0
 
-    init() throws {
+    /// With `keyed` false, leg A never gets its peer's key: every packet goes to the early buffer (kept while the
+    /// leg has room, then dropped as earlyBufferFull), the path a packet takes before the answer.
+    init(keyed: Bool = true) throws {
         try SRTPLibrary.start()
-        var configuration = MediaEngine.Configuration(ports: 21000...21099, loops: 1, batchSize: batchSize)
+        var configuration = MediaEngine.Configuration(
+            ports: keyed ? 21000...21099 : 21100...21199, loops: 1, batchSize: batchSize)
         configuration.dispatchDriven = false
         engine = try MediaEngine(configuration: configuration)
         phone = try UDPSocket(binding: UDPAddress(ip: "127.0.0.1", port: 0)!)
@@ -33,7 +36,8 @@ final class ForwardPathFixture: @unchecked Sendable {
         let (id, ports) = (created.id, created.ports)
         try engine.updateLeg(
             MediaLegUpdate(
-                session: id, stream: 0, side: .a, declaredRTP: phone.localAddress, peerKey: keys[0], sottoKey: keys[1]))
+                session: id, stream: 0, side: .a, declaredRTP: phone.localAddress, peerKey: keyed ? keys[0] : nil,
+                sottoKey: keys[1]))
         try engine.updateLeg(
             MediaLegUpdate(
                 session: id, stream: 0, side: .b, declaredRTP: pbx.localAddress, peerKey: keys[2], sottoKey: keys[3]))
@@ -93,14 +97,30 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.stopMeasurement()
         path.drain()
     }
+    let early = LazyFixture(keyed: false)
+    Benchmark(
+        "early buffer, batch of 32 SRTP packets before the key",
+        configuration: .init(
+            metrics: [.wallClock, .mallocCountTotal, .throughput], timeUnits: .microseconds, warmupIterations: 5,
+            maxDuration: .seconds(2), maxIterations: 2000,
+            thresholds: [.mallocCountTotal: .init(absolute: [.p0: 0, .p50: 0, .p100: 0])])
+    ) { benchmark in
+        let path = try early.get()
+        path.sendBatch(count: batchSize)
+        benchmark.startMeasurement()
+        path.forwardOneRound()
+        benchmark.stopMeasurement()
+    }
 }
 
 /// Made on first use, in the benchmark's own process.
 final class LazyFixture: @unchecked Sendable {
     private var fixture: ForwardPathFixture?
+    private let keyed: Bool
+    init(keyed: Bool = true) { self.keyed = keyed }
     func get() throws -> ForwardPathFixture {
         if let fixture { return fixture }
-        let made = try ForwardPathFixture()
+        let made = try ForwardPathFixture(keyed: keyed)
         fixture = made
         return made
     }

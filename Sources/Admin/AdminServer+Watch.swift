@@ -17,6 +17,8 @@ final class AdminWatch: @unchecked Sendable {
     struct Baseline: Sendable {
         var time: UInt64
         var packets: [UInt64: UInt64]
+        /// Re-latches per session and leg index, to turn a change into a `relatch` event.
+        var relatches: [UInt64: [UInt64]] = [:]
     }
 
     init(id: Int, interval: Duration) {
@@ -30,14 +32,31 @@ final class AdminWatch: @unchecked Sendable {
     }
 
     /// A frame from one snapshot, with each session's packets per second since `baseline` (0 in the first
-    /// frame, and for a session that was not in the previous one).
+    /// frame, and for a session that was not in the previous one), and a `relatch` event for each leg whose
+    /// re-latch count moved since `baseline` (none in the first frame: what happened before the watch began is in
+    /// the counters).
     static func frame(
         stats: AdminStats, sessions: [AdminSession], now: UInt64, baseline: Baseline?
     ) -> (AdminWatchFrame, Baseline) {
         var packets: [UInt64: UInt64] = [:]
+        var relatches: [UInt64: [UInt64]] = [:]
+        var events: [AdminWatchEvent] = []
         var annotated = sessions
         for index in annotated.indices {
             let session = annotated[index]
+            let counts = session.legs.map { $0.relatches ?? 0 }
+            relatches[session.id] = counts
+            if let baseline {
+                let before = baseline.relatches[session.id] ?? []
+                for (leg, count) in counts.enumerated() {
+                    let previous = before.indices.contains(leg) ? before[leg] : 0
+                    guard count > previous else { continue }
+                    events.append(
+                        AdminWatchEvent(
+                            kind: "relatch", session: session.id, leg: session.legs[leg].side,
+                            peer: session.legs[leg].peer, count: count - previous))
+                }
+            }
             let total = session.legs.reduce(UInt64(0)) { $0 &+ $1.packetsOut }
             packets[session.id] = total
             if let baseline, let before = baseline.packets[session.id], total >= before, now > baseline.time {
@@ -47,7 +66,10 @@ final class AdminWatch: @unchecked Sendable {
                 annotated[index].packetsPerSecond = 0
             }
         }
-        return (AdminWatchFrame(stats: stats, sessions: annotated), Baseline(time: now, packets: packets))
+        return (
+            AdminWatchFrame(stats: stats, sessions: annotated, events: events.isEmpty ? nil : events),
+            Baseline(time: now, packets: packets, relatches: relatches)
+        )
     }
 }
 

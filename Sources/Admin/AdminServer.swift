@@ -76,7 +76,8 @@ public final class AdminServer: @unchecked Sendable {
         } catch {
             throw Self.setupError(error)
         }
-        try AdminSocketDirectory.prepare(for: path, group: configuration.socketGroup)
+        try AdminSocketDirectory.prepare(
+            for: path, group: configuration.socketGroup, owner: configuration.socketDirectoryOwner)
         do {
             auditLog = try AuditLog(
                 path: configuration.auditLogPath, maxBytes: configuration.auditMaxBytes, logger: logger)

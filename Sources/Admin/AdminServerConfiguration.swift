@@ -8,6 +8,9 @@ public struct AdminServerConfiguration: Sendable {
     public var auditLogPath: String
     /// The group the socket file is given (`chown`), so members of it can connect; nil keeps the process's.
     public var socketGroup: UInt32?
+    /// The account Sotto switches to once started (`process.run_as_user`): it may own the socket's directory
+    /// too (the directory check, ``AdminSocketDirectory``).
+    public var socketDirectoryOwner: UInt32?
     /// Connections open at once; one more is told so and closed.
     public var maxConnections: Int
     /// The longest request line, newline excluded; a longer one gets an error and the connection is closed.

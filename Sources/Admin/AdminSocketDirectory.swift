@@ -7,15 +7,15 @@ import Transport
 /// The admin socket's directory: created when missing, checked when present.
 ///
 /// Whoever can write to the directory can remove the socket and put their own in its place, and then see
-/// every command `sottoctl` sends and answer it with lies. So the directory must belong to Sotto's uid or
-/// to root, and must not be writable by its group or by others, unless it has the sticky bit (as /tmp
+/// every command `sottoctl` sends and answer it with lies. So the directory must belong to Sotto's uid, to
+/// root, or to the account Sotto switches to once started (`process.run_as_user`), and must not be writable by its group or by others, unless it has the sticky bit (as /tmp
 /// does: then only a file's owner may remove or rename it). A directory Sotto creates gets mode 0750 and,
 /// when `admin.socket_group` is set, that group, so its members can reach the socket and nobody else can
 /// even list it. Only the directory itself is checked, not the ones above it.
 enum AdminSocketDirectory {
     /// Creates the directory of `socketPath` (and missing parents, 0755) with mode 0750 and `group` if it is
     /// missing, then checks it. Throws a sentence naming the directory and what to change.
-    static func prepare(for socketPath: String, group: UInt32?) throws(AdminServerError) {
+    static func prepare(for socketPath: String, group: UInt32?, owner: UInt32? = nil) throws(AdminServerError) {
         let directory = parent(of: socketPath)
         var info = stat()
         if stat(directory, &info) != 0 {
@@ -31,17 +31,17 @@ enum AdminSocketDirectory {
                     "the admin socket's directory \(directory) could not be read: \(errnoSentence(errno))")
             }
         }
-        try check(directory, info)
+        try check(directory, info, owner: owner)
     }
 
     /// Why `info` (of `directory`) is not safe to hold the socket, as an error; nothing if it is.
-    static func check(_ directory: String, _ info: stat) throws(AdminServerError) {
+    static func check(_ directory: String, _ info: stat, owner: UInt32? = nil) throws(AdminServerError) {
         guard (info.st_mode & S_IFMT) == S_IFDIR else {
             throw AdminServerError(
                 .unsafeDirectory, "the admin socket's directory \(directory) is not a directory")
         }
         let me = geteuid()
-        guard info.st_uid == me || info.st_uid == 0 else {
+        guard info.st_uid == me || info.st_uid == 0 || info.st_uid == owner else {
             throw AdminServerError(
                 .unsafeDirectory,
                 "the admin socket's directory \(directory) belongs to uid \(info.st_uid), neither Sotto's (\(me)) nor "

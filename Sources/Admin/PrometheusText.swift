@@ -29,11 +29,15 @@ public enum PrometheusText {
         for limit in stats.limitRefusals.keys.sorted() {
             out.sample("sotto_limit_refusals_total", [("limit", limit)], value: stats.limitRefusals[limit] ?? 0)
         }
-        out.family("sotto_packets_relayed_total", .counter, "Packets relayed (sent) across live sessions.")
+        // Totals since start, ended sessions included: a counter that fell when a call ended would read as a
+        // reset and hide an attack's evidence.
+        out.family("sotto_packets_relayed_total", .counter, "Packets relayed (sent) since Sotto started.")
         out.sample("sotto_packets_relayed_total", value: stats.packetsRelayed)
-        out.family("sotto_bytes_relayed_total", .counter, "Bytes relayed (sent) across live sessions.")
+        out.family("sotto_bytes_relayed_total", .counter, "Bytes relayed (sent) since Sotto started.")
         out.sample("sotto_bytes_relayed_total", value: stats.bytesRelayed)
-        out.family("sotto_drops_total", .counter, "Packets dropped across live sessions, by reason.")
+        out.family("sotto_relatches_total", .counter, "Media peers that moved (re-latched on an authenticated packet).")
+        out.sample("sotto_relatches_total", value: stats.relatches ?? 0)
+        out.family("sotto_drops_total", .counter, "Packets dropped since Sotto started, by reason.")
         for reason in stats.drops.keys.sorted() {
             out.sample("sotto_drops_total", [("reason", reason)], value: stats.drops[reason] ?? 0)
         }

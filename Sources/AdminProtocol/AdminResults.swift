@@ -20,10 +20,13 @@ public struct AdminLeg: Codable, Sendable, Equatable {
     public var loss: Double?
     /// Interarrival jitter (RFC 3550 A.8) in milliseconds; nil before any packet.
     public var jitterMs: Double?
+    /// Times an authenticated packet from a new address moved this leg's latch (nil from an older relay).
+    public var relatches: UInt64?
 
     public init(
         side: String, local: String, peer: String?, suite: String?, packetsIn: UInt64, packetsOut: UInt64,
-        bytesIn: UInt64, bytesOut: UInt64, drops: [String: UInt64], loss: Double?, jitterMs: Double?
+        bytesIn: UInt64, bytesOut: UInt64, drops: [String: UInt64], loss: Double?, jitterMs: Double?,
+        relatches: UInt64? = nil
     ) {
         self.side = side
         self.local = local
@@ -36,6 +39,7 @@ public struct AdminLeg: Codable, Sendable, Equatable {
         self.drops = drops
         self.loss = loss
         self.jitterMs = jitterMs
+        self.relatches = relatches
     }
 }
 
@@ -97,10 +101,10 @@ public struct AdminStats: Codable, Sendable, Equatable {
     public var callsStarted: Int
     public var callsEnded: Int
     public var srtpRefusals: Int
-    /// Packets and bytes relayed (counted out) across live sessions.
+    /// Packets and bytes relayed (counted out) since the relay started, ended sessions included: they never fall.
     public var packetsRelayed: UInt64
     public var bytesRelayed: UInt64
-    /// Drops by reason across live sessions.
+    /// Drops by reason since the relay started, ended sessions included.
     public var drops: [String: UInt64]
     public var tlsConnectionsOpen: Int
     public var tlsConnectionsAccepted: Int
@@ -112,12 +116,15 @@ public struct AdminStats: Codable, Sendable, Equatable {
     public var pbxConnected: Bool
     /// Requests refused by a limit, by limit name, since start.
     public var limitRefusals: [String: Int] = [:]
+    /// Media re-latches (a peer's authenticated packets from a new address) since the relay started; nil from an
+    /// older relay.
+    public var relatches: UInt64?
 
     public init(
         uptimeSeconds: Double, calls: Int, sessions: Int, callsStarted: Int, callsEnded: Int, srtpRefusals: Int,
         packetsRelayed: UInt64, bytesRelayed: UInt64, drops: [String: UInt64], tlsConnectionsOpen: Int,
         tlsConnectionsAccepted: Int, tlsHandshakeFailures: Int, portsInUse: Int, portsFree: Int,
-        loopSessions: [Int], pbxConnected: Bool
+        loopSessions: [Int], pbxConnected: Bool, relatches: UInt64? = nil
     ) {
         self.uptimeSeconds = uptimeSeconds
         self.calls = calls
@@ -135,6 +142,7 @@ public struct AdminStats: Codable, Sendable, Equatable {
         self.portsFree = portsFree
         self.loopSessions = loopSessions
         self.pbxConnected = pbxConnected
+        self.relatches = relatches
     }
 }
 
@@ -142,10 +150,34 @@ public struct AdminStats: Codable, Sendable, Equatable {
 public struct AdminWatchFrame: Codable, Sendable, Equatable {
     public var stats: AdminStats
     public var sessions: [AdminSession]
+    /// What happened since the previous frame that an operator should see (nil or empty: nothing).
+    public var events: [AdminWatchEvent]?
 
-    public init(stats: AdminStats, sessions: [AdminSession]) {
+    public init(stats: AdminStats, sessions: [AdminSession], events: [AdminWatchEvent]? = nil) {
         self.stats = stats
         self.sessions = sessions
+        self.events = events
+    }
+}
+
+/// An event in a `watch` frame.
+public struct AdminWatchEvent: Codable, Sendable, Equatable {
+    /// `relatch`: a leg's peer moved (an authenticated packet from a new address moved the latch).
+    public var kind: String
+    public var session: UInt64
+    /// The leg's side (`softphone` or `pbx`).
+    public var leg: String
+    /// The leg's peer now.
+    public var peer: String?
+    /// How many times it happened since the previous frame.
+    public var count: UInt64
+
+    public init(kind: String, session: UInt64, leg: String, peer: String?, count: UInt64) {
+        self.kind = kind
+        self.session = session
+        self.leg = leg
+        self.peer = peer
+        self.count = count
     }
 }
 

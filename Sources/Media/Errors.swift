@@ -6,6 +6,9 @@ public struct MediaError: Error, Sendable, Equatable, CustomStringConvertible {
         case portsExhausted
         /// A socket could not be opened or bound.
         case socketFailed
+        /// The process or the system has no file descriptor left for a media socket (EMFILE, ENFILE): not a
+        /// shortage of ports, and no port is at fault.
+        case outOfDescriptors
         /// No such session (ended, or never created).
         case unknownSession
         /// No such stream in the session.

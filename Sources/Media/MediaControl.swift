@@ -45,7 +45,8 @@ public protocol MediaControl: AnyObject, Sendable {
 public enum MediaSessionEnd: String, Sendable, Hashable {
     /// Its controller asked (``MediaControl/endSession(_:)``).
     case requested
-    /// No authenticated packet on any leg for the idle timeout.
+    /// No authenticated packet (RTP or RTCP) on any leg for the idle timeout (the hold timeout when every
+    /// stream is on hold), counted from when its first stream got keys in both directions.
     case idle
     /// Its sockets could not join their media loop.
     case failed
@@ -78,11 +79,15 @@ public struct MediaLegUpdate: Sendable, Equatable {
     public var peerKey: SRTPKeyMaterial?
     /// Sotto's key toward the peer (outbound); nil leaves it as it is.
     public var sottoKey: SRTPKeyMaterial?
+    /// The direction the peer's SDP gave this stream (RFC 3264 `a=sendrecv`/`sendonly`/`recvonly`/`inactive`);
+    /// nil leaves it as it is (a new leg is `sendrecv`). A session whose streams all have a leg on hold uses
+    /// the hold timeout instead of the idle timeout.
+    public var direction: MediaDirection?
 
     /// An update; unset values leave the leg as it is.
     public init(
         session: UInt64, stream: Int, side: LegSide, declaredRTP: UDPAddress? = nil, declaredRTCP: UDPAddress? = nil,
-        peerKey: SRTPKeyMaterial? = nil, sottoKey: SRTPKeyMaterial? = nil
+        peerKey: SRTPKeyMaterial? = nil, sottoKey: SRTPKeyMaterial? = nil, direction: MediaDirection? = nil
     ) {
         self.session = session
         self.stream = stream
@@ -91,5 +96,6 @@ public struct MediaLegUpdate: Sendable, Equatable {
         self.declaredRTCP = declaredRTCP
         self.peerKey = peerKey
         self.sottoKey = sottoKey
+        self.direction = direction
     }
 }

@@ -11,14 +11,20 @@ public enum MediaDropReason: Int, Sendable, CaseIterable, Hashable {
     case tooShort
     /// Not RTP/RTCP (bad version, STUN/DTLS bytes), or a header overrunning the packet.
     case malformed
-    /// Before the leg latched, from an address that is not the declared one, and not authenticating.
+    /// Before the leg latched, from an address that is not the declared one, and not authenticating; or, after
+    /// it latched, from another address beyond the leg's budget for such packets (dropped without crypto).
     case unknownSource
-    /// The other leg has no key or no address yet.
+    /// The other leg has no key or no address yet; or it arrived before this leg's key and was not relayed
+    /// (its key came too late, or the session ended first).
     case noPeerYet
     /// The kernel refused to send it.
     case sendFailed
     /// It authenticated, but under an SSRC beyond the leg's limit for this key (see `MediaLeg`).
     case ssrcLimit
+    /// It arrived before the leg's key and the leg's early buffer was full (``EarlyPacketStore``).
+    case earlyBufferFull
+    /// Longer than the longest datagram accepted (`media.max_datagram_bytes`): dropped before any work.
+    case tooLong
 
     init(_ verdict: SRTPVerdict) {
         switch verdict {
@@ -53,6 +59,8 @@ public struct LegCounters: Sendable, Hashable {
     public var noPeerYet: UInt64 = 0
     public var sendFailed: UInt64 = 0
     public var ssrcLimit: UInt64 = 0
+    public var earlyBufferFull: UInt64 = 0
+    public var tooLong: UInt64 = 0
 
     /// Drops for one reason.
     public subscript(reason: MediaDropReason) -> UInt64 {
@@ -66,6 +74,8 @@ public struct LegCounters: Sendable, Hashable {
             case .noPeerYet: noPeerYet
             case .sendFailed: sendFailed
             case .ssrcLimit: ssrcLimit
+            case .earlyBufferFull: earlyBufferFull
+            case .tooLong: tooLong
             }
         }
         set {
@@ -78,6 +88,8 @@ public struct LegCounters: Sendable, Hashable {
             case .noPeerYet: noPeerYet = newValue
             case .sendFailed: sendFailed = newValue
             case .ssrcLimit: ssrcLimit = newValue
+            case .earlyBufferFull: earlyBufferFull = newValue
+            case .tooLong: tooLong = newValue
             }
         }
     }
@@ -100,6 +112,8 @@ public struct LegCounters: Sendable, Hashable {
         noPeerYet &+= other.noPeerYet
         sendFailed &+= other.sendFailed
         ssrcLimit &+= other.ssrcLimit
+        earlyBufferFull &+= other.earlyBufferFull
+        tooLong &+= other.tooLong
     }
 
     /// A zeroed set of counters.

@@ -20,8 +20,28 @@ public final class MediaEngine: MediaControl, @unchecked Sendable {
         public var ports: ClosedRange<UInt16>
         /// Media loops (one per core is the intent).
         public var loops: Int
-        /// A session with no authenticated packet on any leg for this long ends with `mediaTimeout`.
+        /// A keyed session with no authenticated packet (RTP or RTCP) on any leg for this long ends as idle.
+        /// The timer starts when a stream is keyed in both directions, not at creation.
         public var idleTimeoutNanoseconds: UInt64
+        /// The idle timeout of a session whose streams are all on hold or inactive (RFC 3264 directions, given
+        /// by ``MediaLegUpdate/direction``): a held call may be silent for a long time.
+        public var holdTimeoutNanoseconds: UInt64 = 7_200_000_000_000
+        /// Packets kept per leg that arrive before the leg's inbound key (0: none); relayed in order, once
+        /// authenticated, when the key arrives. See ``EarlyPacketStore``.
+        public var earlyBufferPackets = 8
+        /// How old a kept early packet may be when its key arrives.
+        public var earlyBufferNanoseconds: UInt64 = 100_000_000
+        /// Per leg and second, packets from an address other than the latched one that are authenticated; the
+        /// rest are dropped as ``MediaDropReason/unknownSource`` without crypto.
+        public var unlatchedAuthBudget = 50
+        /// Longer datagrams are dropped before any work (``MediaDropReason/tooLong``).
+        public var maxDatagramBytes = 1500
+        /// Opens and binds one media socket. A seam for tests, which make it fail as the system would
+        /// (`TransportError.outOfDescriptors`); the relay keeps the default.
+        public var openSocket: @Sendable (UDPAddress) throws(TransportError) -> UDPSocket = {
+            address throws(TransportError) in
+            try UDPSocket(binding: address)
+        }
         /// Replay window of inbound contexts.
         public var replayWindow: Int
         /// Datagrams per recvmmsg/sendmmsg batch.
@@ -48,11 +68,13 @@ public final class MediaEngine: MediaControl, @unchecked Sendable {
         }
     }
 
-    private let configuration: Configuration
-    private let clock: any MediaClock
+    let configuration: Configuration
+    let clock: any MediaClock
     private let loops: [MediaLoop]
     /// One batch per loop, shared by that loop's sockets (used only on the loop's queue).
     private let batches: [DatagramBatch]
+    /// One store per loop for packets that arrive before their leg's key (used only on the loop's queue).
+    private let earlyStores: [EarlyPacketStore]
     private let pool: Mutex<PortPool>
     private let sessions = Mutex<[UInt64: MediaSession]>([:])
     private let nextID = Atomic<UInt64>(1)
@@ -61,13 +83,23 @@ public final class MediaEngine: MediaControl, @unchecked Sendable {
     /// sweep.
     private let control = DispatchQueue(label: "sotto.media.control")
     private var sweepTimer: DispatchSourceTimer?
+    /// Every ended session's final counters, all legs added together (``totals()``).
+    let endedTotals = Mutex(LegCounters())
+    /// The last totals reported, so that a report never shows less than an earlier one.
+    let reportedTotals = Mutex(LegCounters())
+    /// The re-latch log line's rate limit.
+    let relatchLog = Mutex(RelatchLog())
 
     /// Starts the loops, and (Dispatch-driven) a timer that ends idle sessions.
     public init(configuration: Configuration, clock: any MediaClock = SystemMediaClock()) throws(MediaError) {
-        guard configuration.loops >= 1, configuration.batchSize >= 1,
+        guard configuration.loops >= 1, configuration.batchSize >= 1, configuration.earlyBufferPackets >= 0,
+            configuration.maxDatagramBytes >= 64, configuration.unlatchedAuthBudget >= 0,
             UDPAddress(ip: configuration.bindIP, port: 0) != nil
         else {
-            throw MediaError(.invalidConfiguration, "media needs at least one loop, a batch size and a numeric bind IP")
+            throw MediaError(
+                .invalidConfiguration,
+                "media needs at least one loop, a batch size, a numeric bind IP, datagrams of at least 64 bytes "
+                    + "and no negative buffer or budget")
         }
         self.configuration = configuration
         self.clock = clock
@@ -80,8 +112,17 @@ public final class MediaEngine: MediaControl, @unchecked Sendable {
             }
         }
         self.loops = loops
+        // The slots are as long as the longest datagram accepted: the kernel truncates a longer one (MSG_TRUNC)
+        // and the loop drops it before any work.
         batches = loops.map { _ in
-            DatagramBatch(capacity: configuration.batchSize, tailroom: SRTPContext.maximumTrailerLength)
+            DatagramBatch(
+                capacity: configuration.batchSize, datagramSize: configuration.maxDatagramBytes,
+                tailroom: SRTPContext.maximumTrailerLength)
+        }
+        earlyStores = loops.map { _ in
+            EarlyPacketStore(
+                perLeg: configuration.earlyBufferPackets, slotSize: configuration.maxDatagramBytes,
+                maxAge: configuration.earlyBufferNanoseconds)
         }
         pool = Mutex(PortPool(range: configuration.ports))
         if configuration.dispatchDriven {
@@ -151,14 +192,16 @@ public final class MediaEngine: MediaControl, @unchecked Sendable {
         }
         let session = MediaSession(
             id: id, callID: callID, loop: loop, loopIndex: loopIndex, created: now, streams: streams)
-        let batch = batches[loopIndex]
+        let (batch, early) = (batches[loopIndex], earlyStores[loopIndex])
+        let budget = configuration.unlatchedAuthBudget
         sessions.withLock { $0[id] = session }
         // The loop's work holds the engine weakly: an engine let go while the work waits must not be freed
         // on the loop (its teardown waits on the loops).
         let (clock, logger) = (clock, configuration.logger)
         loop.submit { [weak self] in
             do throws(TransportError) {
-                try Self.register(session, batch: batch, clock: clock, logger: logger)
+                try Self.register(
+                    session, batch: batch, early: early, unlatchedBudget: budget, clock: clock, logger: logger)
             } catch {
                 logger.log(.warning, "media session \(id) could not join its loop: \(error.reason)")
                 self?.registrationFailed(session)
@@ -177,13 +220,16 @@ public final class MediaEngine: MediaControl, @unchecked Sendable {
 
     /// Puts a session's sockets into its loop's epoll set. On the loop.
     private static func register(
-        _ session: MediaSession, batch: DatagramBatch, clock: any MediaClock, logger: TransportLogger
+        _ session: MediaSession, batch: DatagramBatch, early: EarlyPacketStore, unlatchedBudget: Int,
+        clock: any MediaClock, logger: TransportLogger
     ) throws(TransportError) {
         var token = session.id << 16
         for stream in session.streams {
             for leg in [stream.a, stream.b] {
                 for (socket, isRTCP) in [(leg.rtpSocket, false)] + (leg.rtcpSocket.map { [($0, true)] } ?? []) {
-                    let port = MediaPort(leg: leg, isRTCPPort: isRTCP, batch: batch, clock: clock, logger: logger)
+                    let port = MediaPort(
+                        leg: leg, isRTCPPort: isRTCP, batch: batch, early: early, unlatchedBudget: unlatchedBudget,
+                        clock: clock, logger: logger)
                     try session.loop.register(fd: socket.fd, token: token, handler: port)
                     session.ports.append((socket.fd, token, port))
                     token += 1
@@ -230,8 +276,22 @@ public final class MediaEngine: MediaControl, @unchecked Sendable {
             if let newSottoKey { keys[slot].sotto = newSottoKey }
             // Through `submit`, not `queue.async`: the keys must be in force before the peer's first packet,
             // which may follow the answer this update comes from by less than a busy loop's wakeup.
-            session.loop.submit {
+            session.loop.submit { [clock] in
                 guard let leg = session.leg(stream: update.stream, side: update.side) else { return }
+                defer {
+                    let now = clock.now()
+                    // The idle timer starts once a stream can carry media both ways, not at the offer.
+                    if session.keyedAt == nil && session.isKeyed { session.keyedAt = now }
+                    // What either leg of the stream kept before its key goes out once it can: this leg's inbound
+                    // key and the other leg's outbound key (the answer sets the two legs one after the other).
+                    for entry in session.ports where entry.port.leg.other.outbound != nil {
+                        if entry.port.leg === leg || entry.port.leg === leg.other { entry.port.drainEarly(now: now) }
+                    }
+                }
+                if let direction = update.direction, direction != leg.direction {
+                    leg.direction = direction
+                    session.directionChangedAt = clock.now()
+                }
                 if let address = update.declaredRTP { leg.declaredRTP = address }
                 if let address = update.declaredRTCP { leg.declaredRTCP = address }
                 if let inbound {
@@ -266,27 +326,36 @@ public final class MediaEngine: MediaControl, @unchecked Sendable {
         onSessionEnded.withLock { $0 }?(snapshot)
     }
 
-    /// Ends every session whose legs have been silent for longer than the idle timeout, handing each
+    /// Ends every keyed session whose legs have been silent for longer than the idle timeout (the hold
+    /// timeout when all its streams are on hold), handing each
     /// final snapshot to the session-ended handler, and returns them. The engine's timer calls this in
     /// service; tests call it after moving their clock.
     @discardableResult
     public func endIdleSessions() -> [MediaSessionSnapshot] {
         let all = sessions.withLock { Array($0.values) }
         var idle: [UInt64] = []
+        var relatches: [RelatchNotice] = []
         // One visit per loop, not per session: the sweep holds each loop once.
         for (index, loop) in loops.enumerated() {
             let mine = all.filter { $0.loopIndex == index }
             guard !mine.isEmpty else { continue }
             idle += loop.queue.sync {
+                relatches += Self.newRelatches(mine)
                 // The clock is read on the loop, after its current batch: a packet handled while this
                 // sweep waited must not look like one from the future (which would wrap to "idle forever").
                 let now = clock.now()
-                return mine.filter {
-                    now > $0.lastActivity && now - $0.lastActivity > configuration.idleTimeoutNanoseconds
+                return mine.filter { session in
+                    // A session in setup (no keys yet) is never idle: signalling bounds ringing.
+                    guard let last = session.lastActivity else { return false }
+                    let timeout =
+                        session.isOnHold
+                        ? configuration.holdTimeoutNanoseconds : configuration.idleTimeoutNanoseconds
+                    return now > last && now - last > timeout
                 }
                 .map(\.id)
             }
         }
+        reportRelatches(relatches)
         var ended: [MediaSessionSnapshot] = []
         for id in idle {
             guard let session = sessions.withLock({ $0.removeValue(forKey: id) }) else { continue }
@@ -307,6 +376,14 @@ public final class MediaEngine: MediaControl, @unchecked Sendable {
         .sorted { $0.id < $1.id }
     }
 
+    /// Packets kept for a live session's legs that arrived before their keys (waits on the session's loop).
+    public func earlyPacketCount(session id: UInt64) -> Int {
+        guard let session = sessions.withLock({ $0[id] }) else { return 0 }
+        return session.loop.queue.sync {
+            session.streams.reduce(0) { $0 + $1.a.earlyCount + $1.b.earlyCount }
+        }
+    }
+
     /// Port pairs in use and free.
     public var portUsage: (inUse: Int, free: Int) { pool.withLock { ($0.allocated, $0.available) } }
 
@@ -321,16 +398,30 @@ public final class MediaEngine: MediaControl, @unchecked Sendable {
             } catch {
                 throw MediaError(.portsExhausted, "no free media port pair in \(configuration.ports)")
             }
-            do {
-                let rtp = try UDPSocket(binding: UDPAddress(ip: configuration.bindIP, port: rtpPort)!)
-                let rtcp =
-                    spec.rtcpMux
-                    ? nil : try UDPSocket(binding: UDPAddress(ip: configuration.bindIP, port: rtpPort + 1)!)
+            do throws(TransportError) {
+                let rtp = try configuration.openSocket(UDPAddress(ip: configuration.bindIP, port: rtpPort)!)
+                let rtcp: UDPSocket?
+                do throws(TransportError) {
+                    rtcp =
+                        spec.rtcpMux
+                        ? nil : try configuration.openSocket(UDPAddress(ip: configuration.bindIP, port: rtpPort + 1)!)
+                } catch {
+                    rtp.close()
+                    throw error
+                }
                 return MediaLeg(
                     side: side, rtpSocket: rtp, rtcpSocket: rtcp, portPair: rtpPort, clockRate: spec.clockRate, now: now
                 )
             } catch {
+                // The pair goes back to the pool either way: only EADDRINUSE says anything about the port.
                 releasePortPair(rtpPort)
+                if error.code == .outOfDescriptors {
+                    // Not the ports' fault: no port is tried again and none is set aside, and the message names
+                    // the real cause (a misleading "no media ports free" would send an operator to the range).
+                    throw MediaError(
+                        .outOfDescriptors,
+                        "out of file descriptors for media sockets (raise the open-files limit): \(error.reason)")
+                }
                 lastError = error.description
                 guard error.code == .addressInUse else { break }
             }
@@ -355,6 +446,7 @@ public final class MediaEngine: MediaControl, @unchecked Sendable {
     @discardableResult
     private func teardown(_ session: MediaSession, end: MediaSessionEnd) -> MediaSessionSnapshot {
         let now = clock.now()
+        let early = earlyStores[session.loopIndex]
         let takeOff: () -> MediaSessionSnapshot = {
             session.end = end
             // Out of the epoll set first, then closed.
@@ -362,6 +454,7 @@ public final class MediaEngine: MediaControl, @unchecked Sendable {
             session.ports.removeAll()
             for stream in session.streams {
                 for leg in [stream.a, stream.b] {
+                    early.discard(leg)
                     leg.inbound = nil
                     leg.outbound = nil
                 }
@@ -371,6 +464,16 @@ public final class MediaEngine: MediaControl, @unchecked Sendable {
         // On the loop already only when the engine itself is being freed there (deinit); waiting on the
         // loop's own queue would trap.
         let snapshot = session.loop.isCurrent ? takeOff() : session.loop.queue.sync(execute: takeOff)
+        // The media side lets go of the session's master keys: each key's one buffer (``SRTPKeyMaterial``) is
+        // cleared when its last holder lets go, and the contexts made from them were freed on the loop above
+        // (libsrtp2 clears the session keys it derived).
+        session.keys.withLock { keys in
+            for index in keys.indices { keys[index] = LegKeys() }
+        }
+        // Into the cumulative totals before the session's counters leave with it (``totals()``).
+        endedTotals.withLock { totals in
+            for stream in snapshot.streams { for leg in stream { totals.add(leg.counters) } }
+        }
         // Out of the epoll set now, so no batch can touch the sockets any more.
         for stream in session.streams {
             release(stream.a)

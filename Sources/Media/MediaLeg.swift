@@ -40,8 +40,20 @@ final class MediaLeg: @unchecked Sendable {
     var counters = LegCounters()
     var statistics: ReceptionStatistics?
     var socketErrors: UInt64 = 0
-    /// When a packet from this leg's peer last authenticated (MediaClock nanoseconds).
+    /// When a packet (RTP or RTCP) from this leg's peer last authenticated (MediaClock nanoseconds).
     var lastAuthenticated: UInt64
+    /// The direction the peer's SDP declared (RFC 3264).
+    var direction = MediaDirection.sendrecv
+    /// Packets kept for this leg in its loop's ``EarlyPacketStore`` (arrived before the inbound key).
+    var earlyCount = 0
+    /// When the oldest of them arrived (approximately: set when the first is kept).
+    var earlyOldest: UInt64 = 0
+    /// The flood budget for packets from an address other than the latched one: when the current one-second
+    /// window started, and how many such packets were authenticated in it.
+    var unlatchedWindowStart: UInt64 = 0
+    var unlatchedAuthenticated = 0
+    /// `counters.relatched` when the engine's sweep last looked (for the re-latch log line).
+    var reportedRelatches: UInt64 = 0
     unowned(unsafe) var other: MediaLeg!
 
     init(side: LegSide, rtpSocket: UDPSocket, rtcpSocket: UDPSocket?, portPair: UInt16, clockRate: UInt32, now: UInt64)

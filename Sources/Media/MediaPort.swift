@@ -13,6 +13,10 @@ final class MediaPort: MediaLoopHandler, @unchecked Sendable {
     /// True for the dedicated RTCP socket of a leg without rtcp-mux.
     let isRTCPPort: Bool
     let batch: DatagramBatch
+    /// The loop's store for packets that arrive before their leg's key.
+    let early: EarlyPacketStore
+    /// Packets per second from an address other than the latched one that may be authenticated.
+    let unlatchedBudget: Int
     let clock: any MediaClock
     let logger: TransportLogger
     /// When this socket last logged an error: at most one line per socket per 10 s (docs/architecture.md, "A packet,
@@ -20,10 +24,15 @@ final class MediaPort: MediaLoopHandler, @unchecked Sendable {
     private var lastErrorLog: UInt64 = 0
     private var errorsSinceLog: UInt64 = 0
 
-    init(leg: MediaLeg, isRTCPPort: Bool, batch: DatagramBatch, clock: any MediaClock, logger: TransportLogger) {
+    init(
+        leg: MediaLeg, isRTCPPort: Bool, batch: DatagramBatch, early: EarlyPacketStore, unlatchedBudget: Int,
+        clock: any MediaClock, logger: TransportLogger
+    ) {
         self.leg = leg
         self.isRTCPPort = isRTCPPort
         self.batch = batch
+        self.early = early
+        self.unlatchedBudget = unlatchedBudget
         self.clock = clock
         self.logger = logger
     }
@@ -37,88 +46,160 @@ final class MediaPort: MediaLoopHandler, @unchecked Sendable {
         }
         if count == 0 { return 0 }
         let now = clock.now()
-        // Not retained: both legs live as long as their session, which outlives its registered ports.
-        unowned(unsafe) let other: MediaLeg = leg.other
         var batchCounters = LegCounters()  // this batch's receive counts and drops, added once at the end
         var bytesOut: UInt64 = 0
         var queued = 0
 
         for index in 0..<count {
             let length = batch.length(index)
-            let slot = batch.slot(index)
             if batch.isTruncated(index) {
-                batchCounters[.malformed] &+= 1  // longer than any media packet Sotto accepts
+                // Longer than the batch's slots (`media.max_datagram_bytes`): no media packet is, so it is
+                // dropped before any parsing or crypto.
+                batchCounters[.tooLong] &+= 1
                 continue
             }
             let source = batch.source(index)
-            let isRTCP =
-                isRTCPPort
-                || (length >= 2 && PacketKind.classify(UnsafeRawBufferPointer(rebasing: slot[..<length])) == .rtcp)
             guard leg.inbound != nil else {
-                batchCounters[.noPeerYet] &+= 1
-                continue
-            }
-            // Not retained per packet: contexts are replaced only on this queue, never during a batch.
-            unowned(unsafe) let inbound: SRTPContext = leg.inbound.unsafelyUnwrapped
-            let opened =
-                isRTCP ? inbound.unprotectRTCP(slot, length: length) : inbound.unprotectRTP(slot, length: length)
-            guard case .ok(let plainLength) = opened else {
-                if case .dropped(let verdict) = opened {
-                    var reason = MediaDropReason(verdict)
-                    // Before any latch, a failure from an address the SDP did not declare is a stranger.
-                    if reason == .authFailed, leg.latchedRTP == nil, source != leg.declaredRTP,
-                        source != leg.declaredRTCP
-                    {
-                        reason = .unknownSource
-                    }
+                // No key yet: kept, encrypted, until the answer brings it (nothing is looked at before then).
+                let slot = UnsafeRawBufferPointer(rebasing: batch.slot(index)[..<length])
+                if let reason = early.keep(slot, leg: leg, source: source, now: now, isRTCPPort: isRTCPPort) {
                     batchCounters[reason] &+= 1
                 }
                 continue
             }
-            // The headers are in the clear, and libsrtp2 has checked that RTP's 12 fixed octets or RTCP's first 8
-            // are there, so the else branch is never taken; it keeps the reads bounded by the packet.
-            let plain = UnsafeRawBufferPointer(rebasing: slot[..<plainLength])
-            let rtp = isRTCP ? nil : RTPFixedHeader(plain)
-            guard let ssrc = isRTCP ? RTCPHeader.leadingSSRC(plain) : rtp?.ssrc else {
-                batchCounters[.malformed] &+= 1
-                continue
-            }
-            guard leg.admitAuthenticated(ssrc: ssrc) else {
-                batchCounters[.ssrcLimit] &+= 1
-                continue
-            }
-            // docs/architecture.md, rule 3: only an authenticated packet may move the latch.
-            if isRTCP && leg.rtcpSocket != nil {
-                if leg.latchedRTCP != source {
-                    if leg.latchedRTCP != nil { batchCounters.relatched &+= 1 }
-                    leg.latchedRTCP = source
-                }
-            } else if leg.latchedRTP != source {
-                if leg.latchedRTP != nil { batchCounters.relatched &+= 1 }
-                leg.latchedRTP = source
-            }
-            batchCounters.packetsIn &+= 1
-            batchCounters.bytesIn &+= UInt64(length)
-
-            if let rtp { record(rtp, now: now) }
-
-            guard other.outbound != nil, let destination = other.destination(rtcp: isRTCP) else {
-                batchCounters[.noPeerYet] &+= 1
-                continue
-            }
-            unowned(unsafe) let outbound: SRTPContext = other.outbound.unsafelyUnwrapped
-            let sealed =
-                isRTCP
-                ? outbound.protectRTCP(slot, length: plainLength) : outbound.protectRTP(slot, length: plainLength)
-            guard case .ok(let sealedLength) = sealed else {
-                batchCounters[.malformed] &+= 1
-                continue
-            }
-            batch.queue(entry: queued, slot: index, length: sealedLength, to: destination)
-            queued += 1
-            bytesOut &+= UInt64(sealedLength)
+            forward(
+                slot: index, length: length, source: source, now: now, counters: &batchCounters, queued: &queued,
+                bytesOut: &bytesOut)
         }
+        finish(queued: queued, bytesOut: bytesOut, counters: batchCounters, now: now)
+        return count
+    }
 
+    /// Relays what arrived on this socket before the leg had its key, oldest first, through the same path as a
+    /// received batch (authenticated, then latched, then relayed). On the loop, between batches (the loop's
+    /// batch is free then), once the leg has its inbound key and the other leg its outbound key.
+    func drainEarly(now: UInt64) {
+        guard leg.inbound != nil, leg.earlyCount > 0 else { return }
+        var batchCounters = LegCounters()
+        var bytesOut: UInt64 = 0
+        var queued = 0
+        var used = 0
+        early.drain(leg, isRTCPPort: isRTCPPort, now: now) { bytes, source in
+            if used == batch.capacity {
+                finish(queued: queued, bytesOut: bytesOut, counters: batchCounters, now: now)
+                (batchCounters, bytesOut, queued, used) = (LegCounters(), 0, 0, 0)
+            }
+            batch.slot(used).copyMemory(from: bytes)
+            forward(
+                slot: used, length: bytes.count, source: source, now: now, counters: &batchCounters, queued: &queued,
+                bytesOut: &bytesOut)
+            used += 1
+        }
+        finish(queued: queued, bytesOut: bytesOut, counters: batchCounters, now: now)
+    }
+
+    /// One datagram of the batch, received on a leg that has its inbound key: the budget for strangers, then
+    /// authenticate and decrypt, latch, re-encrypt for the other leg, and queue it in the send list.
+    @inline(__always)  // the per-packet path
+    private func forward(
+        slot index: Int, length: Int, source: UDPAddress, now: UInt64, counters batchCounters: inout LegCounters,
+        queued: inout Int, bytesOut: inout UInt64
+    ) {
+        let slot = batch.slot(index)
+        // Not retained: both legs live as long as their session, which outlives its registered ports.
+        unowned(unsafe) let other: MediaLeg = leg.other
+        let isRTCP =
+            isRTCPPort
+            || (length >= 2 && PacketKind.classify(UnsafeRawBufferPointer(rebasing: slot[..<length])) == .rtcp)
+        // The latch this packet would move: a dedicated RTCP socket has its own, muxed RTCP shares RTP's.
+        let latched = isRTCP && leg.rtcpSocket != nil ? leg.latchedRTCP : leg.latchedRTP
+        if let latched, latched != source, !admitStranger(now: now) {
+            // Flood protection: after latching, a packet from another address costs a full authentication
+            // (HMAC or GCM over the whole packet) whether or not it is genuine. A peer that really moved (NAT
+            // rebinding) needs one authenticated packet to re-latch, so a small budget per leg and second
+            // loses nothing genuine, and a flood on one port cannot take the loop's CPU from every other call.
+            batchCounters[.unknownSource] &+= 1
+            return
+        }
+        // Not retained per packet: contexts are replaced only on this queue, never during a batch.
+        unowned(unsafe) let inbound: SRTPContext = leg.inbound.unsafelyUnwrapped
+        let opened =
+            isRTCP ? inbound.unprotectRTCP(slot, length: length) : inbound.unprotectRTP(slot, length: length)
+        guard case .ok(let plainLength) = opened else {
+            if case .dropped(let verdict) = opened {
+                var reason = MediaDropReason(verdict)
+                // Before any latch, a failure from an address the SDP did not declare is a stranger.
+                if reason == .authFailed, leg.latchedRTP == nil, source != leg.declaredRTP,
+                    source != leg.declaredRTCP
+                {
+                    reason = .unknownSource
+                }
+                batchCounters[reason] &+= 1
+            }
+            return
+        }
+        // The headers are in the clear, and libsrtp2 has checked that RTP's 12 fixed octets or RTCP's first 8
+        // are there, so the else branch is never taken; it keeps the reads bounded by the packet.
+        let plain = UnsafeRawBufferPointer(rebasing: slot[..<plainLength])
+        let rtp = isRTCP ? nil : RTPFixedHeader(plain)
+        guard let ssrc = isRTCP ? RTCPHeader.leadingSSRC(plain) : rtp?.ssrc else {
+            batchCounters[.malformed] &+= 1
+            return
+        }
+        guard leg.admitAuthenticated(ssrc: ssrc) else {
+            batchCounters[.ssrcLimit] &+= 1
+            return
+        }
+        // docs/architecture.md, rule 3: only an authenticated packet may move the latch.
+        if isRTCP && leg.rtcpSocket != nil {
+            if leg.latchedRTCP != source {
+                if leg.latchedRTCP != nil { batchCounters.relatched &+= 1 }
+                leg.latchedRTCP = source
+            }
+        } else if leg.latchedRTP != source {
+            if leg.latchedRTP != nil { batchCounters.relatched &+= 1 }
+            leg.latchedRTP = source
+        }
+        batchCounters.packetsIn &+= 1
+        batchCounters.bytesIn &+= UInt64(length)
+
+        if let rtp { record(rtp, now: now) }
+
+        guard other.outbound != nil, let destination = other.destination(rtcp: isRTCP) else {
+            batchCounters[.noPeerYet] &+= 1
+            return
+        }
+        unowned(unsafe) let outbound: SRTPContext = other.outbound.unsafelyUnwrapped
+        let sealed =
+            isRTCP
+            ? outbound.protectRTCP(slot, length: plainLength) : outbound.protectRTP(slot, length: plainLength)
+        guard case .ok(let sealedLength) = sealed else {
+            batchCounters[.malformed] &+= 1
+            return
+        }
+        batch.queue(entry: queued, slot: index, length: sealedLength, to: destination)
+        queued += 1
+        bytesOut &+= UInt64(sealedLength)
+    }
+
+    /// Whether one more packet from an address other than the latched one may be authenticated in the current
+    /// one-second window of this leg (`media.unlatched_auth_budget`).
+    @inline(__always)
+    private func admitStranger(now: UInt64) -> Bool {
+        if now &- leg.unlatchedWindowStart >= 1_000_000_000 {
+            leg.unlatchedWindowStart = now
+            leg.unlatchedAuthenticated = 0
+        }
+        guard leg.unlatchedAuthenticated < unlatchedBudget else { return false }
+        leg.unlatchedAuthenticated += 1
+        return true
+    }
+
+    /// Sends what a batch queued and adds its counters to the legs.
+    @inline(__always)
+    private func finish(queued: Int, bytesOut: UInt64, counters batchCounters: LegCounters, now: UInt64) {
+        var batchCounters = batchCounters
+        unowned(unsafe) let other: MediaLeg = leg.other
         if batchCounters.packetsIn > 0 { leg.lastAuthenticated = now }
         if queued > 0 {
             // One sendmmsg per batch, so one socket: a dedicated RTCP socket's packets leave by the other
@@ -131,7 +212,6 @@ final class MediaPort: MediaLoopHandler, @unchecked Sendable {
             batchCounters[.sendFailed] &+= UInt64(queued - sent)
         }
         leg.counters.add(batchCounters)
-        return count
     }
 
     /// A receive error is never fatal to the loop; it is counted, and logged at a limited rate.

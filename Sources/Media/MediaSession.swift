@@ -70,9 +70,26 @@ final class MediaSession: @unchecked Sendable {
         return side == .a ? streams[stream].a : streams[stream].b
     }
 
-    /// The last time either leg of any stream authenticated a packet.
-    var lastActivity: UInt64 {
-        streams.reduce(created) { max($0, $1.a.lastAuthenticated, $1.b.lastAuthenticated) }
+    /// When a stream first had keys in both directions (the answer arrived); nil while the call is in setup.
+    /// The idle timer runs from here: a call that rings for minutes has no keys and is never idle (ringing is
+    /// bounded by signalling).
+    var keyedAt: UInt64?
+    /// When a leg's direction last changed (hold or resume): silence before a resume is not held against it.
+    var directionChangedAt: UInt64 = 0
+
+    /// True once some stream has an inbound key on both legs.
+    var isKeyed: Bool { streams.contains { $0.a.inbound != nil && $0.b.inbound != nil } }
+
+    /// True when every stream has a leg whose peer declared it on hold or inactive (RFC 3264).
+    var isOnHold: Bool { streams.allSatisfy { $0.a.direction.isHold || $0.b.direction.isHold } }
+
+    /// The last time either leg of any stream authenticated a packet, the session was keyed, or a direction
+    /// changed; nil while it is in setup (never idle).
+    var lastActivity: UInt64? {
+        guard let keyedAt else { return nil }
+        return streams.reduce(max(keyedAt, directionChangedAt)) {
+            max($0, $1.a.lastAuthenticated, $1.b.lastAuthenticated)
+        }
     }
 }
 

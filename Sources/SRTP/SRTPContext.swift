@@ -56,10 +56,13 @@ public final class SRTPContext: @unchecked Sendable {
         policy.allow_repeat_tx = 0
         policy.next = nil
 
-        var keyBytes = key.keyAndSalt
-        // libsrtp2 takes the key's length from its own policy tables, not from us: padding to its
-        // maximum makes sure no table entry can ever read past this buffer.
-        keyBytes.append(contentsOf: repeatElement(0, count: Int(SRTP_MAX_KEY_LEN) - keyBytes.count))
+        // libsrtp2 takes the key's length from its own policy tables, not from us: a buffer of its maximum
+        // makes sure no table entry can ever read past it. Allocated at its final size, so the one copy made here
+        // is never moved before it is cleared below.
+        var keyBytes = [UInt8](repeating: 0, count: Int(SRTP_MAX_KEY_LEN))
+        keyBytes.withUnsafeMutableBytes { target in
+            key.storage.withUnsafeBytes { target.copyMemory(from: $0) }
+        }
         var mkiBytes = key.mki?.bytes ?? []
         defer {
             wipe(&keyBytes)

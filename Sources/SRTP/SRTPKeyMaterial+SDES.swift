@@ -35,13 +35,7 @@ extension SRTPKeyMaterial {
             }
             mki = try SRTPMasterKeyIdentifier(value: value, length: given.length)
         }
-        try self.init(
-            profile: profile,
-            key: Array(bytes[..<profile.masterKeyLength]),
-            salt: Array(bytes[profile.masterKeyLength...]),
-            lifetime: lifetime,
-            mki: mki
-        )
+        self.init(profile: profile, storage: SRTPKeyBytes(concatenating: bytes), lifetime: lifetime, mki: mki)
     }
 
     /// Parses the text of one `inline:` key parameter with ``SDPCryptoKeyParameter`` and takes its key for the
@@ -64,7 +58,10 @@ extension SRTPKeyMaterial {
     ///
     /// This is where key bytes become text; it is for SDP only, never for a log.
     public var keyParameter: SDPCryptoKeyParameter {
-        SDPCryptoKeyParameter(keyAndSalt: keyAndSalt, lifetimePackets: lifetime, mki: mki.map(Self.sdpMKI))
+        // The octets are copied out only to be base64-encoded into the parameter's text, and cleared at once.
+        var octets = storage.withUnsafeBytes { Array($0) }
+        defer { wipe(&octets) }
+        return SDPCryptoKeyParameter(keyAndSalt: octets, lifetimePackets: lifetime, mki: mki.map(Self.sdpMKI))
     }
 
     /// The text of ``keyParameter``: `inline:<key||salt>[|<lifetime>][|<MKI>:<length>]`.

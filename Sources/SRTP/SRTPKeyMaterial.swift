@@ -4,11 +4,14 @@ internal import COpenSSL
 ///
 /// This is secret material: its `description` never shows the bytes, so it can be interpolated into
 /// logs safely. The bytes reach libsrtp2 only through ``SRTPContext``.
+///
+/// The bytes live in one ``SRTPKeyBytes`` buffer that every copy of this value shares (copying the value copies a
+/// reference, never the key), cleared with `OPENSSL_cleanse` when the last copy is gone.
 public struct SRTPKeyMaterial: Sendable, Equatable, CustomStringConvertible {
     /// The suite the key is for (its lengths were checked against it).
     public let profile: SRTPProfile
-    /// Master key followed by master salt.
-    package let keyAndSalt: [UInt8]
+    /// Master key followed by master salt: the one buffer that holds them.
+    package let storage: SRTPKeyBytes
     /// How many packets the key may protect, when the SDES line said so (RFC 4568 §6.1).
     public let lifetime: UInt64?
     /// The master key identifier carried in each packet, when one is used (RFC 3711 §3.1).
@@ -32,8 +35,13 @@ public struct SRTPKeyMaterial: Sendable, Equatable, CustomStringConvertible {
         if let lifetime, lifetime == 0 || lifetime > SRTPProfile.maximumKeyLifetime {
             throw SRTPError(.invalidKey, "a key lifetime must be between 1 and 2^48 packets")
         }
+        self.init(profile: profile, storage: SRTPKeyBytes(concatenating: key, salt), lifetime: lifetime, mki: mki)
+    }
+
+    /// A key whose bytes, lifetime and MKI the caller has checked against `profile`.
+    package init(profile: SRTPProfile, storage: SRTPKeyBytes, lifetime: UInt64?, mki: SRTPMasterKeyIdentifier?) {
         self.profile = profile
-        self.keyAndSalt = key + salt
+        self.storage = storage
         self.lifetime = lifetime
         self.mki = mki
     }
@@ -41,23 +49,26 @@ public struct SRTPKeyMaterial: Sendable, Equatable, CustomStringConvertible {
     /// Fresh key and salt from OpenSSL's CSPRNG (`RAND_bytes`), as Sotto gives each leg it offers
     /// or answers (docs/architecture.md, rule 2: a peer's key never reaches the other leg).
     public static func generate(for profile: SRTPProfile) throws(SRTPError) -> SRTPKeyMaterial {
-        var bytes = [UInt8](repeating: 0, count: profile.masterKeyLength + profile.masterSaltLength)
-        let ok = bytes.withUnsafeMutableBufferPointer { RAND_bytes($0.baseAddress, Int32($0.count)) }
-        guard ok == 1 else {
+        // Straight into the key's own buffer: no other copy of a fresh key ever exists.
+        let storage = SRTPKeyBytes(count: profile.masterKeyLength + profile.masterSaltLength) {
+            RAND_bytes($0.baseAddress?.assumingMemoryBound(to: UInt8.self), Int32($0.count)) == 1
+        }
+        guard let storage else {
             throw SRTPError(.randomFailed, "OpenSSL's random generator could not deliver key material")
         }
-        defer { wipe(&bytes) }
-        return try SRTPKeyMaterial(
-            profile: profile,
-            key: Array(bytes[..<profile.masterKeyLength]),
-            salt: Array(bytes[profile.masterKeyLength...])
-        )
+        return SRTPKeyMaterial(profile: profile, storage: storage, lifetime: nil, mki: nil)
     }
 
-    /// The master key octets.
-    package var key: ArraySlice<UInt8> { keyAndSalt[..<profile.masterKeyLength] }
-    /// The master salt octets.
-    package var salt: ArraySlice<UInt8> { keyAndSalt[profile.masterKeyLength...] }
+    /// A copy of the master key octets (for tests; the caller owns and should wipe the copy).
+    package var key: [UInt8] { storage.withUnsafeBytes { Array($0[..<profile.masterKeyLength]) } }
+    /// A copy of the master salt octets (for tests).
+    package var salt: [UInt8] { storage.withUnsafeBytes { Array($0[profile.masterKeyLength...]) } }
+
+    /// Same suite, lifetime, MKI and bytes (the bytes compared in constant time).
+    public static func == (lhs: SRTPKeyMaterial, rhs: SRTPKeyMaterial) -> Bool {
+        lhs.profile == rhs.profile && lhs.lifetime == rhs.lifetime && lhs.mki == rhs.mki
+            && lhs.storage.equals(rhs.storage)
+    }
 
     /// Names the suite and hides the key.
     public var description: String { "SRTPKeyMaterial(\(profile.rawValue), key redacted)" }

@@ -116,6 +116,11 @@ extension ConfigKey {
         } show: {
             $0.media.allowedPeerNetworks
         },
+        .duration("media", "hold_timeout_s", in: 1...604_800, .seconds, \.media.holdTimeout),
+        .integer("media", "early_buffer_packets", in: 0...1024, \.media.earlyBufferPackets),
+        .duration("media", "early_buffer_ms", in: 1...2000, .milliseconds, \.media.earlyBufferAge),
+        .integer("media", "unlatched_auth_budget", in: 0...100_000, \.media.unlatchedAuthBudget),
+        .integer("media", "max_datagram_bytes", in: 512...9216, \.media.maxDatagramBytes),
 
         .duration("calls", "drain_s", in: 0...86_400, .seconds, \.calls.drain),
         .integer("calls", "max_calls", in: 0...10_000_000, \.calls.maxCalls),

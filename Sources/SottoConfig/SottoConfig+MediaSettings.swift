@@ -22,6 +22,17 @@ extension SottoConfig {
         /// ``sdpIP`` is loopback), multicast, broadcast, link-local and reserved ones, and Sotto's own address
         /// on a port outside ``ports``.
         public var allowedPeerNetworks: [String] = []
+        /// `media.hold_timeout_s`: the idle timeout of a call whose streams are all on hold or inactive (RFC 3264).
+        public var holdTimeout: Duration = .seconds(7200)
+        /// `media.early_buffer_packets`: packets kept per leg that arrive before the leg's key (0: none kept).
+        public var earlyBufferPackets = 8
+        /// `media.early_buffer_ms`: how old a kept early packet may be when the key arrives.
+        public var earlyBufferAge: Duration = .milliseconds(100)
+        /// `media.unlatched_auth_budget`: per leg and second, packets from an address other than the latched one
+        /// that are authenticated; the rest are dropped as `unknownSource` without crypto.
+        public var unlatchedAuthBudget = 50
+        /// `media.max_datagram_bytes`: longer datagrams are dropped before any work (`tooLong`).
+        public var maxDatagramBytes = 1500
 
         /// The defaults listed in `conf/sotto.toml`.
         public init() {}

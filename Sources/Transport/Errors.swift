@@ -20,6 +20,7 @@ public struct TransportError: Error, Sendable, Equatable, CustomStringConvertibl
             case permissionsFailed
             case connectFailed
             case tlsSetupFailed
+            case outOfDescriptors
         }
 
         let kind: Kind
@@ -43,6 +44,8 @@ public struct TransportError: Error, Sendable, Equatable, CustomStringConvertibl
         public static let connectFailed = Code(kind: .connectFailed)
         /// The TLS connection for a socket could not be created.
         public static let tlsSetupFailed = Code(kind: .tlsSetupFailed)
+        /// The process (EMFILE) or the system (ENFILE) has no file descriptor left for a new socket.
+        public static let outOfDescriptors = Code(kind: .outOfDescriptors)
 
         public var description: String { String(describing: kind) }
     }

@@ -15,8 +15,10 @@ public final class UDPSocket: @unchecked Sendable {
         let fd = socket(
             address.family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else {
+            let code = errno
             throw TransportError(
-                .socketFailed, "a UDP socket for \(address) could not be created: \(errnoSentence(errno))")
+                code == EMFILE || code == ENFILE ? .outOfDescriptors : .socketFailed,
+                "a UDP socket for \(address) could not be created: \(errnoSentence(code))")
         }
         var storage = address.storage
         let bound = withUnsafePointer(to: &storage) {

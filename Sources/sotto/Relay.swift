@@ -30,7 +30,8 @@ final class Relay: @unchecked Sendable {
     private var signalSources: [DispatchSourceSignal] = []
     private var stopping = false
 
-    init(config: SottoConfig) throws(StartError) {
+    /// `runAs` is the account Sotto switches to once everything is bound (`process.run_as_user`), if any.
+    init(config: SottoConfig, runAs: UInt32? = nil) throws(StartError) {
         self.config = config
         let level = SharedLogLevel(Logger.Level(config.log.level))
         LoggingSystem.bootstrap { label in SharedLevelLogHandler(label: label, shared: level) }
@@ -60,6 +61,14 @@ final class Relay: @unchecked Sendable {
                 bindIP: config.media.ip, ports: config.media.ports,
                 loops: config.effectiveMediaLoops,
                 idleTimeoutNanoseconds: UInt64(config.media.idleTimeout.components.seconds) * 1_000_000_000)
+            mediaConfiguration.holdTimeoutNanoseconds =
+                UInt64(config.media.holdTimeout.components.seconds) * 1_000_000_000
+            mediaConfiguration.earlyBufferPackets = config.media.earlyBufferPackets
+            mediaConfiguration.earlyBufferNanoseconds =
+                UInt64(config.media.earlyBufferAge.components.attoseconds / 1_000_000_000)
+                + UInt64(config.media.earlyBufferAge.components.seconds) * 1_000_000_000
+            mediaConfiguration.unlatchedAuthBudget = config.media.unlatchedAuthBudget
+            mediaConfiguration.maxDatagramBytes = config.media.maxDatagramBytes
             mediaConfiguration.logger = TransportLogger(bridging: logger)
             media = try MediaEngine(configuration: mediaConfiguration)
         } catch {
@@ -101,13 +110,13 @@ final class Relay: @unchecked Sendable {
         let backend = RelayAdminBackend(
             config: config, server: server, media: media, serverCounters: serverCounters, logLevel: level,
             srtpCrypto: crypto.rawValue)
-        admin = try Self.adminServer(config, backend: backend, logger: logger)
+        admin = try Self.adminServer(config, backend: backend, runAs: runAs, logger: logger)
     }
 
     /// The admin socket: roles from `admin.viewers/operators/admins`, the audit log, the socket's group.
-    private static func adminServer(_ config: SottoConfig, backend: RelayAdminBackend, logger: Logger)
-        throws(StartError) -> AdminServer
-    {
+    private static func adminServer(
+        _ config: SottoConfig, backend: RelayAdminBackend, runAs: UInt32?, logger: Logger
+    ) throws(StartError) -> AdminServer {
         let access = try adminAccess(config)
         let group = try adminSocketGroup(config)
         // The audit log's directory is made if missing (a fresh install has no /var/log/sotto yet).
@@ -115,20 +124,20 @@ final class Relay: @unchecked Sendable {
         try? FileManager.default.createDirectory(atPath: auditDirectory, withIntermediateDirectories: true)
         // The socket's directory is the admin server's to create (mode 0750) and check.
         do {
-            return try AdminServer(
-                configuration: AdminServerConfiguration(
-                    socketPath: config.admin.socket, access: access, auditLogPath: config.admin.auditLog,
-                    socketGroup: group, maxConnections: config.admin.maxConnections,
-                    auditMaxBytes: config.admin.auditMaxBytes, reservedConnections: config.admin.reservedConnections,
-                    maxConnectionsPerUID: config.admin.maxConnectionsPerUID,
-                    snapshotLimit: AdminRateLimit(
-                        perSecond: Double(config.admin.snapshotsPerSecond), burst: 2 * config.admin.snapshotsPerSecond),
-                    refusalLimit: AdminRateLimit(
-                        perSecond: Double(config.admin.refusalsPerSecond), burst: 2 * config.admin.refusalsPerSecond),
-                    auditRefusalLimit: AdminRateLimit(
-                        perSecond: Double(config.admin.auditRefusalsPerMinute) / 60,
-                        burst: config.admin.auditRefusalsPerMinute)),
-                backend: backend, logger: logger)
+            var configuration = AdminServerConfiguration(
+                socketPath: config.admin.socket, access: access, auditLogPath: config.admin.auditLog,
+                socketGroup: group, maxConnections: config.admin.maxConnections,
+                auditMaxBytes: config.admin.auditMaxBytes, reservedConnections: config.admin.reservedConnections,
+                maxConnectionsPerUID: config.admin.maxConnectionsPerUID,
+                snapshotLimit: AdminRateLimit(
+                    perSecond: Double(config.admin.snapshotsPerSecond), burst: 2 * config.admin.snapshotsPerSecond),
+                refusalLimit: AdminRateLimit(
+                    perSecond: Double(config.admin.refusalsPerSecond), burst: 2 * config.admin.refusalsPerSecond),
+                auditRefusalLimit: AdminRateLimit(
+                    perSecond: Double(config.admin.auditRefusalsPerMinute) / 60,
+                    burst: config.admin.auditRefusalsPerMinute))
+            configuration.socketDirectoryOwner = runAs
+            return try AdminServer(configuration: configuration, backend: backend, logger: logger)
         } catch {
             throw StartError(description: "admin socket: \(error.reason)", isConfiguration: false)
         }

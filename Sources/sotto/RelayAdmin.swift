@@ -71,25 +71,15 @@ final class RelayAdminBackend: AdminBackend, @unchecked Sendable {
         let (counters, calls, pbx) = server.loop.queue.sync {
             (server.proxy.counters, server.proxy.callCount, server.proxy.pbxConnected)
         }
-        let snapshots = media.snapshot()
-        var drops: [String: UInt64] = [:]
-        var packets: UInt64 = 0
-        var bytes: UInt64 = 0
+        // Since start, ended sessions included (the `*_total` metrics must never fall when a call ends).
+        let (snapshots, totals) = media.snapshotWithTotals()
         var perLoop = [Int](
             repeating: 0,
             count: config.effectiveMediaLoops)
-        for snapshot in snapshots {
-            if perLoop.indices.contains(snapshot.loop) { perLoop[snapshot.loop] += 1 }
-            for stream in snapshot.streams {
-                for leg in stream {
-                    packets &+= leg.counters.packetsOut
-                    bytes &+= leg.counters.bytesOut
-                    for reason in MediaDropReason.allCases where leg.counters[reason] > 0 {
-                        drops["\(reason)", default: 0] &+= leg.counters[reason]
-                    }
-                }
-            }
-        }
+        for snapshot in snapshots where perLoop.indices.contains(snapshot.loop) { perLoop[snapshot.loop] += 1 }
+        var drops: [String: UInt64] = [:]
+        for reason in MediaDropReason.allCases where totals[reason] > 0 { drops["\(reason)"] = totals[reason] }
+        let (packets, bytes) = (totals.packetsOut, totals.bytesOut)
         let ports = media.portUsage
         var stats = AdminStats(
             uptimeSeconds: Double(DispatchTime.now().uptimeNanoseconds &- startedUptime) / 1e9, calls: calls,
@@ -98,7 +88,7 @@ final class RelayAdminBackend: AdminBackend, @unchecked Sendable {
             tlsConnectionsOpen: server.counters.connectionsOpen,
             tlsConnectionsAccepted: server.counters.connectionsAccepted,
             tlsHandshakeFailures: serverCounters.handshakeFailures, portsInUse: ports.inUse, portsFree: ports.free,
-            loopSessions: perLoop, pbxConnected: pbx)
+            loopSessions: perLoop, pbxConnected: pbx, relatches: totals.relatched)
         stats.limitRefusals = counters.limitRefusals
         return stats
     }
@@ -130,7 +120,8 @@ final class RelayAdminBackend: AdminBackend, @unchecked Sendable {
                 side: leg.side == .a ? "softphone" : "pbx", local: "\(config.media.sdpIP):\(leg.localRTPPort)",
                 peer: leg.latchedPeer ?? leg.declaredPeer, suite: leg.suite, packetsIn: leg.counters.packetsIn,
                 packetsOut: leg.counters.packetsOut, bytesIn: leg.counters.bytesIn, bytesOut: leg.counters.bytesOut,
-                drops: drops, loss: loss, jitterMs: statistics.map { $0.jitterSeconds * 1000 })
+                drops: drops, loss: loss, jitterMs: statistics.map { $0.jitterSeconds * 1000 },
+                relatches: leg.counters.relatched)
         }
         return AdminSession(
             id: call.session, callID: call.callID, from: call.from, to: call.to,

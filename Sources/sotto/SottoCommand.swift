@@ -100,7 +100,7 @@ struct SottoCommand: ParsableCommand {
         }
         let relay: Relay
         do {
-            relay = try Relay(config: resolved)
+            relay = try Relay(config: resolved, runAs: drop?.uid)
             // Bound (the SIP listener, the admin socket) and opened (the audit log): root is no longer needed.
             // Media ports are bound per call, and 1024 or above, so they never needed it.
             if let drop { try ProcessHardening.drop(to: drop) }

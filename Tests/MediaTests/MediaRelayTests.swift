@@ -279,6 +279,8 @@ final class Peer {
         let engine = try MediaEngine(configuration: configuration, clock: clock)
         engine.setSessionEndedHandler { snapshot in ended.withLock { $0.append(snapshot) } }
         let session = try engine.createSession(callID: "quiet", streams: [MediaStreamSpec()])
+        let key = try SRTPKeyMaterial.generate(for: .aesCM128HMACSHA1_80)
+        for side in LegSide.allCases { try engine.updateLeg(session: session.id, stream: 0, side: side, peerKey: key) }
         clock.advance(seconds: 61)
         for _ in 0..<200 where ended.withLock({ $0.isEmpty }) { try await Task.sleep(for: .milliseconds(10)) }
         #expect(ended.withLock { $0.map(\.id) } == [session.id])
@@ -356,7 +358,7 @@ final class Peer {
         let call = try Self.call(engine, phone: phone, pbx: pbx)
         phone.sendRaw([0x80] + [UInt8](repeating: 0, count: 1999), to: call.legA)
         #expect(pbx.receive() == nil)
-        #expect(Self.counters(engine, call.id, .a)[.malformed] == 1)
+        #expect(Self.counters(engine, call.id, .a)[.tooLong] == 1)
         engine.endSessionAndWait(call.id)
     }
 
@@ -397,12 +399,12 @@ extension MediaEngine {
     /// ``MediaControl/updateLeg(_:)``, then a wait until the loop has it: the tests send packets right after.
     func updateLeg(
         session: UInt64, stream: Int, side: LegSide, declaredRTP: UDPAddress? = nil, declaredRTCP: UDPAddress? = nil,
-        peerKey: SRTPKeyMaterial? = nil, sottoKey: SRTPKeyMaterial? = nil
+        peerKey: SRTPKeyMaterial? = nil, sottoKey: SRTPKeyMaterial? = nil, direction: MediaDirection? = nil
     ) throws(MediaError) {
         try updateLeg(
             MediaLegUpdate(
                 session: session, stream: stream, side: side, declaredRTP: declaredRTP, declaredRTCP: declaredRTCP,
-                peerKey: peerKey, sottoKey: sottoKey))
+                peerKey: peerKey, sottoKey: sottoKey, direction: direction))
         flush()
     }
 

@@ -1,5 +1,7 @@
 import Media
+import Synchronization
 import Testing
+import Transport
 
 @Suite struct PortPoolTests {
     @Test func pairsAreEvenAndInRange() throws {
@@ -47,5 +49,46 @@ import Testing
         for port in live { try pool.release(port) }
         #expect(pool.available == pool.capacity)
         #expect(pool.capacity == 5000)
+    }
+}
+
+/// Running out of file descriptors is not running out of ports: a distinct error that says so, and every pair
+/// goes back to the pool (the socket factory is made to fail as `socket()` does with EMFILE).
+@Suite(.serialized) struct OutOfDescriptorsTests {
+    @Test func outOfDescriptorsIsNamedAndCostsNoPorts() throws {
+        let opened = Mutex(0)
+        let failAfter = Mutex(Int.max)
+        var configuration = MediaEngine.Configuration(ports: 26800...26815, loops: 1)  // 8 pairs
+        configuration.openSocket = { address throws(TransportError) in
+            let count = opened.withLock { count in
+                count += 1
+                return count
+            }
+            guard count <= failAfter.withLock({ $0 }) else {
+                throw TransportError(.outOfDescriptors, "a UDP socket could not be created: Too many open files")
+            }
+            return try UDPSocket(binding: address)
+        }
+        let engine = try MediaEngine(configuration: configuration)
+        // Leg A gets its sockets, leg B's first socket fails.
+        failAfter.withLock { $0 = 2 }
+        var caught: MediaError?
+        do {
+            _ = try engine.createSession(callID: "emfile", streams: [MediaStreamSpec(rtcpMux: false)])
+        } catch {
+            caught = error
+        }
+        #expect(caught?.code == .outOfDescriptors)
+        #expect(caught?.reason.contains("out of file descriptors") == true)
+        #expect(opened.withLock { $0 } == 3, "no other port pair is tried: the ports are not at fault")
+        #expect(engine.portUsage == (inUse: 0, free: 8), "every pair is back in the pool")
+        // Descriptors free again: sessions get ports, every pair still usable.
+        failAfter.withLock { $0 = Int.max }
+        var ids: [UInt64] = []
+        for i in 0..<4 {
+            ids.append(try engine.createSession(callID: "ok\(i)", streams: [MediaStreamSpec()]).id)
+        }
+        #expect(engine.portUsage == (inUse: 8, free: 0))
+        for id in ids { engine.endSessionAndWait(id) }
     }
 }

@@ -12,6 +12,7 @@ final class FakeMedia: MediaControl, @unchecked Sendable {
         var declaredRTCP: UDPAddress?
         var peerKey: SRTPKeyMaterial?
         var sottoKey: SRTPKeyMaterial?
+        var direction: MediaDirection?
     }
 
     private struct Session {
@@ -24,6 +25,8 @@ final class FakeMedia: MediaControl, @unchecked Sendable {
 
     /// Sessions at once before `createSession` fails as the engine does with its pool empty.
     var capacity = 20
+    /// The error `createSession` throws when over ``capacity``.
+    var exhausted = MediaError(.portsExhausted, "the fake's pool is empty")
     private var sessions: [UInt64: Session] = [:]
     private var nextID: UInt64 = 1
     private var nextPort: UInt16 = 40000
@@ -31,7 +34,7 @@ final class FakeMedia: MediaControl, @unchecked Sendable {
     private var handler: (@Sendable (MediaSessionSnapshot) -> Void)?
 
     func createSession(callID: String, streams: [MediaStreamSpec]) throws(MediaError) -> MediaSessionPorts {
-        guard sessions.count < capacity else { throw MediaError(.portsExhausted, "the fake's pool is empty") }
+        guard sessions.count < capacity else { throw exhausted }
         let id = nextID
         nextID += 1
         let ports = streams.map { spec in
@@ -57,6 +60,7 @@ final class FakeMedia: MediaControl, @unchecked Sendable {
         if let value = update.declaredRTCP { leg.declaredRTCP = value }
         if let value = update.peerKey { leg.peerKey = value }
         if let value = update.sottoKey { leg.sottoKey = value }
+        if let value = update.direction { leg.direction = value }
         session.legs[update.stream][update.side.rawValue] = leg
         sessions[update.session] = session
     }

@@ -403,6 +403,39 @@ import Testing
         #expect(statuses(try h.take(), on: h.a) == [403])
     }
 
+    // MARK: What the media side is told
+
+    /// An answer that puts the call on hold tells the media side, which then gives the call
+    /// `media.hold_timeout_s` rather than the idle timeout (RFC 3264 direction; `c=0.0.0.0` is the old form).
+    @Test(arguments: ["a=sendonly", "a=inactive", "c=0.0.0.0"])
+    func aHoldAnswerTellsTheMediaSide(_ hold: String) throws {
+        let h = try ProxyHarness()
+        let alice = try AliceCall()
+        h.fromA(alice.invite(sdp: alice.offer()))
+        let invite = try h.forwardedINVITE()
+        var answer = PBX.answer(key: try .generate(for: .aesCM128HMACSHA1_80))
+        answer =
+            hold.hasPrefix("c=")
+            ? answer.replacingOccurrences("c=IN IP4 192.0.2.10", "c=IN IP4 0.0.0.0")
+            : answer.replacingOccurrences("a=sendrecv", hold)
+        h.fromPBX(PBX.response(to: invite, 200, "OK", sdp: answer))
+        _ = try h.take()
+        let expected: MediaDirection = hold == "a=inactive" ? .inactive : .sendonly
+        #expect(h.media.leg(side: .b)?.direction == expected)
+        #expect(h.media.leg(side: .a)?.direction == .sendrecv)
+    }
+
+    @Test func outOfFileDescriptorsIsSaidSo() throws {
+        let h = try ProxyHarness()
+        h.media.capacity = 0
+        h.media.exhausted = MediaError(.outOfDescriptors, "out of file descriptors")
+        let alice = try AliceCall()
+        h.fromA(alice.invite(sdp: alice.offer()))
+        let sent = try h.take()
+        #expect(statuses(sent, on: h.a) == [503])
+        #expect(sent.last?.message.firstValue(of: "Warning")?.contains("out of file descriptors") == true)
+    }
+
     // MARK: Operations
 
     @Test func optionsToSottoGet503WhileDraining() throws {

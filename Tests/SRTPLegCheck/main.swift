@@ -287,7 +287,7 @@ let allKeys = legs.flatMap { leg in Direction.allCases.map { leg.keys[$0]! } }
 var sameKeys: [String] = []
 for i in allKeys.indices {
     for j in allKeys.indices where j > i {
-        if allKeys[i].material.keyAndSalt == allKeys[j].material.keyAndSalt {
+        if allKeys[i].material.storage.equals(allKeys[j].material.storage) {
             sameKeys.append("\(allKeys[i].slot) = \(allKeys[j].slot)")
         }
     }

@@ -91,6 +91,11 @@ import Testing
         idle_timeout_s = 30
         suites = ["AES_CM_128_HMAC_SHA1_80", "AEAD_AES_128_GCM"]
         allowed_peer_networks = ["10.0.0.0/8", "2001:db8::/32"]
+        hold_timeout_s = 3600
+        early_buffer_packets = 4
+        early_buffer_ms = 60
+        unlatched_auth_budget = 20
+        max_datagram_bytes = 1200
 
         [calls]
         drain_s = 5
@@ -168,6 +173,11 @@ import Testing
         expected.media.idleTimeout = .seconds(30)
         expected.media.suites = [.aesCM128HMACSHA1_80, .aeadAES128GCM]
         expected.media.allowedPeerNetworks = ["10.0.0.0/8", "2001:db8::/32"]
+        expected.media.holdTimeout = .seconds(3600)
+        expected.media.earlyBufferPackets = 4
+        expected.media.earlyBufferAge = .milliseconds(60)
+        expected.media.unlatchedAuthBudget = 20
+        expected.media.maxDatagramBytes = 1200
         expected.calls.drain = .seconds(5)
         expected.calls.maxCalls = 200
         expected.calls.maxRinging = .seconds(120)

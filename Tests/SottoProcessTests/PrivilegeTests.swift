@@ -20,6 +20,9 @@ import Testing
     @Test(.enabled(if: runningAsRoot, "needs root"))
     func rootSwitchesToRunAsUserOnceBound() async throws {
         let setup = try await SottoSetup()
+        // The account Sotto switches to may own the admin socket's directory (and write its audit log there).
+        chown(setup.run, SottoSetup.nobody, SottoSetup.nobody)
+        chmod(setup.run, 0o750)
         let config = try setup.writeConfig(extra: "[process]\nrun_as_user = \"nobody\"\n")
         let relay = try setup.start(["--config", config])
         try await relay.waitForOutput("sotto is running")

@@ -3,7 +3,7 @@ import Glibc
 import SottoTestSupport
 
 /// A directory for one real `sotto`: copies of the test certificates (readable by any user, so a relay started as
-/// another user can read them), a `run` folder owned by nobody for the admin socket and the audit log, and a config
+/// another user can read them), a `run` folder (sticky, writable by all) for the admin socket and the audit log, and a config
 /// written from the parts a test chooses.
 final class SottoSetup: Sendable {
     /// The uid and gid of `nobody` on Debian.
@@ -25,7 +25,9 @@ final class SottoSetup: Sendable {
             chmod(copy, 0o644)
         }
         let run = try directory.makeDirectory("run")
-        chown(run, Self.nobody, Self.nobody)
+        // Sticky and writable by all, as /tmp: the relay that switches to nobody can still write the audit log
+        // there, and the admin socket's directory check accepts it whoever Sotto runs as.
+        chmod(run, 0o1777)
         sipPort = TCPPortHolder.freePort()
         pbxPort = TCPPortHolder.freePort()
     }

@@ -138,7 +138,10 @@ extension CallController {
             throw Self.notAcceptable("the offer cannot be rewritten: \(error)")
         }
         call.pendingOffer = ProxyCall.PendingOffer(
-            from: side, plan: plan, offeredKeys: offeredKeys, answerKeys: answerKeys)
+            from: side, plan: plan, offeredKeys: offeredKeys, answerKeys: answerKeys,
+            directions: plan.streams.indices.map {
+                Self.direction(sdp, stream: $0, address: plan.streams[$0].peerAddress)
+            })
         return rewritten.bytes
     }
 
@@ -180,12 +183,13 @@ extension CallController {
                     MediaLegUpdate(
                         session: session, stream: stream, side: side, declaredRTP: rtpAddress(answered),
                         declaredRTCP: rtcpAddress(answered, muxAgreed: answered.rtcpMux), peerKey: answered.key,
-                        sottoKey: sottoToAnswerer))
+                        sottoKey: sottoToAnswerer,
+                        direction: Self.direction(sdp, stream: index, address: answered.peerAddress)))
                 try media.updateLeg(
                     MediaLegUpdate(
                         session: session, stream: stream, side: offerer, declaredRTP: rtpAddress(offered),
                         declaredRTCP: rtcpAddress(offered, muxAgreed: answered.rtcpMux), peerKey: offered.key,
-                        sottoKey: sottoToOfferer))
+                        sottoKey: sottoToOfferer, direction: pending.directions[index]))
                 toward[side]?.append(sottoToAnswerer)
                 toward[offerer]?.append(sottoToOfferer)
                 suites[side]?.append(sottoToAnswerer.profile.rawValue)
@@ -223,9 +227,18 @@ extension CallController {
         return try SRTPKeyMaterial.generate(for: suite)
     }
 
-    /// Why a media session could not be made, as the `Warning` of the 503 says it.
+    /// Why a media session could not be made, as the `Warning` of the 503 says it: out of descriptors is the
+    /// process's limit (an operator's fix), not the port range.
     static func sessionFailure(_ error: MediaError) -> String {
-        "Sotto has no media ports free"
+        error.code == .outOfDescriptors ? "Sotto is out of file descriptors" : "Sotto has no media ports free"
+    }
+
+    /// The direction a peer gave a stream (RFC 3264 §6.1), which tells the media side a call is on hold and
+    /// may be silent for `media.hold_timeout_s`. The old hold form, `c=0.0.0.0` (RFC 2543), counts as hold: the
+    /// plan carries it as an empty address.
+    static func direction(_ sdp: SDPSessionDescription, stream index: Int, address: String) -> MediaDirection {
+        let declared = MediaDirection(rawValue: sdp.direction(forMedia: index).rawValue) ?? .sendrecv
+        return declared == .sendrecv && address.isEmpty ? .sendonly : declared
     }
 
     private func relayPorts(_ call: ProxyCall, facing side: LegSide) -> [RelayPorts] {

@@ -24,6 +24,8 @@ final class ProxyCall {
         let offeredKeys: [[SRTPKeyMaterial]]
         /// The key Sotto will give the offerer in the answer, per stream (nil for an inactive stream).
         let answerKeys: [SRTPKeyMaterial?]
+        /// The direction the offer gave each stream (RFC 3264), for the media side's hold timeout.
+        let directions: [MediaDirection]
     }
 
     /// What Sotto needs to end the dialog itself with BYE in either direction (media timeout, a lost

@@ -96,9 +96,6 @@ extension SDPNegotiation {
     /// Whether two keys have the same master key and salt, compared without stopping at the first difference
     /// (the comparison's time says nothing about Sotto's key).
     static func sameKey(_ lhs: SRTPKeyMaterial, _ rhs: SRTPKeyMaterial) -> Bool {
-        guard lhs.keyAndSalt.count == rhs.keyAndSalt.count else { return false }
-        var difference: UInt8 = 0
-        for index in lhs.keyAndSalt.indices { difference |= lhs.keyAndSalt[index] ^ rhs.keyAndSalt[index] }
-        return difference == 0
+        lhs.storage.equals(rhs.storage)
     }
 }
