@@ -36,3 +36,27 @@ uint64_t CSottoOpenSSL_SSL_OP_CIPHER_SERVER_PREFERENCE(void) {
 unsigned int CSottoOpenSSL_X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS(void) {
     return X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS;
 }
+
+GENERAL_NAMES *CSottoOpenSSL_X509_subject_alt_names(X509 *certificate) {
+    return X509_get_ext_d2i(certificate, NID_subject_alt_name, NULL, NULL);
+}
+
+int CSottoOpenSSL_GENERAL_NAMES_count(const GENERAL_NAMES *names) {
+    return sk_GENERAL_NAME_num(names);
+}
+
+int CSottoOpenSSL_GENERAL_NAMES_entry(
+    const GENERAL_NAMES *names, int index, const unsigned char **bytes, int *length) {
+    const GENERAL_NAME *name = sk_GENERAL_NAME_value(names, index);
+    *bytes = NULL;
+    *length = 0;
+    if (name == NULL) {
+        return -1;
+    }
+    if (name->type == GEN_DNS || name->type == GEN_URI) {
+        const ASN1_IA5STRING *text = name->type == GEN_DNS ? name->d.dNSName : name->d.uniformResourceIdentifier;
+        *bytes = ASN1_STRING_get0_data(text);
+        *length = ASN1_STRING_length(text);
+    }
+    return name->type;
+}

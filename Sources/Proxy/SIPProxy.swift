@@ -1,6 +1,7 @@
 public import Logging
 public import Media
 import SIP
+public import TLS
 
 /// The stateful SIP proxy (RFC 3261 §16–17) with its media policy: the heart of `sotto`.
 ///
@@ -81,11 +82,14 @@ public final class SIPProxy: @unchecked Sendable {
 
     // MARK: Flows
 
-    /// A TLS connection is up. Softphone flows get a token for Path and Record-Route.
-    public func openFlow(kind: FlowKind, peerIP: String, peerPort: UInt16, upstream isUpstream: Bool = false)
-        -> FlowID
-    {
-        router.openFlow(kind: kind, peerIP: peerIP, peerPort: peerPort, upstream: isUpstream)
+    /// A TLS connection is up. Softphone flows get a token for Path and Record-Route; `peerIdentity` is what the
+    /// peer's verified certificate names (empty without one).
+    public func openFlow(
+        kind: FlowKind, peerIP: String, peerPort: UInt16, upstream isUpstream: Bool = false,
+        peerIdentity: TLSPeerIdentity = .none
+    ) -> FlowID {
+        router.openFlow(
+            kind: kind, peerIP: peerIP, peerPort: peerPort, upstream: isUpstream, peerIdentity: peerIdentity)
     }
 
     /// A TLS connection is gone. Requests waiting on it get an answer upstream: `503` when it was the PBX's

@@ -21,6 +21,9 @@ public final class TLSConnection: @unchecked Sendable {
     public let context: TLSContext
     /// Where the handshake stands.
     public private(set) var handshakeState: TLSHandshakeState = .inProgress
+    /// The names in the peer's verified certificate, read once when the handshake completes; ``TLSPeerIdentity/none``
+    /// before that and when the peer presented no certificate.
+    public private(set) var peerIdentity: TLSPeerIdentity = .none
 
     let ssl: OpaquePointer
     /// Ciphertext from the network, read by OpenSSL. Owned by `ssl`.
@@ -160,6 +163,7 @@ public final class TLSConnection: @unchecked Sendable {
         let status = SSL_do_handshake(ssl)
         if status == 1 {
             handshakeState = .complete
+            peerIdentity = readPeerIdentity()
             context.counters.recordHandshakeCompleted()
             return .complete(())
         }

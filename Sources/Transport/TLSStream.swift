@@ -35,6 +35,10 @@ public final class TLSStream: @unchecked Sendable {
     /// The limits this stream enforces.
     public let limits: TCPLimits
 
+    /// The names in the peer's verified certificate (SAN URIs, SAN DNS names, subject CN); empty until the
+    /// handshake completes and when the peer presented none. Read it on the loop.
+    public var peerIdentity: TLSPeerIdentity { tls.peerIdentity }
+
     /// Where the stream is in its life; read it on the loop.
     public var state: State {
         switch byteStream.state {

@@ -1,8 +1,9 @@
 import Foundation
 
 /// A throwaway PKI made once per test run with the `openssl` CLI in a temporary directory: a CA, an ECDSA and an
-/// RSA server certificate (SAN DNS:localhost, IP:127.0.0.1, IP:::1), a client certificate signed by the CA, and a
-/// second CA nothing is signed by.
+/// RSA server certificate (SAN DNS:localhost, IP:127.0.0.1, IP:::1), a client certificate signed by the CA, a client
+/// certificate with names (SAN URI sip:agent-2@example.com, SAN DNS agent-2.example.com, CN agent-2), and a second
+/// CA nothing is signed by.
 public struct TestCertificates: Sendable {
     private let storage: TemporaryDirectory
     /// The directory holding the files (tests may write their own files there too).
@@ -16,6 +17,10 @@ public struct TestCertificates: Sendable {
         (directory + "/server-rsa.pem", directory + "/server-rsa.key")
     }
     public var client: (chain: String, key: String) { (directory + "/client.pem", directory + "/client.key") }
+    /// A client certificate with SAN URI `sip:agent-2@example.com`, SAN DNS `agent-2.example.com` and CN `agent-2`.
+    public var clientWithNames: (chain: String, key: String) {
+        (directory + "/client-named.pem", directory + "/client-named.key")
+    }
 
     private static let making = Task { try await make() }
 
@@ -35,6 +40,10 @@ public struct TestCertificates: Sendable {
             "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\nbasicConstraints=CA:FALSE\n"
                 + "extendedKeyUsage=serverAuth\n")
         try storage.write("client.ext", "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n")
+        try storage.write(
+            "client-named.ext",
+            "subjectAltName=URI:sip:agent-2@example.com,DNS:agent-2.example.com\nbasicConstraints=CA:FALSE\n"
+                + "extendedKeyUsage=clientAuth\n")
         for (name, subject) in [("ca", "/CN=Sotto Test CA"), ("other-ca", "/CN=Unrelated CA")] {
             try await openssl(
                 ["req", "-x509"] + ec + [
@@ -46,6 +55,7 @@ public struct TestCertificates: Sendable {
             ("server-ec", ec, "server.ext", "/CN=localhost"),
             ("server-rsa", rsa, "server.ext", "/CN=localhost"),
             ("client", ec, "client.ext", "/CN=agent-1"),
+            ("client-named", ec, "client-named.ext", "/CN=agent-2"),
         ] {
             try await openssl(
                 ["req"] + keyOptions + [

@@ -143,6 +143,30 @@ import Transport
         #expect(server.context.counters.handshakeFailures == 0)
     }
 
+    /// The accepted stream carries the names of the client's verified certificate to its owner.
+    @Test func anAcceptedStreamKnowsThePeersCertificateNames() async throws {
+        let identities = Mutex<[TLSPeerIdentity]>([])
+        let server = try await TestServer(
+            requireClientCertificate: true,
+            onHandshake: { stream in identities.withLock { $0.append(stream.peerIdentity) } })
+        defer { server.listener.stop() }
+        let context = try TLSContext(
+            .client(
+                serverName: "localhost", caFile: certificates.caFile,
+                certificateChainFile: certificates.clientWithNames.chain,
+                privateKeyFile: certificates.clientWithNames.key))
+        let client = Recorder()
+        let stream = try connect(to: server, context: context, recorder: client)
+        #expect(await eventually { identities.withLock { $0.count } == 1 })
+        let identity = try #require(identities.withLock { $0.first })
+        #expect(identity.uris == ["sip:agent-2@example.com"])
+        #expect(identity.dnsNames == ["agent-2.example.com"])
+        #expect(identity.commonNames == ["agent-2"])
+        #expect(await eventually { client.handshakes == 1 })
+        #expect(stream.peerIdentity.dnsNames == ["localhost"])
+        stream.close()
+    }
+
     @Test func connectingToAClosedPortFailsWithTheSystemsWords() async throws {
         // Bind a port, then close it, so nothing listens there.
         let server = try await TestServer()

@@ -44,6 +44,19 @@ uint64_t CSottoOpenSSL_SSL_OP_CIPHER_SERVER_PREFERENCE(void);
 /// does not include.
 unsigned int CSottoOpenSSL_X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS(void);
 
+/// The certificate's subjectAltName entries, or NULL when it has none: X509_get_ext_d2i returns
+/// `void *`, typed here. The caller frees the result with GENERAL_NAMES_free.
+GENERAL_NAMES *CSottoOpenSSL_X509_subject_alt_names(X509 *certificate);
+
+/// sk_GENERAL_NAME_num is a macro over OPENSSL_sk_num.
+int CSottoOpenSSL_GENERAL_NAMES_count(const GENERAL_NAMES *names);
+
+/// Entry `index` of `names` (sk_GENERAL_NAME_value is a macro): returns its type (GEN_DNS, GEN_URI,
+/// ...) and, for those two IA5String types only, points `bytes` and `length` at its text (owned by
+/// `names`); for any other type `bytes` is NULL. GENERAL_NAME's union cannot be read from Swift safely.
+int CSottoOpenSSL_GENERAL_NAMES_entry(
+    const GENERAL_NAMES *names, int index, const unsigned char **bytes, int *length);
+
 #ifdef __cplusplus
 }
 #endif

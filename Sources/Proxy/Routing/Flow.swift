@@ -1,3 +1,5 @@
+import TLS
+
 /// A TLS connection the proxy sends and receives SIP on, by number.
 public typealias FlowID = UInt64
 
@@ -19,6 +21,8 @@ struct Flow {
     let peerPort: UInt16
     /// The random token written into Path and Record-Route for this flow (softphones only).
     let token: String
+    /// The names in the peer's verified TLS certificate (empty without one): what the connection proved it is.
+    var peerIdentity: TLSPeerIdentity = .none
 
     var peerDescription: String { peerIP.contains(":") ? "[\(peerIP)]:\(peerPort)" : "\(peerIP):\(peerPort)" }
 }

@@ -1,6 +1,7 @@
 import Logging
 import Media
 import SIP
+import TLS
 
 /// The routing layer (RFC 3261 §16): which connection a request goes to, and the header edits a proxy
 /// makes on the way: Via `received`/`rport`, Max-Forwards, loop detection, Record-Route, Path (RFC 3327)
@@ -44,11 +45,15 @@ final class Router {
     // MARK: Flows
 
     /// A TLS connection is up. Softphone flows get a token for Path and Record-Route.
-    func openFlow(kind: FlowKind, peerIP: String, peerPort: UInt16, upstream isUpstream: Bool) -> FlowID {
+    func openFlow(
+        kind: FlowKind, peerIP: String, peerPort: UInt16, upstream isUpstream: Bool,
+        peerIdentity: TLSPeerIdentity = .none
+    ) -> FlowID {
         let id = nextFlowID
         nextFlowID += 1
         let token = kind == .softphone ? RandomToken.make(20) : ""
-        flows[id] = Flow(id: id, kind: kind, peerIP: peerIP, peerPort: peerPort, token: token)
+        flows[id] = Flow(
+            id: id, kind: kind, peerIP: peerIP, peerPort: peerPort, token: token, peerIdentity: peerIdentity)
         if kind == .softphone { flowsByToken[token] = id }
         if isUpstream { upstream = id }
         return id

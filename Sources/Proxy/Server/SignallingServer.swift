@@ -149,7 +149,8 @@ public final class SignallingServer: ProxyTransport, @unchecked Sendable {
     private func opened(_ stream: TLSStream, upstream isUpstream: Bool) {
         let kind: FlowKind = isUpstream || upstream.trustedIPs.contains(stream.peer.host) ? .pbx : .softphone
         let flow = proxy.openFlow(
-            kind: kind, peerIP: stream.peer.host, peerPort: stream.peer.port, upstream: isUpstream)
+            kind: kind, peerIP: stream.peer.host, peerPort: stream.peer.port, upstream: isUpstream,
+            peerIdentity: stream.peerIdentity)
         streams[
             ObjectIdentifier(stream), default: StreamState(stream: stream, framer: SIPStreamFramer(limits: sipLimits))
         ]
