@@ -26,6 +26,18 @@ extension SottoConfig {
         public var idleTimeout: Duration = .seconds(600)
         /// `sip.max_message_bytes`: the largest SIP message accepted; a bigger one closes the stream.
         public var maxMessageBytes = 65_536
+        /// `sip.max_handshakes`: TLS handshakes under way at once, all peers together; a connection
+        /// beyond it is closed at accept.
+        public var maxHandshakes = 256
+        /// `sip.accepts_per_second_per_address`: new connections one address may open per second (a
+        /// token bucket of that size); beyond it a connection is closed at accept.
+        public var acceptsPerSecondPerAddress = 20
+        /// `sip.ipv6_prefix_length`: the leading bits of an IPv6 address that make one address for the
+        /// per-address limits (64: a /64 is one host).
+        public var ipv6PrefixLength = 64
+        /// `sip.max_keepalive_only_s`: how long keep-alive pings alone, without a complete SIP message,
+        /// keep restarting a softphone connection's idle timer.
+        public var maxKeepAliveOnly: Duration = .seconds(7200)
 
         /// The defaults listed in `conf/sotto.toml`.
         public init() {}

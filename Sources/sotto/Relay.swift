@@ -84,7 +84,9 @@ final class Relay: @unchecked Sendable {
         let limits = TCPLimits(
             maxConnections: config.sip.maxConnections, maxConnectionsPerAddress: config.sip.maxConnectionsPerAddress,
             handshakeTimeout: config.sip.handshakeTimeout, idleTimeout: config.sip.idleTimeout,
-            maxInputBytes: config.sip.maxMessageBytes)
+            maxInputBytes: config.sip.maxMessageBytes, maxHandshakes: config.sip.maxHandshakes,
+            acceptsPerSecondPerAddress: config.sip.acceptsPerSecondPerAddress,
+            ipv6PrefixLength: config.sip.ipv6PrefixLength)
         do {
             let listen = try SocketAddress(ip: config.sip.listen.host, port: config.sip.listen.port)
             server = try SignallingServer(
@@ -96,7 +98,7 @@ final class Relay: @unchecked Sendable {
                 proxy: proxy, loop: loop, limits: limits,
                 sipLimits: SIPLimits(
                     maxMessageSize: config.sip.maxMessageBytes, maxBodySize: config.sip.maxMessageBytes),
-                logger: logger)
+                keepAliveOnlyLimit: config.sip.maxKeepAliveOnly, logger: logger)
         } catch {
             throw StartError(description: "sip.listen: \(error.reason)", isConfiguration: false)
         }

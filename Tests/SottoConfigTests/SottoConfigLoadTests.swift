@@ -64,6 +64,10 @@ import Testing
         handshake_timeout_ms = 2500
         idle_timeout_s = 120
         max_message_bytes = 32768
+        max_handshakes = 40
+        accepts_per_second_per_address = 5
+        ipv6_prefix_length = 56
+        max_keepalive_only_s = 3600
 
         [upstream]
         address = "sips:pbx.example.com:5071"
@@ -74,6 +78,9 @@ import Testing
         reconnect_min_ms = 250
         reconnect_max_ms = 10000
         keepalive_s = 15
+        max_pending_output_bytes = 1048576
+        trusted_names = ["pbx.internal", "sip:pbx@example.com"]
+        connect_wait_ms = 1500
 
         [media]
         ip = "0.0.0.0"
@@ -119,6 +126,10 @@ import Testing
         expected.sip.handshakeTimeout = .milliseconds(2500)
         expected.sip.idleTimeout = .seconds(120)
         expected.sip.maxMessageBytes = 32_768
+        expected.sip.maxHandshakes = 40
+        expected.sip.acceptsPerSecondPerAddress = 5
+        expected.sip.ipv6PrefixLength = 56
+        expected.sip.maxKeepAliveOnly = .seconds(3600)
         expected.upstream.address = HostPort(host: "pbx.example.com", port: 5071)
         expected.upstream.serverName = "pbx.internal"
         expected.upstream.clientCert = base + "/certs/client.crt"
@@ -127,6 +138,9 @@ import Testing
         expected.upstream.reconnectMin = .milliseconds(250)
         expected.upstream.reconnectMax = .seconds(10)
         expected.upstream.keepalive = .seconds(15)
+        expected.upstream.maxPendingOutputBytes = 1_048_576
+        expected.upstream.trustedNames = ["pbx.internal", "sip:pbx@example.com"]
+        expected.upstream.connectWait = .milliseconds(1500)
         expected.media.ip = "0.0.0.0"
         expected.media.advertisedIP = "198.51.100.7"
         expected.media.ports = 40_000...40_999

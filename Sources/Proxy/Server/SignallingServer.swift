@@ -44,6 +44,10 @@ public final class SignallingServer: ProxyTransport, @unchecked Sendable {
         let stream: TLSStream
         var flow: FlowID?
         var framer: SIPStreamFramer
+        /// Whether keep-alives alone may keep this connection open for ever (the PBX's).
+        var trusted = false
+        /// When the last complete SIP message (or the handshake) arrived, in loop nanoseconds.
+        var lastMessage: UInt64 = 0
     }
 
     /// The signalling loop.
@@ -58,6 +62,7 @@ public final class SignallingServer: ProxyTransport, @unchecked Sendable {
     private let upstream: Upstream
     private let limits: TCPLimits
     private let sipLimits: SIPLimits
+    private let keepAliveOnlyLimit: UInt64
     private let logger: Logger
     private var streams: [ObjectIdentifier: StreamState] = [:]
     private var flowStreams: [FlowID: TLSStream] = [:]
@@ -69,21 +74,30 @@ public final class SignallingServer: ProxyTransport, @unchecked Sendable {
     private var stopped = false
 
     /// Binds the listener (failing at start with the address and the reason) and prepares the proxy.
+    ///
+    /// The listener's idle timer restarts only on a complete SIP message, or on a keep-alive ping (RFC 5626
+    /// §4.4.1 double CRLF) that comes within `keepAliveOnlyLimit` of the last complete message: keep-alives
+    /// alone hold a softphone's connection for at most that long. (Security: bytes that never make a message,
+    /// or a ping now and then, would otherwise hold a connection slot for ever.)
     public init(
         listen: SocketAddress, serverContext: TLSContext, upstream: Upstream, proxy: SIPProxy, loop: EventLoop,
-        limits: TCPLimits, sipLimits: SIPLimits, logger: Logger
+        limits: TCPLimits, sipLimits: SIPLimits, keepAliveOnlyLimit: Duration = .seconds(7200), logger: Logger
     ) throws(TransportError) {
         self.loop = loop
         self.proxy = proxy
         self.upstream = upstream
         self.limits = limits
         self.sipLimits = sipLimits
+        self.keepAliveOnlyLimit = keepAliveOnlyLimit.nanosecondsClamped
+        var listenerLimits = limits
+        listenerLimits.idleResetByOwner = true
         self.logger = logger
         self.backoff = upstream.reconnectMin
         let bridge = TransportLogger(bridging: logger)
         let box = WeakBox()
         self.listener = try TCPListener(
-            address: listen, context: serverContext, loop: loop, limits: limits, counters: counters, logger: bridge
+            address: listen, context: serverContext, loop: loop, limits: listenerLimits, counters: counters,
+            logger: bridge
         ) { stream in
             TLSStreamHandlers(
                 onHandshake: { box.server?.opened($0, upstream: false) },
@@ -151,10 +165,12 @@ public final class SignallingServer: ProxyTransport, @unchecked Sendable {
         let flow = proxy.openFlow(
             kind: kind, peerIP: stream.peer.host, peerPort: stream.peer.port, upstream: isUpstream,
             peerIdentity: stream.peerIdentity)
-        streams[
-            ObjectIdentifier(stream), default: StreamState(stream: stream, framer: SIPStreamFramer(limits: sipLimits))
-        ]
-        .flow = flow
+        var state =
+            streams[ObjectIdentifier(stream)] ?? StreamState(stream: stream, framer: SIPStreamFramer(limits: sipLimits))
+        state.flow = flow
+        state.trusted = kind == .pbx
+        state.lastMessage = loop.now()
+        streams[ObjectIdentifier(stream)] = state
         flowStreams[flow] = stream
         if isUpstream {
             upstreamUp = true
@@ -173,8 +189,14 @@ public final class SignallingServer: ProxyTransport, @unchecked Sendable {
         for frame in frames {
             switch frame {
             case .message(let message):
+                stream.markActive()
+                streams[id]?.lastMessage = loop.now()
                 proxy.receive(message, on: flow)
             case .keepAlivePing:
+                let lastMessage = streams[id]?.lastMessage ?? 0
+                if state.trusted || loop.now() &- lastMessage < keepAliveOnlyLimit {
+                    stream.markActive()
+                }
                 SIPStreamFramer.pong.withUnsafeBytes { _ = stream.sendOnLoop($0) }
             case .keepAlivePong:
                 break
@@ -253,6 +275,14 @@ private final class WeakBox: @unchecked Sendable {
 }
 
 extension Duration {
+    /// Whole nanoseconds, zero for a negative duration and saturating at the largest value.
+    var nanosecondsClamped: UInt64 {
+        let (seconds, attoseconds) = components
+        guard seconds >= 0 else { return 0 }
+        let (whole, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? .max : whole &+ UInt64(attoseconds / 1_000_000_000)
+    }
+
     /// Whole milliseconds.
     var milliseconds: Int64 {
         let (seconds, attoseconds) = components
