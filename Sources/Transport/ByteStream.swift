@@ -207,6 +207,9 @@ public final class ByteStream: @unchecked Sendable {
         syncReadSource()
     }
 
+    /// Bytes queued and not yet written to the socket. On the loop.
+    public var unsentByteCount: Int { output.count - outputStart }
+
     /// Resets the idle timer: the owner saw something that counts as activity. Needed only with
     /// ``StreamLimits/idleResetByOwner``; otherwise every byte received resets it. On the loop.
     public func markActive() {

@@ -125,6 +125,20 @@ public final class TLSStream: @unchecked Sendable {
         }
     }
 
+    /// Ciphertext waiting for the peer to read it (what ``TCPLimits/maxOutputBytes`` bounds). On the loop.
+    public var unsentByteCount: Int { byteStream.unsentByteCount }
+
+    /// Stops reading from the peer until ``resumeReading()``: what it sends waits in the kernel's buffer and
+    /// then in the peer (back-pressure). On the loop.
+    public func pauseReading() {
+        byteStream.pauseReading()
+    }
+
+    /// Reads again after ``pauseReading()``. On the loop.
+    public func resumeReading() {
+        byteStream.resumeReading()
+    }
+
     /// Resets the idle timer; with ``TCPLimits/idleResetByOwner`` only this does. On the loop.
     public func markActive() {
         byteStream.markActive()

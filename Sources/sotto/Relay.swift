@@ -49,19 +49,14 @@ final class Relay: @unchecked Sendable {
         self.serverCounters = serverCounters
         let serverContext = try Self.serverContext(config, counters: serverCounters)
         let upstreamAddress = try Self.resolve(config.upstream.address)
-        let clientContext: TLSContext
-        do {
-            clientContext = try TLSContext(
-                .client(
-                    serverName: config.upstream.tlsServerName ?? upstreamAddress.host, caFile: config.sip.ca,
-                    certificateChainFile: config.upstream.clientCert.isEmpty ? nil : config.upstream.clientCert,
-                    privateKeyFile: config.upstream.clientKey.isEmpty ? nil : config.upstream.clientKey))
-        } catch {
-            throw StartError(description: "upstream TLS: \(error.reason)", isConfiguration: true)
-        }
+        let clientContext = try Self.clientContext(config, serverName: upstreamAddress.host)
+        // Every address the PBX's name resolves to may be the PBX (with its certificate name, see trusted_names).
         let trusted =
             config.upstream.trustedAddresses.isEmpty
-            ? Set([upstreamAddress.host]) : Set(config.upstream.trustedAddresses)
+            ? Set(Resolver.all(host: config.upstream.address?.host ?? upstreamAddress.host).map(\.host)).union([
+                upstreamAddress.host
+            ])
+            : Set(config.upstream.trustedAddresses)
 
         let loop = EventLoop(label: "sotto.sip")
         do {
@@ -93,8 +88,12 @@ final class Relay: @unchecked Sendable {
                 listen: listen, serverContext: serverContext,
                 upstream: .init(
                     address: upstreamAddress, serverName: config.upstream.tlsServerName ?? upstreamAddress.host,
-                    context: clientContext, trustedIPs: trusted, reconnectMin: config.upstream.reconnectMin,
-                    reconnectMax: config.upstream.reconnectMax, keepAlive: config.upstream.keepalive),
+                    context: clientContext, trustedIPs: trusted,
+                    trustedNames: Set(config.upstream.effectiveTrustedNames),
+                    reconnectMin: config.upstream.reconnectMin, reconnectMax: config.upstream.reconnectMax,
+                    keepAlive: config.upstream.keepalive,
+                    maxPendingOutputBytes: config.upstream.maxPendingOutputBytes,
+                    connectWait: config.upstream.connectWait),
                 proxy: proxy, loop: loop, limits: limits,
                 sipLimits: SIPLimits(
                     maxMessageSize: config.sip.maxMessageBytes, maxBodySize: config.sip.maxMessageBytes),
@@ -156,12 +155,27 @@ final class Relay: @unchecked Sendable {
             return try TLSContext(
                 .server(
                     certificateChainFile: config.sip.cert, privateKeyFile: config.sip.key,
-                    // Only with mTLS is a client certificate asked for; otherwise a phone whose certificate
-                    // comes from another CA would fail a handshake it does not need.
-                    clientCAFile: config.sip.requireClientCert ? config.sip.ca : nil,
+                    // A client certificate is always asked for, so that the PBX's inbound connections can show
+                    // theirs (upstream.trusted_names); only with mTLS is one required. One that does not verify
+                    // is no identity and fails no handshake.
+                    clientCAFile: config.sip.ca,
                     requireClientCertificate: config.sip.requireClientCert), counters: counters)
         } catch {
             throw StartError(description: "sip.cert/sip.key: \(error.reason)", isConfiguration: true)
+        }
+    }
+
+    /// Toward the PBX: its certificate verified against `sip.ca` and its name, and the client certificate (mTLS)
+    /// when one is configured.
+    private static func clientContext(_ config: SottoConfig, serverName: String) throws(StartError) -> TLSContext {
+        do {
+            return try TLSContext(
+                .client(
+                    serverName: config.upstream.tlsServerName ?? serverName, caFile: config.sip.ca,
+                    certificateChainFile: config.upstream.clientCert.isEmpty ? nil : config.upstream.clientCert,
+                    privateKeyFile: config.upstream.clientKey.isEmpty ? nil : config.upstream.clientKey))
+        } catch {
+            throw StartError(description: "upstream TLS: \(error.reason)", isConfiguration: true)
         }
     }
 
@@ -260,13 +274,19 @@ final class Relay: @unchecked Sendable {
         }
     }
 
-    /// SIGHUP: the listener's certificate, key and CA are read again; open connections and calls are not
-    /// touched. A failure keeps the old ones and says why.
+    /// SIGHUP: the listener's certificate, key and CA, and the client certificate toward the PBX, are read
+    /// again; open connections and calls are not touched (the next connection to the PBX uses the new client
+    /// certificate). Both are loaded before either is swapped: a failure keeps the old ones and says why.
     private func reloadCertificates() {
         do {
             let context = try Self.serverContext(config, counters: serverCounters)
+            let upstreamContext = try Self.clientContext(
+                config, serverName: server.upstreamServerName)
             try server.replaceServerContext(context)
-            logger.notice("certificates reloaded", metadata: ["cert": "\(config.sip.cert)"])
+            try server.replaceUpstreamContext(upstreamContext)
+            logger.notice(
+                "certificates reloaded",
+                metadata: ["cert": "\(config.sip.cert)", "upstream-client-cert": "\(config.upstream.clientCert)"])
         } catch {
             logger.error("certificates not reloaded; the old ones stay in use", metadata: ["reason": "\(error)"])
         }
