@@ -311,13 +311,15 @@ func unusedPort() throws -> UInt16 {
         let named = try fixture.phone(certificate: fixture.certificates.clientWithNames)
         let anonymous = try fixture.phone()
         let otherName = try fixture.phone(certificate: fixture.certificates.client)
-        for client in [named, anonymous, otherName] {
+        let otherCA = try fixture.phone(certificate: fixture.certificates.clientFromOtherCA)
+        for client in [named, anonymous, otherName, otherCA] {
             #expect(await eventually { client.handshakes == 1 })
             client.send(Self.options(7).replacingOccurrences(of: "sip:127.0.0.1:5061", with: "sip:bob@pbx.test"))
         }
         #expect(await eventually { named.text.contains("SIP/2.0 404") }, "\(named.text)")
         #expect(await eventually { anonymous.text.contains("SIP/2.0 503") }, "\(anonymous.text)")
         #expect(await eventually { otherName.text.contains("SIP/2.0 503") }, "\(otherName.text)")
+        #expect(await eventually { otherCA.text.contains("SIP/2.0 503") }, "the right name from the wrong CA")
     }
 
     /// SIGHUP's new client certificate toward the PBX is used by the next connection: a PBX that requires one

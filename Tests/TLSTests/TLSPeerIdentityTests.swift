@@ -64,9 +64,9 @@ import Testing
     }
 
     /// A server that asks for a certificate without requiring one serves a client whose certificate does not
-    /// verify (here a server certificate, not valid for a client) as if it had sent none.
+    /// verify (here one from another CA, with the same names) as if it had sent none.
     @Test func aCertificateThatDoesNotVerifyIsNoIdentity() throws {
-        let pair = try MemoryPair(client: client(certificates.serverECDSA), server: server())
+        let pair = try MemoryPair(client: client(certificates.clientFromOtherCA), server: server())
         let outcome = pair.handshake()
         #expect(outcome.server.isComplete && outcome.client.isComplete)
         #expect(pair.server.peerPresentedCertificate)
@@ -74,6 +74,11 @@ import Testing
     }
 
     /// A server without a client CA asks for no certificate, so a client's certificate is never an identity there.
+    @Test func aRequiredCertificateThatDoesNotVerifyFailsTheHandshake() throws {
+        let pair = try MemoryPair(client: client(certificates.clientFromOtherCA), server: server(require: true))
+        #expect(pair.handshake().server.error?.code == .certificateVerificationFailed)
+    }
+
     @Test func aServerThatVerifiesNoClientsSeesNoIdentity() throws {
         let pair = try MemoryPair(client: client(certificates.clientWithNames), server: server(clientCA: false))
         #expect(pair.handshake().server.isComplete)
