@@ -30,7 +30,8 @@ extension SottoConfig {
         /// beyond it is closed at accept.
         public var maxHandshakes = 256
         /// `sip.accepts_per_second_per_address`: new connections one address may open per second (a
-        /// token bucket of that size); beyond it a connection is closed at accept.
+        /// token bucket refilled at that rate, holding that many or `max_connections_per_address`, whichever
+        /// is more); beyond it a connection is closed at accept.
         public var acceptsPerSecondPerAddress = 20
         /// `sip.ipv6_prefix_length`: the leading bits of an IPv6 address that make one address for the
         /// per-address limits (64: a /64 is one host).

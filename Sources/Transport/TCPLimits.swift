@@ -21,8 +21,8 @@ public struct TCPLimits: Sendable, Hashable {
     /// this bounds what a burst of new connections can take from the loop they share.
     public var maxHandshakes: Int
     /// Connections one address (as ``maxConnectionsPerAddress`` counts them) may open per second:
-    /// a token bucket of this many tokens, refilled at this rate. Beyond it a connection is closed at
-    /// accept, before any TLS work.
+    /// a token bucket refilled at this rate, holding this many tokens or ``maxConnectionsPerAddress``,
+    /// whichever is more. Beyond it a connection is closed at accept, before any TLS work.
     public var acceptsPerSecondPerAddress: Int
     /// How many leading bits of an IPv6 address make "one address" for the per-address limits: one
     /// host usually holds a whole /64 (RFC 4291 §2.5.1), so keying on the full address would give it

@@ -99,7 +99,11 @@ public final class TCPListener: @unchecked Sendable {
         self.counters = counters
         self.logger = logger
         self.makeHandlers = handlers
-        self.acceptRate = AddressRateLimiter(rate: limits.acceptsPerSecondPerAddress)
+        // The bucket holds at least the connections one address may have open, so an office behind one NAT
+        // reconnecting all its phones at once (after a network blip) gets in; sustained churn is held to the rate.
+        self.acceptRate = AddressRateLimiter(
+            rate: limits.acceptsPerSecondPerAddress,
+            burst: max(limits.acceptsPerSecondPerAddress, limits.maxConnectionsPerAddress))
     }
 
     /// Starts accepting on the loop.

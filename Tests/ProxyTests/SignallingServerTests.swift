@@ -346,4 +346,19 @@ func unusedPort() throws -> UInt16 {
                     certificateChainFile: certificates.client.chain, privateKeyFile: certificates.client.key)))
         #expect(await eventually { pbx.handshakes == 1 })
     }
+
+    /// What waits for the PBX is bounded in count and bytes, leaves in order, and a closed flow's messages go.
+    @Test func heldMessagesAreBoundedAndLeaveInOrder() {
+        var held = HeldMessages(maxCount: 3, maxBytes: 10)
+        let accepted = [
+            held.hold([1, 2, 3], from: 1, until: 10), held.hold([4, 5, 6], from: 2, until: 20),
+            held.hold([7, 8, 9, 10, 11], from: 1, until: 30), held.hold([12], from: 3, until: 40),
+            held.hold([13], from: 3, until: 50),
+        ]
+        #expect(accepted == [true, true, false, true, false], "the byte bound, then the count bound")
+        #expect(held.takeExpired(now: 20).map(\.flow) == [1, 2])
+        #expect(held.bytes == 1)
+        held.drop(flow: 3)
+        #expect(held.isEmpty && held.bytes == 0)
+    }
 }

@@ -46,19 +46,39 @@ import Testing
         #expect(server.counters.refusedTooManyHandshakes == 0)
     }
 
-    /// Five connections at once from one address with a rate of two per second: the bucket's two get in,
-    /// the rest are closed at accept and counted.
+    /// Five connections one after the other from one address, each closed before the next, with a rate of two
+    /// per second (and a bucket of two: one connection open at a time): the bucket's two get in, the rest are
+    /// closed at accept and counted.
     @Test func acceptsPerSecondPerAddressAreLimited() async throws {
-        let server = try await TestServer(limits: TCPLimits(acceptsPerSecondPerAddress: 2))
+        let server = try await TestServer(
+            limits: TCPLimits(maxConnectionsPerAddress: 1, acceptsPerSecondPerAddress: 2))
         defer { server.listener.stop() }
-        let clients = try (0..<5).map { _ in try RawClient(port: server.port) }
-        #expect(
-            await eventually { server.counters.refusedAcceptRate + server.counters.connectionsAccepted == 5 })
+        for attempt in 1...5 {
+            do {
+                let client = try RawClient(port: server.port)
+                _ = await eventually {
+                    server.counters.connectionsAccepted + server.counters.refusedAcceptRate == attempt
+                }
+                _ = client
+            }
+            #expect(await eventually { server.counters.connectionsOpen == 0 })
+        }
         #expect(server.counters.refusedAcceptRate >= 2)
         #expect(server.counters.connectionsAccepted <= 3)
+        #expect(server.counters.refusedTooManyFromAddress == 0)
         #expect(server.recorder.logs.contains { $0.contains("opened more than 2 connections in a second") })
         // Refusals are logged at most once a second, not once each.
         #expect(server.recorder.logs.filter { $0.contains("refused") }.count == 1)
+    }
+
+    /// The bucket holds at least the connections an address may have open: they may all come at once.
+    @Test func anAddressMayOpenItsWholeAllowanceAtOnce() async throws {
+        let server = try await TestServer(
+            limits: TCPLimits(maxConnectionsPerAddress: 8, acceptsPerSecondPerAddress: 2))
+        defer { server.listener.stop() }
+        let clients = try (0..<8).map { _ in try RawClient(port: server.port) }
+        #expect(await eventually { server.counters.connectionsOpen == 8 })
+        #expect(server.counters.refusedAcceptRate == 0)
         _ = clients
     }
 
@@ -76,7 +96,7 @@ import Testing
     }
 
     @Test func theRateLimiterRefillsAndForgetsFullBuckets() {
-        var limiter = AddressRateLimiter(rate: 2, sweepThreshold: 2, maxKeys: 3)
+        var limiter = AddressRateLimiter(rate: 2, burst: 2, sweepThreshold: 2, maxKeys: 3)
         let second: UInt64 = 1_000_000_000
         var allowed: [Bool] = []
         for (key, now) in [("a", 0), ("a", 0), ("a", 0), ("a", second / 2), ("b", second / 2), ("c", second / 2)] {

@@ -28,6 +28,11 @@ public final class SignallingServer: ProxyTransport, @unchecked Sendable {
     public let counters = TransportCounters()
     /// Sotto's connection attempts to the PBX.
     public let upstreamCounters = TransportCounters()
+    /// Softphone requests that waited for the connection to the PBX, and those that found the wait full and got
+    /// their `503` at once (read on the loop).
+    public private(set) var upstreamWaits = (held: 0, full: 0)
+    /// When the last "the wait is full" line was logged (at most one a second).
+    private var lastWaitFullLog: UInt64?
     private let listener: TCPListener
     private var upstream: Upstream
     private let limits: TCPLimits
@@ -302,8 +307,17 @@ public final class SignallingServer: ProxyTransport, @unchecked Sendable {
         guard !stopped, upstream.connectWait > .zero else { return false }
         let now = loop.now()
         guard held.hold(message, from: flow, until: now &+ upstream.connectWait.nanosecondsClamped) else {
-            return false  // over the bound: answered at once, as without waiting
+            // Over the bound: answered at once, as without waiting; counted, logged at most once a second.
+            upstreamWaits.full += 1
+            if lastWaitFullLog.map({ now &- $0 >= 1_000_000_000 }) ?? true {
+                lastWaitFullLog = now
+                logger.warning(
+                    "too many requests are waiting for the PBX connection; answering 503 at once",
+                    metadata: ["waiting": "\(held.messages.count)", "refused-so-far": "\(upstreamWaits.full)"])
+            }
+            return false
         }
+        upstreamWaits.held += 1
         guard upstreamStream == nil else { return true }  // an attempt is under way
         // Security: requests cannot make Sotto hammer the PBX; attempts stay at most one per reconnectMin.
         let earliest = lastAttempt.map { $0 &+ upstream.reconnectMin.nanosecondsClamped } ?? now
