@@ -46,3 +46,7 @@ int CSottoNet_allowed_cpu_count(void) {
     }
     return CPU_COUNT(&set);
 }
+
+int CSottoNet_accept_nonblocking(int fd, struct sockaddr *address, socklen_t *length) {
+    return accept4(fd, address, length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+}

@@ -57,10 +57,11 @@ int CSottoOpenSSL_GENERAL_NAMES_entry(
     if (name == NULL) {
         return -1;
     }
-    if (name->type == GEN_DNS || name->type == GEN_URI) {
-        const ASN1_IA5STRING *text = name->type == GEN_DNS ? name->d.dNSName : name->d.uniformResourceIdentifier;
-        *bytes = ASN1_STRING_get0_data(text);
-        *length = ASN1_STRING_length(text);
+    if (name->type == GEN_DNS || name->type == GEN_URI || name->type == GEN_IPADD) {
+        const ASN1_STRING *value = name->type == GEN_DNS ? name->d.dNSName
+            : name->type == GEN_URI ? name->d.uniformResourceIdentifier : name->d.iPAddress;
+        *bytes = ASN1_STRING_get0_data(value);
+        *length = ASN1_STRING_length(value);
     }
     return name->type;
 }

@@ -51,6 +51,10 @@ extension ConfigKey {
             $0.sip.clientIdentity
         },
         .boolean("sip", "forward_softphone_identity", \.sip.forwardSoftphoneIdentity),
+        .integer("sip", "max_handshakes", in: 1...1_000_000, \.sip.maxHandshakes),
+        .integer("sip", "accepts_per_second_per_address", in: 1...1_000_000, \.sip.acceptsPerSecondPerAddress),
+        .integer("sip", "ipv6_prefix_length", in: 1...128, \.sip.ipv6PrefixLength),
+        .duration("sip", "max_keepalive_only_s", in: 1...604_800, .seconds, \.sip.maxKeepAliveOnly),
 
         .string("upstream", "address") { (config, text, _) throws(InvalidValue) in
             config.upstream.address = text.isEmpty ? nil : try HostPort.parseUpstream(text)
@@ -88,6 +92,18 @@ extension ConfigKey {
         .duration("upstream", "reconnect_min_ms", in: 1...3_600_000, .milliseconds, \.upstream.reconnectMin),
         .duration("upstream", "reconnect_max_ms", in: 1...3_600_000, .milliseconds, \.upstream.reconnectMax),
         .duration("upstream", "keepalive_s", in: 1...3600, .seconds, \.upstream.keepalive),
+        .integer(
+            "upstream", "max_pending_output_bytes", in: 1024...1_073_741_824, \.upstream.maxPendingOutputBytes),
+        .strings("upstream", "trusted_names") { (config, items) throws(InvalidValue) in
+            for (index, item) in items.enumerated()
+            where item.isEmpty || item.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 32 }) {
+                throw InvalidValue("item \(index + 1): a certificate name is not empty and has no spaces or controls")
+            }
+            config.upstream.trustedNames = items
+        } show: {
+            $0.upstream.effectiveTrustedNames
+        },
+        .duration("upstream", "connect_wait_ms", in: 0...60_000, .milliseconds, \.upstream.connectWait),
 
         .string("media", "ip") { (config, text, _) throws(InvalidValue) in
             config.media.ip = try ValueParsers.ip(text, wildcard: true)

@@ -45,6 +45,19 @@ extension SottoConfig {
         /// `sip.forward_softphone_identity`: pass softphones' P-Asserted-Identity, P-Preferred-Identity and
         /// Remote-Party-ID on to the PBX; false removes them (RFC 3325 trust domain).
         public var forwardSoftphoneIdentity = false
+        /// `sip.max_handshakes`: TLS handshakes under way at once, all peers together; a connection
+        /// beyond it is closed at accept.
+        public var maxHandshakes = 256
+        /// `sip.accepts_per_second_per_address`: new connections one address may open per second (a
+        /// token bucket refilled at that rate, holding that many or `max_connections_per_address`, whichever
+        /// is more); beyond it a connection is closed at accept.
+        public var acceptsPerSecondPerAddress = 20
+        /// `sip.ipv6_prefix_length`: the leading bits of an IPv6 address that make one address for the
+        /// per-address limits (64: a /64 is one host).
+        public var ipv6PrefixLength = 64
+        /// `sip.max_keepalive_only_s`: how long keep-alive pings alone, without a complete SIP message,
+        /// keep restarting a softphone connection's idle timer.
+        public var maxKeepAliveOnly: Duration = .seconds(7200)
 
         /// The defaults listed in `conf/sotto.toml`.
         public init() {}

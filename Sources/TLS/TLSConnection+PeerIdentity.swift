@@ -1,6 +1,10 @@
 internal import COpenSSL
 internal import CSottoOpenSSL
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 extension TLSConnection {
     /// The names of the peer's certificate, if it presented one and it verified.
     ///
@@ -19,7 +23,12 @@ extension TLSConnection {
                 var bytes: UnsafePointer<UInt8>?
                 var length: Int32 = 0
                 let type = CSottoOpenSSL_GENERAL_NAMES_entry(names, index, &bytes, &length)
-                guard let bytes, let text = Self.text(bytes, length) else { continue }
+                guard let bytes else { continue }
+                if type == GEN_IPADD {
+                    if let address = Self.address(bytes, length) { identity.ipAddresses.append(address) }
+                    continue
+                }
+                guard let text = Self.text(bytes, length) else { continue }
                 if type == GEN_URI {
                     identity.uris.append(text)
                 } else if type == GEN_DNS {
@@ -48,6 +57,16 @@ extension TLSConnection {
             index = X509_NAME_get_index_by_NID(subject, NID_commonName, index)
         }
         return names
+    }
+
+    /// A SAN IP address's 4 or 16 bytes as text ("192.0.2.7", "2001:db8::1").
+    private static func address(_ bytes: UnsafePointer<UInt8>, _ length: Int32) -> String? {
+        guard length == 4 || length == 16 else { return nil }
+        var text = [CChar](repeating: 0, count: 64)
+        guard inet_ntop(length == 4 ? AF_INET : AF_INET6, bytes, &text, socklen_t(text.count)) != nil else {
+            return nil
+        }
+        return text.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 
     /// The bytes as a name, or nil when they are not UTF-8 or hold a NUL (a classic way to smuggle

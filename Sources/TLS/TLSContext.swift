@@ -129,11 +129,15 @@ public final class TLSContext: @unchecked Sendable {
             if let names = SSL_load_client_CA_file(caFile) {
                 SSL_CTX_set_client_CA_list(handle, names)
             }
-            var mode = SSL_VERIFY_PEER
-            if configuration.requireClientCertificate {
-                mode |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT
+            guard configuration.requireClientCertificate else {
+                // A certificate is asked for, not required: one that does not verify lets the handshake go on
+                // as if none had been sent. Security: the failed result stays the connection's, so it never
+                // becomes an identity (TLSConnection.readPeerIdentity checks it); a phone with a certificate
+                // from another CA is served as an anonymous phone rather than refused.
+                SSL_CTX_set_verify(handle, SSL_VERIFY_PEER) { _, _ in 1 }
+                return
             }
-            SSL_CTX_set_verify(handle, mode, nil)
+            SSL_CTX_set_verify(handle, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nil)
         }
     }
 

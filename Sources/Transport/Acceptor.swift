@@ -1,3 +1,4 @@
+internal import CSottoNet
 import Dispatch
 
 #if canImport(Glibc)
@@ -6,7 +7,7 @@ import Dispatch
 
 /// The accept loop of a listening socket, shared by ``TCPListener`` and ``UnixListener``: one read
 /// source on the loop, a bounded number of accepts per wakeup, and a pause when the process runs out
-/// of descriptors. Accepted sockets come out non-blocking and close-on-exec.
+/// of descriptors. Accepted sockets come out non-blocking and close-on-exec from `accept4` itself.
 ///
 /// Owns the listening fd from init: the source's cancel handler closes it, or ``stop()`` does when
 /// the source was never made. State lives on the loop.
@@ -75,7 +76,12 @@ final class Acceptor: @unchecked Sendable {
             var storage = sockaddr_storage()
             var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
             let client = withUnsafeMutablePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { accept(fd, $0, &length) }
+                // accept4 sets O_NONBLOCK and FD_CLOEXEC atomically: a socket made blocking by a missed
+                // fcntl would stall the whole loop on one slow peer, and one without close-on-exec could
+                // leak into a child process started meanwhile.
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    CSottoNet_accept_nonblocking(fd, $0, &length)
+                }
             }
             if client < 0 {
                 let error = errno
@@ -91,9 +97,12 @@ final class Acceptor: @unchecked Sendable {
                     return  // EAGAIN: nothing left
                 }
             }
-            guard Socket.prepareAccepted(client, tcp: tcp), let onAccept else {
+            guard let onAccept else {
                 Glibc.close(client)
                 continue
+            }
+            if tcp {
+                Socket.setNoDelay(client)
             }
             onAccept(client, storage)
         }

@@ -207,6 +207,16 @@ public final class ByteStream: @unchecked Sendable {
         syncReadSource()
     }
 
+    /// Bytes queued and not yet written to the socket. On the loop.
+    public var unsentByteCount: Int { output.count - outputStart }
+
+    /// Resets the idle timer: the owner saw something that counts as activity. Needed only with
+    /// ``StreamLimits/idleResetByOwner``; otherwise every byte received resets it. On the loop.
+    public func markActive() {
+        dispatchPrecondition(condition: .onQueue(loop.queue))
+        lastReceive = loop.now()
+    }
+
     /// Closes with ``TCPCloseReason/Kind/closedLocally``. Safe from any thread.
     public func close() {
         loop.execute { [self] in
@@ -263,9 +273,10 @@ public final class ByteStream: @unchecked Sendable {
         armTimer()
     }
 
-    /// Ends the setup phase; from now on the idle timeout applies.
+    /// Ends the setup phase; from now on the idle timeout applies, counted from here.
     func finishSetup() {
         setup = nil
+        lastReceive = loop.now()
         armTimer()
     }
 
@@ -390,7 +401,9 @@ public final class ByteStream: @unchecked Sendable {
             let count = Glibc.read(fd, buffer.baseAddress, buffer.count)
             if count > 0 {
                 reads += 1
-                lastReceive = loop.now()
+                if !limits.idleResetByOwner {
+                    lastReceive = loop.now()
+                }
                 deliver(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
                 continue
             }

@@ -21,8 +21,8 @@ enum Socket {
         socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     }
 
-    /// Makes an accepted socket non-blocking and close-on-exec (`accept4` is not in Swift's Glibc
-    /// module), with Nagle off for TCP.
+    /// Makes an adopted socket (a `socketpair` end) non-blocking and close-on-exec, with Nagle off for
+    /// TCP. Accepted sockets get both from `accept4` instead (see ``Acceptor``).
     static func prepareAccepted(_ fd: Int32, tcp: Bool) -> Bool {
         let flags = fcntl(fd, F_GETFL)
         guard flags >= 0, fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0 else { return false }

@@ -14,18 +14,23 @@ public struct StreamLimits: Sendable, Hashable {
     /// From starting an outbound connect to the connection being established
     /// (``TCPCloseReason/Kind/connectTimeout``).
     public var connectTimeout: Duration
+    /// When true, only the owner's ``ByteStream/markActive()`` resets the idle timer, not every
+    /// byte received (see ``TCPLimits/idleResetByOwner``).
+    public var idleResetByOwner: Bool
 
     /// Limits with the defaults of ``TCPLimits``, without an idle timeout.
     public init(
         idleTimeout: Duration? = nil,
         maxInputBytes: Int = 65_536,
         maxOutputBytes: Int = 262_144,
-        connectTimeout: Duration = .seconds(5)
+        connectTimeout: Duration = .seconds(5),
+        idleResetByOwner: Bool = false
     ) {
         self.idleTimeout = idleTimeout
         self.maxInputBytes = maxInputBytes
         self.maxOutputBytes = maxOutputBytes
         self.connectTimeout = connectTimeout
+        self.idleResetByOwner = idleResetByOwner
     }
 }
 
@@ -35,6 +40,6 @@ extension TCPLimits {
     public var streamLimits: StreamLimits {
         StreamLimits(
             idleTimeout: idleTimeout, maxInputBytes: maxInputBytes, maxOutputBytes: maxOutputBytes,
-            connectTimeout: connectTimeout)
+            connectTimeout: connectTimeout, idleResetByOwner: idleResetByOwner)
     }
 }

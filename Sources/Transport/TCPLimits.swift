@@ -3,7 +3,8 @@
 public struct TCPLimits: Sendable, Hashable {
     /// Connections a listener holds at once; the next one is accepted and closed at once.
     public var maxConnections: Int
-    /// Connections one source address (IP, any port) holds at once on a listener.
+    /// Connections one source address (IP, any port; an IPv6 prefix, see ``ipv6PrefixLength``)
+    /// holds at once on a listener.
     public var maxConnectionsPerAddress: Int
     /// From accept (or connect) to a finished TLS handshake.
     public var handshakeTimeout: Duration
@@ -15,6 +16,22 @@ public struct TCPLimits: Sendable, Hashable {
     public var maxOutputBytes: Int
     /// From starting an outbound connect to the TCP connection being established.
     public var connectTimeout: Duration
+    /// TLS handshakes a listener runs at once, all peers together; a connection accepted beyond it
+    /// is closed at once. Handshakes are the costly part of a connection (public-key operations), so
+    /// this bounds what a burst of new connections can take from the loop they share.
+    public var maxHandshakes: Int
+    /// Connections one address (as ``maxConnectionsPerAddress`` counts them) may open per second:
+    /// a token bucket refilled at this rate, holding this many tokens or ``maxConnectionsPerAddress``,
+    /// whichever is more. Beyond it a connection is closed at accept, before any TLS work.
+    public var acceptsPerSecondPerAddress: Int
+    /// How many leading bits of an IPv6 address make "one address" for the per-address limits: one
+    /// host usually holds a whole /64 (RFC 4291 §2.5.1), so keying on the full address would give it
+    /// 2^64 separate allowances. 128 keys on the exact address. IPv4 is always the exact address.
+    public var ipv6PrefixLength: Int
+    /// When true, receiving bytes does not reset the idle timer: the owner resets it with
+    /// ``TLSStream/markActive()`` when what arrived counts (a whole SIP message, say), so a peer
+    /// trickling a byte now and then cannot hold the connection.
+    public var idleResetByOwner: Bool
 
     /// Limits with defaults sized for a SIP-over-TLS edge.
     ///
@@ -26,6 +43,10 @@ public struct TCPLimits: Sendable, Hashable {
     ///   - maxInputBytes: 64 KiB, the largest SIP message Sotto accepts with room to spare.
     ///   - maxOutputBytes: 256 KiB of unsent ciphertext.
     ///   - connectTimeout: 5 s.
+    ///   - maxHandshakes: 256 handshakes in progress.
+    ///   - acceptsPerSecondPerAddress: 20 new connections per second from one address.
+    ///   - ipv6PrefixLength: 64.
+    ///   - idleResetByOwner: false, every byte received resets the idle timer.
     public init(
         maxConnections: Int = 10_000,
         maxConnectionsPerAddress: Int = 64,
@@ -33,7 +54,11 @@ public struct TCPLimits: Sendable, Hashable {
         idleTimeout: Duration = .seconds(900),
         maxInputBytes: Int = 65_536,
         maxOutputBytes: Int = 262_144,
-        connectTimeout: Duration = .seconds(5)
+        connectTimeout: Duration = .seconds(5),
+        maxHandshakes: Int = 256,
+        acceptsPerSecondPerAddress: Int = 20,
+        ipv6PrefixLength: Int = 64,
+        idleResetByOwner: Bool = false
     ) {
         self.maxConnections = maxConnections
         self.maxConnectionsPerAddress = maxConnectionsPerAddress
@@ -42,5 +67,9 @@ public struct TCPLimits: Sendable, Hashable {
         self.maxInputBytes = maxInputBytes
         self.maxOutputBytes = maxOutputBytes
         self.connectTimeout = connectTimeout
+        self.maxHandshakes = maxHandshakes
+        self.acceptsPerSecondPerAddress = acceptsPerSecondPerAddress
+        self.ipv6PrefixLength = ipv6PrefixLength
+        self.idleResetByOwner = idleResetByOwner
     }
 }

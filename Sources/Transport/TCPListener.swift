@@ -8,10 +8,13 @@ import TLS
 /// A non-blocking TCP listen socket (IPv4 or IPv6) whose accepted connections become
 /// ``TLSStream``s in the server role, on one ``EventLoop``.
 ///
-/// Limits are enforced at accept: past ``TCPLimits/maxConnections`` open connections, or
-/// ``TCPLimits/maxConnectionsPerAddress`` from one IP, a new connection is accepted and closed at
-/// once (so it does not sit in the kernel's backlog) and counted. Every other limit is the
-/// stream's.
+/// Limits are enforced at accept, before any TLS state is made: past ``TCPLimits/maxConnections``
+/// open connections, ``TCPLimits/maxHandshakes`` handshakes under way,
+/// ``TCPLimits/acceptsPerSecondPerAddress`` new connections per second from one address, or
+/// ``TCPLimits/maxConnectionsPerAddress`` open from one address, a new connection is accepted and
+/// closed at once (so it does not sit in the kernel's backlog), counted, and logged at most once a
+/// second per limit. "One address" is an IPv4 address or an IPv6 prefix
+/// (``TCPLimits/ipv6PrefixLength``). Every other limit is the stream's.
 public final class TCPListener: @unchecked Sendable {
     /// The address actually bound (with the kernel's port when asked for port 0).
     public let localAddress: SocketAddress
@@ -29,7 +32,12 @@ public final class TCPListener: @unchecked Sendable {
     private let logger: TransportLogger
     private let makeHandlers: @Sendable (TLSStream) -> TLSStreamHandlers
     private var streams: [ObjectIdentifier: TLSStream] = [:]
+    /// Open connections per address key (``SocketAddress/limitKey(ipv6PrefixLength:)``).
     private var perAddress: [String: Int] = [:]
+    /// Streams whose handshake is under way.
+    private var handshaking: Set<ObjectIdentifier> = []
+    private var acceptRate: AddressRateLimiter
+    private var refusalLogs: [String: RateLimitedLog] = [:]
     private var stopped = false
 
     /// Binds and listens; call ``start()`` to accept.
@@ -91,6 +99,11 @@ public final class TCPListener: @unchecked Sendable {
         self.counters = counters
         self.logger = logger
         self.makeHandlers = handlers
+        // The bucket holds at least the connections one address may have open, so an office behind one NAT
+        // reconnecting all its phones at once (after a network blip) gets in; sustained churn is held to the rate.
+        self.acceptRate = AddressRateLimiter(
+            rate: limits.acceptsPerSecondPerAddress,
+            burst: max(limits.acceptsPerSecondPerAddress, limits.maxConnectionsPerAddress))
     }
 
     /// Starts accepting on the loop.
@@ -130,19 +143,30 @@ public final class TCPListener: @unchecked Sendable {
     }
 
     private func admit(_ client: Int32, from peer: SocketAddress) {
+        // Every check comes before anything is allocated for the connection (TLS state, buffers).
         if streams.count >= limits.maxConnections {
             // Counted and logged before the close that the peer can observe.
             counters.recordRefusedTooMany()
-            logger.log(.warning, "refused \(peer): \(limits.maxConnections) connections are already open")
-            Glibc.close(client)
+            refuse(client, peer, "total", "\(limits.maxConnections) connections are already open")
             return
         }
-        let fromAddress = perAddress[peer.host, default: 0]
+        if handshaking.count >= limits.maxHandshakes {
+            counters.recordRefusedHandshakes()
+            refuse(client, peer, "handshakes", "\(limits.maxHandshakes) TLS handshakes are already under way")
+            return
+        }
+        let key = peer.limitKey(ipv6PrefixLength: limits.ipv6PrefixLength)
+        guard acceptRate.allow(key, now: loop.now()) else {
+            counters.recordRefusedAcceptRate()
+            refuse(
+                client, peer, "rate",
+                "\(key) opened more than \(limits.acceptsPerSecondPerAddress) connections in a second")
+            return
+        }
+        let fromAddress = perAddress[key, default: 0]
         if fromAddress >= limits.maxConnectionsPerAddress {
             counters.recordRefusedPerAddress()
-            logger.log(
-                .warning, "refused \(peer): \(peer.host) already holds \(fromAddress) connections, the limit")
-            Glibc.close(client)
+            refuse(client, peer, "address", "\(key) already holds \(fromAddress) connections, the limit")
             return
         }
         let tls: TLSConnection
@@ -160,16 +184,28 @@ public final class TCPListener: @unchecked Sendable {
         // Registered before the owner sees it: if making the handlers already closes the stream,
         // `forget` must find it (and give back its per-address slot).
         stream.onFinish = { [weak self] stream in self?.forget(stream) }
+        stream.onHandshakeDone = { [weak self] stream in self?.handshaking.remove(ObjectIdentifier(stream)) }
         streams[ObjectIdentifier(stream)] = stream
-        perAddress[peer.host] = fromAddress + 1
+        handshaking.insert(ObjectIdentifier(stream))
+        perAddress[key] = fromAddress + 1
         stream.handlers = makeHandlers(stream)
         stream.start()
+    }
+
+    /// Closes a refused socket after logging why (at most one line a second per limit).
+    private func refuse(_ client: Int32, _ peer: SocketAddress, _ limit: String, _ why: String) {
+        var log = refusalLogs[limit] ?? RateLimitedLog(logger)
+        log.log(.warning, "refused \(peer): \(why)", now: loop.now())
+        refusalLogs[limit] = log
+        Glibc.close(client)
     }
 
     /// Runs on the loop when a stream closes.
     private func forget(_ stream: TLSStream) {
         guard streams.removeValue(forKey: ObjectIdentifier(stream)) != nil else { return }
-        let remaining = perAddress[stream.peer.host, default: 1] - 1
-        perAddress[stream.peer.host] = remaining > 0 ? remaining : nil
+        handshaking.remove(ObjectIdentifier(stream))
+        let key = stream.peer.limitKey(ipv6PrefixLength: limits.ipv6PrefixLength)
+        let remaining = perAddress[key, default: 1] - 1
+        perAddress[key] = remaining > 0 ? remaining : nil
     }
 }

@@ -53,6 +53,8 @@ public final class TLSStream: @unchecked Sendable {
     var handlers: TLSStreamHandlers
     /// The listener's bookkeeping, run once when the stream closes.
     var onFinish: (@Sendable (TLSStream) -> Void)?
+    /// The listener's bookkeeping, run once when the handshake completes (before the owner hears).
+    var onHandshakeDone: (@Sendable (TLSStream) -> Void)?
 
     /// Set once the handshake completed and the owner was told.
     private var handshakeDone = false
@@ -123,6 +125,25 @@ public final class TLSStream: @unchecked Sendable {
         }
     }
 
+    /// Ciphertext waiting for the peer to read it (what ``TCPLimits/maxOutputBytes`` bounds). On the loop.
+    public var unsentByteCount: Int { byteStream.unsentByteCount }
+
+    /// Stops reading from the peer until ``resumeReading()``: what it sends waits in the kernel's buffer and
+    /// then in the peer (back-pressure). On the loop.
+    public func pauseReading() {
+        byteStream.pauseReading()
+    }
+
+    /// Reads again after ``pauseReading()``. On the loop.
+    public func resumeReading() {
+        byteStream.resumeReading()
+    }
+
+    /// Resets the idle timer; with ``TCPLimits/idleResetByOwner`` only this does. On the loop.
+    public func markActive() {
+        byteStream.markActive()
+    }
+
     /// Sends close_notify if the handshake completed, then closes. Safe from any thread.
     public func close() {
         loop.execute { [self] in
@@ -177,6 +198,7 @@ public final class TLSStream: @unchecked Sendable {
         earlyPlaintext = []
         input = []
         handlers.onClose(self, reason)
+        onHandshakeDone = nil
         onFinish?(self)
         onFinish = nil
     }
@@ -205,6 +227,8 @@ public final class TLSStream: @unchecked Sendable {
             case .complete:
                 handshakeDone = true
                 byteStream.finishSetup()  // from the handshake deadline to the idle one
+                onHandshakeDone?(self)
+                onHandshakeDone = nil
                 sendEarlyPlaintext()  // queued before the handshake, so it goes first
                 guard state == .open else { return }
                 handlers.onHandshake(self)

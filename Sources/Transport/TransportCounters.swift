@@ -7,6 +7,8 @@ public final class TransportCounters: Sendable {
     private let open = Atomic<Int>(0)
     private let refusedTotal = Atomic<Int>(0)
     private let refusedPerAddress = Atomic<Int>(0)
+    private let refusedHandshakes = Atomic<Int>(0)
+    private let refusedRate = Atomic<Int>(0)
     private let closes = Mutex<[Int]>(Array(repeating: 0, count: TCPCloseReason.Kind.allCases.count))
 
     /// Creates zeroed counters.
@@ -20,6 +22,12 @@ public final class TransportCounters: Sendable {
     public var refusedTooManyConnections: Int { refusedTotal.load(ordering: .relaxed) }
     /// Connections refused at accept because their address held ``TCPLimits/maxConnectionsPerAddress``.
     public var refusedTooManyFromAddress: Int { refusedPerAddress.load(ordering: .relaxed) }
+
+    /// Connections refused at accept because ``TCPLimits/maxHandshakes`` handshakes were under way.
+    public var refusedTooManyHandshakes: Int { refusedHandshakes.load(ordering: .relaxed) }
+    /// Connections refused at accept because their address opened more than
+    /// ``TCPLimits/acceptsPerSecondPerAddress`` per second.
+    public var refusedAcceptRate: Int { refusedRate.load(ordering: .relaxed) }
 
     /// Connections that ended for `kind`.
     public func closed(_ kind: TCPCloseReason.Kind) -> Int {
@@ -42,5 +50,13 @@ public final class TransportCounters: Sendable {
 
     func recordRefusedPerAddress() {
         refusedPerAddress.wrappingAdd(1, ordering: .relaxed)
+    }
+
+    func recordRefusedHandshakes() {
+        refusedHandshakes.wrappingAdd(1, ordering: .relaxed)
+    }
+
+    func recordRefusedAcceptRate() {
+        refusedRate.wrappingAdd(1, ordering: .relaxed)
     }
 }

@@ -16,7 +16,7 @@ extension Relay {
         }
         _ = try serverContext(config, counters: TLSCounters())
         let upstreamAddress = try resolve(config.upstream.address)
-        _ = try clientContext(config, upstreamAddress: upstreamAddress)
+        _ = try clientContext(config, serverName: upstreamAddress.host)
         _ = try adminAccess(config)
         _ = try adminSocketGroup(config)
     }

@@ -15,6 +15,7 @@ extension Relay {
         limits.requestsPerSecondPerFlow = config.sip.requestsPerSecondPerConnection
         limits.requestsPerSecondPerAddress = config.sip.requestsPerSecondPerAddress
         limits.registrationsPerFlow = config.sip.maxRegistrationsPerConnection
+        limits.ipv6PrefixLength = config.sip.ipv6PrefixLength
         return limits
     }
 

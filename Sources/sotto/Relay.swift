@@ -50,10 +50,14 @@ final class Relay: @unchecked Sendable {
         self.serverCounters = serverCounters
         let serverContext = try Self.serverContext(config, counters: serverCounters)
         let upstreamAddress = try Self.resolve(config.upstream.address)
-        let clientContext = try Self.clientContext(config, upstreamAddress: upstreamAddress)
+        let clientContext = try Self.clientContext(config, serverName: upstreamAddress.host)
+        // Every address the PBX's name resolves to may be the PBX (with its certificate name, see trusted_names).
         let trusted =
             config.upstream.trustedAddresses.isEmpty
-            ? Set([upstreamAddress.host]) : Set(config.upstream.trustedAddresses)
+            ? Set(Resolver.all(host: config.upstream.address?.host ?? upstreamAddress.host).map(\.host)).union([
+                upstreamAddress.host
+            ])
+            : Set(config.upstream.trustedAddresses)
 
         let loop = EventLoop(label: "sotto.sip")
         do {
@@ -90,19 +94,25 @@ final class Relay: @unchecked Sendable {
         let limits = TCPLimits(
             maxConnections: config.sip.maxConnections, maxConnectionsPerAddress: config.sip.maxConnectionsPerAddress,
             handshakeTimeout: config.sip.handshakeTimeout, idleTimeout: config.sip.idleTimeout,
-            maxInputBytes: config.sip.maxMessageBytes)
+            maxInputBytes: config.sip.maxMessageBytes, maxHandshakes: config.sip.maxHandshakes,
+            acceptsPerSecondPerAddress: config.sip.acceptsPerSecondPerAddress,
+            ipv6PrefixLength: config.sip.ipv6PrefixLength)
         do {
             let listen = try SocketAddress(ip: config.sip.listen.host, port: config.sip.listen.port)
             server = try SignallingServer(
                 listen: listen, serverContext: serverContext,
                 upstream: .init(
                     address: upstreamAddress, serverName: config.upstream.tlsServerName ?? upstreamAddress.host,
-                    context: clientContext, trustedIPs: trusted, reconnectMin: config.upstream.reconnectMin,
-                    reconnectMax: config.upstream.reconnectMax, keepAlive: config.upstream.keepalive),
+                    context: clientContext, trustedIPs: trusted,
+                    trustedNames: Set(config.upstream.effectiveTrustedNames),
+                    reconnectMin: config.upstream.reconnectMin, reconnectMax: config.upstream.reconnectMax,
+                    keepAlive: config.upstream.keepalive,
+                    maxPendingOutputBytes: config.upstream.maxPendingOutputBytes,
+                    connectWait: config.upstream.connectWait),
                 proxy: proxy, loop: loop, limits: limits,
                 sipLimits: SIPLimits(
                     maxMessageSize: config.sip.maxMessageBytes, maxBodySize: config.sip.maxMessageBytes),
-                logger: logger)
+                keepAliveOnlyLimit: config.sip.maxKeepAliveOnly, logger: logger)
         } catch {
             throw StartError(description: "sip.listen: \(error.reason)", isConfiguration: false)
         }
@@ -162,20 +172,6 @@ final class Relay: @unchecked Sendable {
             description: "admin.socket_group: no group named \"\(config.admin.socketGroup)\"", isConfiguration: true)
     }
 
-    /// The TLS context toward the PBX: its CA, the name its certificate must carry, and the client certificate
-    /// for mTLS when one is configured.
-    static func clientContext(_ config: SottoConfig, upstreamAddress: SocketAddress) throws(StartError) -> TLSContext {
-        do {
-            return try TLSContext(
-                .client(
-                    serverName: config.upstream.tlsServerName ?? upstreamAddress.host, caFile: config.sip.ca,
-                    certificateChainFile: config.upstream.clientCert.isEmpty ? nil : config.upstream.clientCert,
-                    privateKeyFile: config.upstream.clientKey.isEmpty ? nil : config.upstream.clientKey))
-        } catch {
-            throw StartError(description: "upstream TLS: \(error.reason)", isConfiguration: true)
-        }
-    }
-
     /// The listener's certificate and, with mTLS, the CA that must have signed softphones' certificates.
     static func serverContext(_ config: SottoConfig, counters: TLSCounters) throws(StartError)
         -> TLSContext
@@ -184,12 +180,27 @@ final class Relay: @unchecked Sendable {
             return try TLSContext(
                 .server(
                     certificateChainFile: config.sip.cert, privateKeyFile: config.sip.key,
-                    // Only with mTLS is a client certificate asked for; otherwise a phone whose certificate
-                    // comes from another CA would fail a handshake it does not need.
-                    clientCAFile: config.sip.requireClientCert ? config.sip.ca : nil,
+                    // A client certificate is always asked for, so that the PBX's inbound connections can show
+                    // theirs (upstream.trusted_names); only with mTLS is one required. One that does not verify
+                    // is no identity and fails no handshake.
+                    clientCAFile: config.sip.ca,
                     requireClientCertificate: config.sip.requireClientCert), counters: counters)
         } catch {
             throw StartError(description: "sip.cert/sip.key: \(error.reason)", isConfiguration: true)
+        }
+    }
+
+    /// Toward the PBX: its certificate verified against `sip.ca` and its name, and the client certificate (mTLS)
+    /// when one is configured.
+    static func clientContext(_ config: SottoConfig, serverName: String) throws(StartError) -> TLSContext {
+        do {
+            return try TLSContext(
+                .client(
+                    serverName: config.upstream.tlsServerName ?? serverName, caFile: config.sip.ca,
+                    certificateChainFile: config.upstream.clientCert.isEmpty ? nil : config.upstream.clientCert,
+                    privateKeyFile: config.upstream.clientKey.isEmpty ? nil : config.upstream.clientKey))
+        } catch {
+            throw StartError(description: "upstream TLS: \(error.reason)", isConfiguration: true)
         }
     }
 
@@ -289,13 +300,19 @@ final class Relay: @unchecked Sendable {
         }
     }
 
-    /// SIGHUP: the listener's certificate, key and CA are read again; open connections and calls are not
-    /// touched. A failure keeps the old ones and says why.
+    /// SIGHUP: the listener's certificate, key and CA, and the client certificate toward the PBX, are read
+    /// again; open connections and calls are not touched (the next connection to the PBX uses the new client
+    /// certificate). Both are loaded before either is swapped: a failure keeps the old ones and says why.
     private func reloadCertificates() {
         do {
             let context = try Self.serverContext(config, counters: serverCounters)
+            let upstreamContext = try Self.clientContext(
+                config, serverName: server.upstreamServerName)
             try server.replaceServerContext(context)
-            logger.notice("certificates reloaded", metadata: ["cert": "\(config.sip.cert)"])
+            try server.replaceUpstreamContext(upstreamContext)
+            logger.notice(
+                "certificates reloaded",
+                metadata: ["cert": "\(config.sip.cert)", "upstream-client-cert": "\(config.upstream.clientCert)"])
         } catch {
             logger.error("certificates not reloaded; the old ones stay in use", metadata: ["reason": "\(error)"])
         }

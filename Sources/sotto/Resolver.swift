@@ -5,11 +5,17 @@ import Transport
 enum Resolver {
     /// The first address `host` resolves to, with `port`.
     static func first(host: String, port: UInt16) -> SocketAddress? {
-        if let literal = try? SocketAddress(ip: host, port: port) { return literal }
+        all(host: host, port: port, limit: 1).first
+    }
+
+    /// Every address `host` resolves to (IPv4 and IPv6, each once), with `port`: at most `limit`.
+    static func all(host: String, port: UInt16 = 0, limit: Int = 64) -> [SocketAddress] {
+        if let literal = try? SocketAddress(ip: host, port: port) { return [literal] }
+        var found: [SocketAddress] = []
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var result: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(host, nil, &hints, &result) == 0, let list = result else { return nil }
+        guard getaddrinfo(host, nil, &hints, &result) == 0, let list = result else { return [] }
         defer { freeaddrinfo(list) }
         var node: UnsafeMutablePointer<addrinfo>? = list
         while let entry = node {
@@ -30,9 +36,12 @@ enum Resolver {
                 ok = false
             }
             let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            if ok, let address = try? SocketAddress(ip: text, port: port) { return address }
+            if ok, let address = try? SocketAddress(ip: text, port: port), !found.contains(address) {
+                found.append(address)
+                if found.count >= limit { break }
+            }
             node = entry.pointee.ai_next
         }
-        return nil
+        return found
     }
 }

@@ -25,7 +25,9 @@ import Testing
         let body = commented ? line.dropFirst(2) : line
         guard let equals = body.range(of: " = ")?.lowerBound else { return nil }
         let key = body[..<equals]
-        guard !key.isEmpty, key.allSatisfy({ ("a"..."z").contains($0) || $0 == "_" }) else { return nil }
+        guard !key.isEmpty, key.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }) else {
+            return nil
+        }
         return (String(key), commented)
     }
 

@@ -72,6 +72,10 @@ import Testing
         dialogs_bound_to_connection = false
         client_identity = "user"
         forward_softphone_identity = true
+        max_handshakes = 40
+        accepts_per_second_per_address = 5
+        ipv6_prefix_length = 56
+        max_keepalive_only_s = 3600
 
         [upstream]
         address = "sips:pbx.example.com:5071"
@@ -82,6 +86,9 @@ import Testing
         reconnect_min_ms = 250
         reconnect_max_ms = 10000
         keepalive_s = 15
+        max_pending_output_bytes = 1048576
+        trusted_names = ["pbx.internal", "sip:pbx@example.com"]
+        connect_wait_ms = 1500
 
         [media]
         ip = "0.0.0.0"
@@ -158,6 +165,10 @@ import Testing
         expected.sip.dialogsBoundToConnection = false
         expected.sip.clientIdentity = "user"
         expected.sip.forwardSoftphoneIdentity = true
+        expected.sip.maxHandshakes = 40
+        expected.sip.acceptsPerSecondPerAddress = 5
+        expected.sip.ipv6PrefixLength = 56
+        expected.sip.maxKeepAliveOnly = .seconds(3600)
         expected.upstream.address = HostPort(host: "pbx.example.com", port: 5071)
         expected.upstream.serverName = "pbx.internal"
         expected.upstream.clientCert = base + "/certs/client.crt"
@@ -166,6 +177,9 @@ import Testing
         expected.upstream.reconnectMin = .milliseconds(250)
         expected.upstream.reconnectMax = .seconds(10)
         expected.upstream.keepalive = .seconds(15)
+        expected.upstream.maxPendingOutputBytes = 1_048_576
+        expected.upstream.trustedNames = ["pbx.internal", "sip:pbx@example.com"]
+        expected.upstream.connectWait = .milliseconds(1500)
         expected.media.ip = "0.0.0.0"
         expected.media.advertisedIP = "198.51.100.7"
         expected.media.ports = 40_000...40_999

@@ -1,9 +1,9 @@
 import Foundation
 
 /// A throwaway PKI made once per test run with the `openssl` CLI in a temporary directory: a CA, an ECDSA and an
-/// RSA server certificate (SAN DNS:localhost, IP:127.0.0.1, IP:::1), a client certificate signed by the CA, a client
-/// certificate with names (SAN URI sip:agent-2@example.com, SAN DNS agent-2.example.com, CN agent-2), and a second
-/// CA nothing is signed by.
+/// RSA server certificate (SAN DNS:localhost, IP:127.0.0.1, IP:::1; usable as client certificates too), a client
+/// certificate signed by the CA, a client certificate with names (SAN URI sip:agent-2@example.com, SAN DNS
+/// agent-2.example.com, CN agent-2), and a second CA that signs only one client certificate with those names.
 public struct TestCertificates: Sendable {
     private let storage: TemporaryDirectory
     /// The directory holding the files (tests may write their own files there too).
@@ -17,6 +17,11 @@ public struct TestCertificates: Sendable {
         (directory + "/server-rsa.pem", directory + "/server-rsa.key")
     }
     public var client: (chain: String, key: String) { (directory + "/client.pem", directory + "/client.key") }
+    /// A client certificate signed by the unrelated CA (so it never verifies), with the same names as
+    /// ``clientWithNames`` and CN `stranger`.
+    public var clientFromOtherCA: (chain: String, key: String) {
+        (directory + "/client-stranger.pem", directory + "/client-stranger.key")
+    }
     /// A client certificate with SAN URI `sip:agent-2@example.com`, SAN DNS `agent-2.example.com` and CN `agent-2`.
     public var clientWithNames: (chain: String, key: String) {
         (directory + "/client-named.pem", directory + "/client-named.key")
@@ -38,7 +43,8 @@ public struct TestCertificates: Sendable {
         try storage.write(
             "server.ext",
             "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\nbasicConstraints=CA:FALSE\n"
-                + "extendedKeyUsage=serverAuth\n")
+                // clientAuth too: a PBX presents its certificate when it connects to Sotto (upstream.trusted_names).
+                + "extendedKeyUsage=serverAuth,clientAuth\n")
         try storage.write("client.ext", "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n")
         try storage.write(
             "client-named.ext",
@@ -51,18 +57,20 @@ public struct TestCertificates: Sendable {
                     subject,
                 ])
         }
-        for (name, keyOptions, ext, subject) in [
-            ("server-ec", ec, "server.ext", "/CN=localhost"),
-            ("server-rsa", rsa, "server.ext", "/CN=localhost"),
-            ("client", ec, "client.ext", "/CN=agent-1"),
-            ("client-named", ec, "client-named.ext", "/CN=agent-2"),
+        for (name, keyOptions, ext, subject, issuer) in [
+            ("server-ec", ec, "server.ext", "/CN=localhost", "ca"),
+            ("server-rsa", rsa, "server.ext", "/CN=localhost", "ca"),
+            ("client", ec, "client.ext", "/CN=agent-1", "ca"),
+            ("client-named", ec, "client-named.ext", "/CN=agent-2", "ca"),
+            ("client-stranger", ec, "client-named.ext", "/CN=stranger", "other-ca"),
         ] {
             try await openssl(
                 ["req"] + keyOptions + [
                     "-nodes", "-keyout", path("\(name).key"), "-out", path("\(name).csr"), "-subj", subject,
                 ])
             try await openssl([
-                "x509", "-req", "-in", path("\(name).csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"),
+                "x509", "-req", "-in", path("\(name).csr"), "-CA", path("\(issuer).pem"), "-CAkey",
+                path("\(issuer).key"),
                 "-set_serial", "\(Int.random(in: 1000...999_999))", "-days", "2", "-extfile", path(ext), "-out",
                 path("\(name).pem"),
             ])

@@ -51,6 +51,7 @@ import Testing
         let pair = try MemoryPair(client: client(nil), server: server())
         #expect(pair.handshake().client.isComplete)
         #expect(pair.client.peerIdentity.dnsNames == ["localhost"])
+        #expect(pair.client.peerIdentity.ipAddresses == ["127.0.0.1", "::1"])
         #expect(pair.client.peerIdentity.commonNames == ["localhost"])
         #expect(pair.client.peerIdentity.uris.isEmpty)
     }
@@ -62,7 +63,22 @@ import Testing
         #expect(pair.server.peerIdentity.description == "none")
     }
 
+    /// A server that asks for a certificate without requiring one serves a client whose certificate does not
+    /// verify (here one from another CA, with the same names) as if it had sent none.
+    @Test func aCertificateThatDoesNotVerifyIsNoIdentity() throws {
+        let pair = try MemoryPair(client: client(certificates.clientFromOtherCA), server: server())
+        let outcome = pair.handshake()
+        #expect(outcome.server.isComplete && outcome.client.isComplete)
+        #expect(pair.server.peerPresentedCertificate)
+        #expect(pair.server.peerIdentity == .none)
+    }
+
     /// A server without a client CA asks for no certificate, so a client's certificate is never an identity there.
+    @Test func aRequiredCertificateThatDoesNotVerifyFailsTheHandshake() throws {
+        let pair = try MemoryPair(client: client(certificates.clientFromOtherCA), server: server(require: true))
+        #expect(pair.handshake().server.error?.code == .certificateVerificationFailed)
+    }
+
     @Test func aServerThatVerifiesNoClientsSeesNoIdentity() throws {
         let pair = try MemoryPair(client: client(certificates.clientWithNames), server: server(clientCA: false))
         #expect(pair.handshake().server.isComplete)

@@ -36,4 +36,9 @@ int64_t CSottoNet_receive_timestamp(const struct msghdr *message);
 /// CPUs this process may run on (sched_getaffinity + CPU_COUNT, GNU-only and a macro): -1 when unknown.
 int CSottoNet_allowed_cpu_count(void);
 
+/// accept4(2) with SOCK_NONBLOCK | SOCK_CLOEXEC (GNU-only): the accepted socket is non-blocking and
+/// close-on-exec from its first instant, with no window in which a fork and exec elsewhere could
+/// inherit it. Returns the new fd, or -1 with errno.
+int CSottoNet_accept_nonblocking(int fd, struct sockaddr *address, socklen_t *length);
+
 #endif

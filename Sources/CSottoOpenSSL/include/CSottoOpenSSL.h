@@ -55,8 +55,9 @@ GENERAL_NAMES *CSottoOpenSSL_X509_subject_alt_names(X509 *certificate);
 int CSottoOpenSSL_GENERAL_NAMES_count(const GENERAL_NAMES *names);
 
 /// Entry `index` of `names` (sk_GENERAL_NAME_value is a macro): returns its type (GEN_DNS, GEN_URI,
-/// ...) and, for those two IA5String types only, points `bytes` and `length` at its text (owned by
-/// `names`); for any other type `bytes` is NULL. GENERAL_NAME's union cannot be read from Swift safely.
+/// GEN_IPADD, ...) and, for those three types only, points `bytes` and `length` at its value (text for
+/// DNS and URI, 4 or 16 address bytes for IPADD; owned by `names`); for any other type `bytes` is NULL.
+/// GENERAL_NAME's union cannot be read from Swift safely.
 int CSottoOpenSSL_GENERAL_NAMES_entry(
     const GENERAL_NAMES *names, int index, const unsigned char **bytes, int *length);
 
