@@ -9,11 +9,15 @@ import Testing
 /// extension of ``LoadgenRelayTests`` so it inherits `.serialized`: the relays share media ports 23000-23999.
 extension LoadgenRelayTests {
     /// Runs two calls with `extra` flags through a fresh relay and returns the JSON report and the exit status.
-    static func ringHoldRun(_ label: String, _ extra: [String]) async throws -> (LoadgenReport, ChildProcess.Result) {
-        let relay = try await RelayUnderTest(label: label)
+    static func ringHoldRun(_ label: String, _ extra: [String], hold: Int = 1, media: String = "") async throws -> (
+        LoadgenReport, ChildProcess.Result
+    ) {
+        let relay = try await RelayUnderTest(label: label, media: media)
         let jsonPath = relay.reportPath(label)
         let run = try await runLoadgen(
-            relay.loadgenArguments + ["--calls", "2", "--concurrency", "2", "--hold", "1", "--json", jsonPath] + extra)
+            relay.loadgenArguments + [
+                "--calls", "2", "--concurrency", "2", "--hold", String(hold), "--json", jsonPath,
+            ] + extra)
         await relay.stop()
         return (try LoadgenReport.parse(Data(contentsOf: URL(fileURLWithPath: jsonPath))), run)
     }
@@ -30,6 +34,27 @@ extension LoadgenRelayTests {
         #expect(report.media.pbxToPhone.sent > 0 && report.media.pbxToPhone.received > 0)
         #expect(report.media.silentDirectionPackets == 0)
         #expect(run.stdout.contains("answer a=sendonly: the caller's direction silent by design"))
+        #expect(report.passed)
+    }
+
+    /// A call that rings longer than the media idle timeout is answered and carries its audio: the idle timer
+    /// starts when the answer keys the legs, not at the offer (before, the session was swept as idle while it
+    /// rang, and the answered call got 500 and a BYE).
+    @Test func aCallThatRingsLongerThanTheIdleTimeoutIsAnsweredWithAudio() async throws {
+        let (report, run) = try await Self.ringHoldRun("long-ring", ["--ring", "3"], media: "idle_timeout_s = 1")
+        #expect(run.status == 0, "sotto-loadgen said:\n\(run.stdout)")
+        #expect(report.calls.completed == 2)
+        #expect(report.perCall.allSatisfy { ($0.setupMs ?? 0) >= 3000 })
+        #expect(report.media.phoneToPBX.received > 0 && report.media.pbxToPhone.received > 0)
+        #expect(report.passed)
+    }
+
+    /// A call on hold (no media either way) outlives the idle timeout: it has the hold timeout.
+    @Test func aCallOnHoldOutlivesTheIdleTimeout() async throws {
+        let (report, run) = try await Self.ringHoldRun(
+            "long-hold", ["--hold-direction", "inactive"], hold: 4, media: "idle_timeout_s = 1")
+        #expect(run.status == 0, "sotto-loadgen said:\n\(run.stdout)")
+        #expect(report.calls.completed == 2, "\(run.stdout)")
         #expect(report.passed)
     }
 

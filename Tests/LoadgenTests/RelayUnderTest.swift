@@ -9,8 +9,8 @@ final class RelayUnderTest {
     let pbxPort = freePort(ip: "127.0.0.2")
     private let relay: ChildProcess
 
-    /// Writes a config named after `label` and starts the relay.
-    init(label: String) async throws {
+    /// Writes a config named after `label` (with `media` lines added to its `[media]` section) and starts the relay.
+    init(label: String, media: String = "") async throws {
         certificates = try await TestCertificates.shared
         let directory = certificates.directory
         let config = """
@@ -27,6 +27,7 @@ final class RelayUnderTest {
             [media]
             ip = "127.0.0.1"
             ports = "23000-23999"
+            \(media)
             [admin]
             socket = "\(directory)/\(label)-admin-\(sipPort).sock"
             audit_log = "\(directory)/\(label)-audit-\(sipPort).jsonl"
