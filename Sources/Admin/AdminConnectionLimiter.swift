@@ -1,5 +1,6 @@
 import Dispatch
 import Synchronization
+import Transport
 
 /// One connection's allowances: refused requests, and snapshots (the commands marked `takesSnapshot`, and
 /// each `watch` frame). Used from the worker running the connection's request and from the server's loop

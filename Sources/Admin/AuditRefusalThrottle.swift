@@ -1,5 +1,6 @@
 import Dispatch
 import Synchronization
+import Transport
 
 /// Bounds the audit lines refusals may write, across all connections: each is a synced line on disk, and a
 /// flood of refused commands (from many connections, or reconnecting ones) must not fill the disk or keep it

@@ -7,11 +7,6 @@
 /// addresses, each of which has completed a TCP handshake within the last second, is an attack). Time
 /// is passed in, in monotonic nanoseconds, so tests move it by hand. Confined to one loop.
 struct AddressRateLimiter {
-    private struct Bucket {
-        var tokens: Double
-        var updated: UInt64
-    }
-
     /// Tokens per second.
     let rate: Int
     /// The bucket's size: events at once.
@@ -20,7 +15,7 @@ struct AddressRateLimiter {
     let sweepThreshold: Int
     /// Keys held at most.
     let maxKeys: Int
-    private var buckets: [String: Bucket] = [:]
+    private var buckets: [String: TokenBucket] = [:]
     private var lastSweep: UInt64 = 0
 
     /// A limiter allowing `burst` events at once and `rate` per second after that, per key (each at least 1;
@@ -37,34 +32,20 @@ struct AddressRateLimiter {
 
     /// Takes a token for `key` at `now`; false when its bucket is empty (or the table is full).
     mutating func allow(_ key: String, now: UInt64) -> Bool {
-        let capacity = Double(burst)
-        guard var bucket = buckets[key] else {
+        if buckets[key] == nil {
             // A sweep walks the whole table, so it runs at most once a second.
             if buckets.count >= sweepThreshold && now &- lastSweep >= 1_000_000_000 {
                 sweep(now: now)
             }
             guard buckets.count < maxKeys else { return false }
-            buckets[key] = Bucket(tokens: capacity - 1, updated: now)
-            return true
+            buckets[key] = TokenBucket(perSecond: Double(rate), burst: burst, now: now)
         }
-        let elapsed = Double(now &- bucket.updated) / 1_000_000_000
-        bucket.tokens = min(capacity, bucket.tokens + elapsed * Double(rate))
-        bucket.updated = now
-        guard bucket.tokens >= 1 else {
-            buckets[key] = bucket
-            return false
-        }
-        bucket.tokens -= 1
-        buckets[key] = bucket
-        return true
+        return buckets[key]!.take(now: now)
     }
 
     /// Drops the buckets that are full again at `now`.
     private mutating func sweep(now: UInt64) {
         lastSweep = now
-        let capacity = Double(burst)
-        buckets = buckets.filter { _, bucket in
-            bucket.tokens + Double(now &- bucket.updated) / 1_000_000_000 * Double(rate) < capacity
-        }
+        buckets = buckets.filter { !$0.value.isFull(now: now) }
     }
 }

@@ -10,7 +10,12 @@ extension SocketAddress {
     /// Security: one IPv6 host is normally given a whole /64 (RFC 4291 §2.5.1) and can use a fresh
     /// address per connection, so limits keyed on the exact address would not limit it at all.
     public func limitKey(ipv6PrefixLength: Int) -> String {
-        guard family == .inet6 else { return host }
+        family == .inet6 ? Self.limitKey(host: host, ipv6PrefixLength: ipv6PrefixLength) : host
+    }
+
+    /// The same key for an address written as text (as a peer's address is kept once its connection is
+    /// up); text that is not an IPv6 address is its own key.
+    public static func limitKey(host: String, ipv6PrefixLength: Int) -> String {
         var address = in6_addr()
         guard inet_pton(AF_INET6, host, &address) == 1 else { return host }
         var bytes = withUnsafeBytes(of: address) { Array($0) }

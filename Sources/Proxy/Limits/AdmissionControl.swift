@@ -1,6 +1,7 @@
 import Logging
 import Media
 import SIP
+import Transport
 
 /// The limits of ``ProxyLimits`` as state: request rates per softphone connection and per address, calls per
 /// connection, address and address of record, and the count of every refusal by limit name (metrics
@@ -59,7 +60,7 @@ final class AdmissionControl {
     /// prefix (``ProxyLimits/ipv6PrefixLength``), so that one host cannot step around a per-address limit by
     /// using many addresses of its /64.
     func addressKey(_ ip: String) -> String {
-        AddressPrefix.key(ip, ipv6PrefixLength: limits.ipv6PrefixLength)
+        SocketAddress.limitKey(host: ip, ipv6PrefixLength: limits.ipv6PrefixLength)
     }
 
     // MARK: Requests
@@ -72,7 +73,7 @@ final class AdmissionControl {
         let now = clock.now()
         let perFlow = limits.requestsPerSecondPerFlow
         if perFlow > 0 {
-            var bucket = flowBuckets[flow.id] ?? TokenBucket(rate: perFlow, burst: 2 * perFlow, now: now)
+            var bucket = flowBuckets[flow.id] ?? TokenBucket(perSecond: Double(perFlow), burst: 2 * perFlow, now: now)
             let allowed = bucket.take(now: now)
             flowBuckets[flow.id] = bucket
             if !allowed {
@@ -82,7 +83,8 @@ final class AdmissionControl {
         let perAddress = limits.requestsPerSecondPerAddress
         if perAddress > 0 {
             let key = addressKey(flow.peerIP)
-            var bucket = addressBuckets[key] ?? TokenBucket(rate: perAddress, burst: 2 * perAddress, now: now)
+            var bucket =
+                addressBuckets[key] ?? TokenBucket(perSecond: Double(perAddress), burst: 2 * perAddress, now: now)
             let allowed = bucket.take(now: now)
             addressBuckets[key] = bucket
             if !allowed {
