@@ -89,8 +89,18 @@ final class RelayAdminBackend: AdminBackend, @unchecked Sendable {
             tlsConnectionsAccepted: server.counters.connectionsAccepted,
             tlsHandshakeFailures: serverCounters.handshakeFailures, portsInUse: ports.inUse, portsFree: ports.free,
             loopSessions: perLoop, pbxConnected: pbx, relatches: totals.relatched)
-        stats.limitRefusals = counters.limitRefusals
+        stats.limitRefusals = counters.limitRefusals.merging(Self.listenerRefusals(server.counters)) { $0 + $1 }
         return stats
+    }
+
+    /// The TLS listener's refusals at accept, under the limit names the metrics use beside the proxy's.
+    static func listenerRefusals(_ counters: TransportCounters) -> [String: Int] {
+        [
+            "tls_connections": counters.refusedTooManyConnections,
+            "tls_connections_per_address": counters.refusedTooManyFromAddress,
+            "tls_handshakes": counters.refusedTooManyHandshakes,
+            "tls_accepts_per_address": counters.refusedAcceptRate,
+        ].filter { $0.value > 0 }
     }
 
     func setLogLevel(_ level: String) -> Bool {
