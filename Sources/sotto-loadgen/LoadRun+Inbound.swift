@@ -191,12 +191,23 @@ extension LoadRun {
         guard let status = message.statusLine?.statusCode else {
             // A request on this connection (OPTIONS, a BYE from the relay): answer it.
             guard message.method != .ack else { return }
+            noteRelayBYE(message)
             let reply = SIPMessageBuilder.response(to: message, status: 200, reason: "OK", toTag: SIPText.token(10))
             pbxClient?.send(reply)
             return
         }
         guard let call = calls[message.callID], call.state != .done, call.direction == .inbound else { return }
         callerReceived(status: status, message, call: call)
+    }
+
+    /// A BYE that reaches either side before the caller hung up was made by the relay (a media timeout, a lost
+    /// connection, an operator): the call did not last the time it was meant to, so it is a failure, with the
+    /// relay's Reason. Without this a call the relay ended early would still read as completed, since the
+    /// caller's own BYE later gets an answer from the other side.
+    func noteRelayBYE(_ message: SIPMessage) {
+        guard message.method == .bye, let call = calls[message.callID], call.state == .answered else { return }
+        let reason = message.firstValue(of: "Reason") ?? "no Reason header"
+        call.result.failure = call.result.failure ?? "the relay ended the call before it was hung up (\(reason))"
     }
 
     /// The PBX side's connection closed: inbound calls still setting up fail.
