@@ -80,6 +80,7 @@ final class RelayAdminBackend: AdminBackend, @unchecked Sendable {
         var drops: [String: UInt64] = [:]
         for reason in MediaDropReason.allCases where totals[reason] > 0 { drops["\(reason)"] = totals[reason] }
         let (packets, bytes) = (totals.packetsOut, totals.bytesOut)
+        // The pool counts RTP/RTCP pairs; stats and metrics say ports (an audio call holds 4: a pair per leg).
         let ports = media.portUsage
         var stats = AdminStats(
             uptimeSeconds: Double(DispatchTime.now().uptimeNanoseconds &- startedUptime) / 1e9, calls: calls,
@@ -87,7 +88,7 @@ final class RelayAdminBackend: AdminBackend, @unchecked Sendable {
             srtpRefusals: counters.srtpRefusals, packetsRelayed: packets, bytesRelayed: bytes, drops: drops,
             tlsConnectionsOpen: server.counters.connectionsOpen,
             tlsConnectionsAccepted: server.counters.connectionsAccepted,
-            tlsHandshakeFailures: serverCounters.handshakeFailures, portsInUse: ports.inUse, portsFree: ports.free,
+            tlsHandshakeFailures: serverCounters.handshakeFailures, portsInUse: ports.inUse * 2, portsFree: ports.free * 2,
             loopSessions: perLoop, pbxConnected: pbx, relatches: totals.relatched)
         stats.limitRefusals = counters.limitRefusals.merging(Self.listenerRefusals(server.counters)) { $0 + $1 }
         return stats
