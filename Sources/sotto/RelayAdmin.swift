@@ -88,7 +88,8 @@ final class RelayAdminBackend: AdminBackend, @unchecked Sendable {
             srtpRefusals: counters.srtpRefusals, packetsRelayed: packets, bytesRelayed: bytes, drops: drops,
             tlsConnectionsOpen: server.counters.connectionsOpen,
             tlsConnectionsAccepted: server.counters.connectionsAccepted,
-            tlsHandshakeFailures: serverCounters.handshakeFailures, portsInUse: ports.inUse * 2, portsFree: ports.free * 2,
+            tlsHandshakeFailures: serverCounters.handshakeFailures, portsInUse: ports.inUse * 2,
+            portsFree: ports.free * 2,
             loopSessions: perLoop, pbxConnected: pbx, relatches: totals.relatched)
         stats.limitRefusals = counters.limitRefusals.merging(Self.listenerRefusals(server.counters)) { $0 + $1 }
         return stats
