@@ -219,6 +219,19 @@ import Testing
         #expect(h.proxy.counters.limitRefusals["transactions_per_connection"] == 1)
     }
 
+    /// An INVITE refused by Sotto ends when its ACK comes (RFC 3261 §17.2.1, Timer I is zero on TLS): it does not
+    /// hold a place in its connection's transactions for Timer H's 32 s.
+    @Test func anAcknowledgedRefusalFreesItsTransactionAtOnce() throws {
+        let h = try ProxyHarness { $0.limits.transactionsPerFlow = 1 }
+        let alice = try AliceCall()
+        h.fromA(alice.invite(sdp: alice.offer(proto: "RTP/AVP")))
+        let refusal = try #require(try h.take().first { $0.status == 488 })
+        h.fromA(alice.ackForFailure(toTag: refusal.message.to.tag ?? ""))
+        #expect(h.proxy.transactions.serverCount(on: h.a) == 0)
+        h.fromA(invite(try call(1), 1))
+        #expect(statuses(try h.take(), on: h.a) == [100])
+    }
+
     @Test func everyoneTogetherHoldsAtMostTheGlobalTransactions() throws {
         let h = try ProxyHarness {
             $0.limits.transactions = 4  // each forwarded INVITE holds a server and a client transaction

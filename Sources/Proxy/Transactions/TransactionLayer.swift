@@ -81,10 +81,16 @@ final class TransactionLayer {
     /// Whether a server transaction with this key is held (a CANCEL for it is answered without cost).
     func holds(_ key: ServerTransactionKey) -> Bool { servers[key] != nil }
 
-    /// An ACK for Sotto's own non-2xx final response ends that transaction here (§17.2.1). True when it
-    /// was one; any other ACK is end to end and is routed like an in-dialog request.
+    /// An ACK for Sotto's own non-2xx final response ends that transaction here (§17.2.1: Completed, then
+    /// Confirmed, then Terminated at once, Timer I being zero on a reliable transport). True when it was one;
+    /// any other ACK is end to end and is routed like an in-dialog request.
     func absorbsACK(_ inviteKey: ServerTransactionKey) -> Bool {
-        servers[inviteKey]?.state == .completed
+        guard servers[inviteKey]?.state == .completed else { return false }
+        // Ended now rather than at Timer H: an acknowledged transaction held for 32 s would count against its
+        // connection's `sip.max_transactions_per_connection` for nothing.
+        servers[inviteKey]?.state = .terminated
+        drop(inviteKey)
+        return true
     }
 
     /// RFC 3261 §16.10: a CANCEL is answered here and, while the INVITE it names is pending, passed on to
