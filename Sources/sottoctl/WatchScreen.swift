@@ -55,6 +55,9 @@ struct WatchScreen {
     /// `columns`, From and To are shortened so the row fits if they can be.
     func lines(_ frame: AdminWatchFrame, rows: Int? = nil, columns: Int? = nil) -> [String] {
         var lines = header(frame.stats, columns: columns)
+        // Events of this frame (a re-latch: a peer's authenticated media now comes from a new address) stand
+        // under the totals, where an operator watching for trouble looks first.
+        lines += (frame.events ?? []).map(Self.event)
         lines.append("")
         let sessions = Self.sorted(frame.sessions)
         guard !sessions.isEmpty else { return lines + ["no live sessions"] }
@@ -69,6 +72,13 @@ struct WatchScreen {
         let width = columns.map { Self.addressWidth(for: Array(shown), columns: $0) } ?? Self.widestAddress
         let table = TextTable(Self.tableColumns, rows: shown.map { Self.row($0, addressWidth: width) })
         return lines + table.lines() + (more.map { [$0] } ?? [])
+    }
+
+    /// `! relatch  session 12  pbx leg  now from 192.0.2.7:40000  (2 times)`.
+    static func event(_ event: AdminWatchEvent) -> String {
+        let count = event.count == 1 ? "" : "  (\(event.count) times)"
+        return "! \(event.kind)  session \(event.session)  \(event.leg) leg"
+            + (event.peer.map { "  now from \($0)" } ?? "") + count
     }
 
     /// The widest From/To cut at which every row of `sessions` fits in `columns`, within the bounds.

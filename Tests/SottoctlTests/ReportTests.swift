@@ -88,6 +88,17 @@ import Testing
         #expect(lines.count == 7)
     }
 
+    /// A re-latch between two frames is shown under the totals, once, in the frame that carries it.
+    @Test func watchShowsARelatchUnderTheTotals() {
+        let screen = WatchScreen(socketPath: "/s", intervalMilliseconds: 1000, interactive: false)
+        let event = AdminWatchEvent(kind: "relatch", session: 1, leg: "pbx", peer: "192.0.2.7:40000", count: 2)
+        let frame = AdminWatchFrame(stats: Samples.stats, sessions: [Samples.session(id: 1)], events: [event])
+        let lines = screen.lines(frame)
+        #expect(lines[3] == "! relatch  session 1  pbx leg  now from 192.0.2.7:40000  (2 times)")
+        #expect(lines[4].isEmpty)
+        #expect(screen.lines(AdminWatchFrame(stats: Samples.stats, sessions: [Samples.session(id: 1)]))[3].isEmpty)
+    }
+
     @Test func watchFrameCountsTheSessionsThatDoNotFit() {
         let screen = WatchScreen(socketPath: "/s", intervalMilliseconds: 1000, interactive: false)
         let frame = AdminWatchFrame(stats: Samples.stats, sessions: (1...10).map { Samples.session(id: $0) })
