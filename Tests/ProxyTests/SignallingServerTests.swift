@@ -57,7 +57,8 @@ struct SignallingFixture {
     init(
         upstreamPort: UInt16, limits: TCPLimits = TCPLimits(), keepAliveOnlyLimit: Duration = .seconds(7200),
         reconnect: (min: Duration, max: Duration) = (.milliseconds(500), .seconds(30)),
-        configure: (inout SignallingServer.Upstream) -> Void = { _ in }
+        configure: (inout SignallingServer.Upstream) -> Void = { _ in },
+        configureProxy: (inout ProxyConfiguration) -> Void = { _ in }
     ) async throws {
         let certificates = try await TestCertificates.shared
         self.certificates = certificates
@@ -70,6 +71,7 @@ struct SignallingFixture {
         configuration.limits.requestsPerSecondPerFlow = 0
         configuration.limits.requestsPerSecondPerAddress = 0
         configuration.limits.transactionsPerFlow = 0
+        configureProxy(&configuration)
         let proxy = SIPProxy(
             configuration: configuration, media: FakeMedia(), clock: SystemMediaClock(), logger: logger)
         let serverContext = try TLSContext(
