@@ -30,6 +30,15 @@ struct AuditVerifyCommand: ParsableCommand {
     var head: String?
 
     @OptionGroup var output: OutputOptions
+    // `--socket` is a root option, so the parser accepts it on this line too; it is declared here (hidden from
+    // the help) only to refuse it, since verify reads files and a socket given to it would be silently ignored.
+    @OptionGroup(visibility: .private) var socket: SocketOptions
+
+    func validate() throws {
+        if socket.socket != nil {
+            throw ValidationError("audit verify reads files, not the admin socket: leave out --socket.")
+        }
+    }
 
     /// `--json` output, one per file.
     struct Report: Codable, Equatable {

@@ -11,8 +11,9 @@ struct Sottoctl: ParsableCommand {
         commandName: "sottoctl",
         abstract: "Inspect and control a running sotto relay through its admin socket.",
         discussion: """
-            The socket is --socket PATH, else $SOTTO_ADMIN_SOCKET, else /run/sotto/admin.sock. What you may \
-            do depends on the role your uid has in sotto's [admin] config: viewer, operator or admin.
+            The socket is --socket PATH, else $SOTTO_ADMIN_SOCKET, else /run/sotto/admin.sock. --socket and \
+            --json may come before the subcommand or after it. What you may do depends on the role your uid \
+            has in sotto's [admin] config: viewer, operator or admin.
             Exit status: 0 on success, 1 with one sentence on stderr otherwise.
             """,
         version: version,
@@ -21,6 +22,13 @@ struct Sottoctl: ParsableCommand {
             StatsCommand.self, MetricsCommand.self, LogLevelCommand.self, ConfigCommand.self, VersionCommand.self,
             AuditCommand.self, WatchCommand.self,
         ])
+
+    // The shared options are declared here as well as on each subcommand, so `sottoctl --socket PATH sessions`
+    // parses like `sottoctl sessions --socket PATH`: the parser reads the root's groups from anywhere on the
+    // line and hands the values to the subcommand that declares the same group type. The root itself only
+    // prints its help.
+    @OptionGroup var socket: SocketOptions
+    @OptionGroup var output: OutputOptions
 }
 
 /// The shared body of the socket subcommands: connect, run one command, print its result.
