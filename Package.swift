@@ -113,8 +113,9 @@ var targets: [Target] = [
     .testTarget(
         name: "AdminTests", dependencies: ["Admin", "AdminProtocol", "admin-fixture-server", "SottoTestSupport"]),
     .testTarget(name: "LoadgenTests", dependencies: ["sotto-loadgen", "SottoTestSupport"]),
-    // The real sotto as a process: descriptor limits, the privilege drop, core dumps, --check-config.
-    .testTarget(name: "SottoProcessTests", dependencies: ["sotto", "SottoTestSupport"]),
+    // The real sotto as a process: descriptor limits, the privilege drop, core dumps, --check-config, and
+    // `sottoctl config` against it.
+    .testTarget(name: "SottoProcessTests", dependencies: ["sotto", "sottoctl", "SottoTestSupport"]),
     .testTarget(
         name: "SottoctlTests", dependencies: ["AdminProtocol", "sottoctl", "admin-fixture-server", "SottoTestSupport"]),
     // An admin server over the fake in-memory backend, for the admin and sottoctl tests (a real socket,

@@ -21,6 +21,6 @@ public protocol AdminBackend: Sendable {
     func stats() -> AdminStats
     /// Sets the log level (`trace` ... `critical`) at once. False if `level` is not a level.
     func setLogLevel(_ level: String) -> Bool
-    /// The effective configuration, section → key → value, with secrets already left out.
-    func effectiveConfig() -> [String: [String: String]]
+    /// The effective configuration, section → key → value (each of its key's type), secrets already left out.
+    func effectiveConfig() -> AdminConfig
 }

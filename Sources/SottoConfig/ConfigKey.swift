@@ -22,19 +22,15 @@ struct ConfigKey: Sendable {
         }
     }
 
-    /// A value of the key's ``Kind``, taken out of the TOML document or a flag.
-    enum Value {
-        case string(String)
-        case integer(Int)
-        case boolean(Bool)
-        case strings([String])
-    }
+    /// A value of the key's ``Kind``, taken out of the TOML document or a flag, or shown as the value in use.
+    typealias Value = ConfigValue
 
     /// Checks a value and writes it into the config; relative paths resolve with the resolver given.
     typealias Store = @Sendable (inout SottoConfig, Value, PathResolver) throws(InvalidValue) -> Void
 
-    /// Writes the key's value in use as text, in the form the file takes (integers in the key's unit).
-    typealias Show = @Sendable (SottoConfig) -> String
+    /// Gives the key's value in use, of the key's ``Kind`` and in the form the file takes (integers in the key's
+    /// unit), so the listing can carry each value with its own type.
+    typealias Show = @Sendable (SottoConfig) -> Value
 
     /// The section, e.g. `media`.
     let section: String
@@ -54,9 +50,9 @@ struct ConfigKey: Sendable {
     static func string(
         _ section: String, _ name: String,
         _ parse: @escaping @Sendable (inout SottoConfig, String, PathResolver) throws(InvalidValue) -> Void,
-        show: @escaping Show
+        show: @escaping @Sendable (SottoConfig) -> String
     ) -> ConfigKey {
-        ConfigKey(section: section, name: name, kind: .string, show: show) {
+        ConfigKey(section: section, name: name, kind: .string, show: { .string(show($0)) }) {
             (config, value, paths) throws(InvalidValue) in
             if case .string(let text) = value { try parse(&config, text, paths) }
         }
@@ -87,7 +83,7 @@ struct ConfigKey: Sendable {
         set: @escaping @Sendable (inout SottoConfig, Int) -> Void,
         show: @escaping @Sendable (SottoConfig) -> Int
     ) -> ConfigKey {
-        ConfigKey(section: section, name: name, kind: .integer, show: { String(show($0)) }) {
+        ConfigKey(section: section, name: name, kind: .integer, show: { .integer(show($0)) }) {
             (config, value, _) throws(InvalidValue) in
             guard case .integer(let number) = value else { return }
             guard range.contains(number) else {
@@ -97,24 +93,23 @@ struct ConfigKey: Sendable {
         }
     }
 
-    /// A boolean key, kept at `path` and shown from there as `true` or `false`.
+    /// A boolean key, kept at `path` and shown from there.
     static func boolean(
         _ section: String, _ name: String, _ path: WritableKeyPath<SottoConfig, Bool> & Sendable
     ) -> ConfigKey {
-        ConfigKey(section: section, name: name, kind: .boolean, show: { String($0[keyPath: path]) }) {
+        ConfigKey(section: section, name: name, kind: .boolean, show: { .boolean($0[keyPath: path]) }) {
             (config, value, _) throws(InvalidValue) in
             if case .boolean(let flag) = value { config[keyPath: path] = flag }
         }
     }
 
-    /// An array-of-strings key; `parse` checks it and stores it, `show` gives the items in use, which are
-    /// listed comma-separated.
+    /// An array-of-strings key; `parse` checks it and stores it, `show` gives the items in use.
     static func strings(
         _ section: String, _ name: String,
         _ parse: @escaping @Sendable (inout SottoConfig, [String]) throws(InvalidValue) -> Void,
         show: @escaping @Sendable (SottoConfig) -> [String]
     ) -> ConfigKey {
-        ConfigKey(section: section, name: name, kind: .strings, show: { show($0).joined(separator: ",") }) {
+        ConfigKey(section: section, name: name, kind: .strings, show: { .strings(show($0)) }) {
             (config, value, _) throws(InvalidValue) in
             if case .strings(let items) = value { try parse(&config, items) }
         }

@@ -113,10 +113,11 @@ final class RelayAdminBackend: AdminBackend, @unchecked Sendable {
 
     /// The effective config, listed from the config's own key table (``SottoConfig/effectiveValues()``): the
     /// private keys' paths are shown, their contents never are, and no key material is held in the config at all.
-    /// `log.level` is the live level, which the admin socket can change at run time.
-    func effectiveConfig() -> [String: [String: String]] {
-        var values = config.effectiveValues()
-        values["log", default: [:]]["level"] = "\(logLevel.level)"
+    /// `log.level` is the live level, which the admin socket can change at run time. Each value keeps the type
+    /// its key takes in the file, so `--json` shows numbers, booleans and lists as such.
+    func effectiveConfig() -> AdminConfig {
+        var values = config.effectiveValues().mapValues { $0.mapValues(AdminConfigValue.init) }
+        values["log", default: [:]]["level"] = .string("\(logLevel.level)")
         return values
     }
 
@@ -138,5 +139,17 @@ final class RelayAdminBackend: AdminBackend, @unchecked Sendable {
         return AdminSession(
             id: call.session, callID: call.callID, from: call.from, to: call.to,
             ageSeconds: Double(call.age) / 1e9, state: call.state, legs: legs)
+    }
+}
+
+extension AdminConfigValue {
+    /// A config value as the admin protocol carries it: the same type, as JSON of its own kind.
+    init(_ value: ConfigValue) {
+        switch value {
+        case .string(let text): self = .string(text)
+        case .integer(let number): self = .integer(number)
+        case .boolean(let flag): self = .boolean(flag)
+        case .strings(let items): self = .strings(items)
+        }
     }
 }

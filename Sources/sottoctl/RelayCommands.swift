@@ -83,7 +83,7 @@ struct ConfigCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        try Sottoctl.run("config", as: [String: [String: String]].self, socket: socket, output: output) {
+        try Sottoctl.run("config", as: AdminConfig.self, socket: socket, output: output) {
             RelayReport.config($0)
         }
     }

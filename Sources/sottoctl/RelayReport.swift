@@ -51,8 +51,9 @@ enum RelayReport {
         return total + " (" + limits.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"
     }
 
-    /// `config`: each section as `[name]` and its keys as aligned `key = value` lines, all sorted.
-    static func config(_ config: [String: [String: String]]) -> [String] {
+    /// `config`: each section as `[name]` and its keys as aligned `key = value` lines, all sorted; values as the
+    /// config file spells them (lists comma-separated).
+    static func config(_ config: AdminConfig) -> [String] {
         var lines: [String] = []
         for section in config.keys.sorted() {
             let keys = config[section, default: [:]]
@@ -60,7 +61,8 @@ enum RelayReport {
             lines.append("[\(section)]")
             let width = keys.keys.map(\.count).max() ?? 0
             for key in keys.keys.sorted() {
-                lines.append(key + String(repeating: " ", count: width - key.count) + " = " + keys[key, default: ""])
+                lines.append(
+                    key + String(repeating: " ", count: width - key.count) + " = " + (keys[key]?.description ?? ""))
             }
         }
         return lines.isEmpty ? ["(empty configuration)"] : lines

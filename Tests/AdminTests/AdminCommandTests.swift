@@ -47,8 +47,9 @@ import Testing
         #expect(registrations == running.backend.registrations())
         let stats = try client.result(AdminStats.self, 4, "stats")
         #expect(stats == running.backend.stats())
-        let config = try client.result([String: [String: String]].self, 5, "config")
-        #expect(config["sip"]?["listen"] == "0.0.0.0:5061")
+        let config = try client.result(AdminConfig.self, 5, "config")
+        #expect(config == running.backend.effectiveConfig())
+        #expect(config["sip"]?["listen"] == .string("0.0.0.0:5061"))
     }
 
     @Test func sessionFindsOneAndSaysWhenThereIsNone() throws {

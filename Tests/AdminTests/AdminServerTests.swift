@@ -131,7 +131,7 @@ import Testing
         #expect(try client.result(AdminDone.self, 1, "terminate", ["id": 2]).message.contains("2"))
         #expect(try client.result([AdminSession].self, 2, "sessions").map(\.id) == [1])
         #expect(errorCode(try client.call(3, "log-level", ["level": "debug"])) == nil)
-        let config = try client.result([String: [String: String]].self, 4, "config")
+        let config = try client.result(AdminConfig.self, 4, "config")
         #expect(config["sip"]?["key"] != nil)
         fixture.signal(SIGTERM)
         #expect(try await fixture.exitStatus() == 0)

@@ -118,12 +118,17 @@ public final class FakeAdminBackend: AdminBackend {
         return true
     }
 
-    public func effectiveConfig() -> [String: [String: String]] {
+    /// A config with a key of each type: strings, an integer, a boolean and a list.
+    public func effectiveConfig() -> AdminConfig {
         [
-            "sip": ["listen": "0.0.0.0:5061", "cert": "/etc/sotto/tls/cert.pem", "key": "/etc/sotto/tls/key.pem"],
-            "upstream": ["pbx": "pbx.example:5061"],
-            "media": ["ip": "192.0.2.1", "ports": "30000-30999"],
-            "admin": ["socket": "/run/sotto/admin.sock"],
+            "sip": [
+                "listen": .string("0.0.0.0:5061"), "cert": .string("/etc/sotto/tls/cert.pem"),
+                "key": .string("/etc/sotto/tls/key.pem"), "require_client_cert": .boolean(false),
+            ],
+            "upstream": ["pbx": .string("pbx.example:5061"), "trusted_addresses": .strings(["10.0.0.1", "10.0.0.2"])],
+            "media": ["ip": .string("192.0.2.1"), "ports": .string("30000-30999")],
+            "calls": ["max_calls": .integer(0)],
+            "admin": ["socket": .string("/run/sotto/admin.sock")],
         ]
     }
 

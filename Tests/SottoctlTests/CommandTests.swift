@@ -146,11 +146,55 @@ import Testing
         let fixture = try await Fixture()
         let result = try await sottoctl(["config"], on: fixture)
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.hasPrefix("[admin]\nsocket = /run/sotto/admin.sock\n\n[media]\nip    = 192.0.2.1\n"))
-        #expect(result.stdout.contains("[sip]\ncert   = /etc/sotto/tls/cert.pem\n"))
-        let json = try await sottoctl(["config", "--json"], on: fixture)
         #expect(
-            try decode([String: [String: String]].self, from: json.stdout)["upstream"]?["pbx"] == "pbx.example:5061")
+            result.stdout.hasPrefix(
+                "[admin]\nsocket = /run/sotto/admin.sock\n\n[calls]\nmax_calls = 0\n\n[media]\nip    = 192.0.2.1\n"))
+        #expect(result.stdout.contains("[sip]\ncert                = /etc/sotto/tls/cert.pem\n"))
+        #expect(result.stdout.contains("require_client_cert = false\n"))
+        #expect(result.stdout.contains("trusted_addresses = 10.0.0.1,10.0.0.2\n"))
+        let json = try await sottoctl(["config", "--json"], on: fixture)
+        #expect(try decode(AdminConfig.self, from: json.stdout)["upstream"]?["pbx"] == .string("pbx.example:5061"))
+    }
+
+    /// Scripts compare numbers with numbers: an integer, a boolean and a list come out as JSON of their own type
+    /// (they were all strings: `"max_calls" : "0"`), and a string stays a string.
+    @Test func configJSONGivesEachValueItsType() async throws {
+        let fixture = try await Fixture()
+        let json = try await sottoctl(["config", "--json"], on: fixture)
+        #expect(json.status == 0, "\(json.stderr)")
+        #expect(json.stdout.contains("\"max_calls\" : 0\n"), "\(json.stdout)")
+        #expect(json.stdout.contains("\"require_client_cert\" : false\n"), "\(json.stdout)")
+        #expect(json.stdout.contains("\"trusted_addresses\" : [\n      \"10.0.0.1\",\n      \"10.0.0.2\"\n    ]"))
+        #expect(json.stdout.contains("\"ports\" : \"30000-30999\"\n"))
+        // The same through a plain decoder expecting the JSON types, as a script would.
+        let typed = try decode(TypedConfig.self, from: json.stdout)
+        #expect(typed.calls.maxCalls == 0)
+        #expect(typed.sip.requireClientCert == false)
+        #expect(typed.upstream.trustedAddresses == ["10.0.0.1", "10.0.0.2"])
+        #expect(typed.sip.listen == "0.0.0.0:5061")
+    }
+
+    /// The typed keys of the fixture's config; decoding fails if any is a JSON string.
+    private struct TypedConfig: Decodable {
+        struct Calls: Decodable {
+            var maxCalls: Int
+            enum CodingKeys: String, CodingKey { case maxCalls = "max_calls" }
+        }
+        struct SIP: Decodable {
+            var requireClientCert: Bool
+            var listen: String
+            enum CodingKeys: String, CodingKey {
+                case requireClientCert = "require_client_cert"
+                case listen
+            }
+        }
+        struct Upstream: Decodable {
+            var trustedAddresses: [String]
+            enum CodingKeys: String, CodingKey { case trustedAddresses = "trusted_addresses" }
+        }
+        var calls: Calls
+        var sip: SIP
+        var upstream: Upstream
     }
 
     @Test func versionShowsTheRelayAndTheClient() async throws {

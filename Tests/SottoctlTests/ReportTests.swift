@@ -1,4 +1,5 @@
 import AdminProtocol
+import Foundation
 import Testing
 
 @testable import sottoctl
@@ -53,9 +54,31 @@ import Testing
 
     @Test func configIsSortedWithAlignedEquals() {
         let lines = RelayReport.config([
-            "sip": ["listen": "0.0.0.0:5061", "ca": "/etc/ca.pem"], "admin": ["socket": "/s"],
+            "sip": ["listen": .string("0.0.0.0:5061"), "ca": .string("/etc/ca.pem")],
+            "admin": ["socket": .string("/s")],
         ])
         #expect(lines == ["[admin]", "socket = /s", "", "[sip]", "ca     = /etc/ca.pem", "listen = 0.0.0.0:5061"])
+    }
+
+    /// Typed values read as the config file spells them, as before they were typed.
+    @Test func configShowsTypedValuesAsTheFileSpellsThem() {
+        let lines = RelayReport.config([
+            "calls": ["max_calls": .integer(0)],
+            "sip": ["require_client_cert": .boolean(false), "trusted": .strings(["10.0.0.1", "10.0.0.2"])],
+        ])
+        #expect(
+            lines == [
+                "[calls]", "max_calls = 0", "", "[sip]", "require_client_cert = false",
+                "trusted             = 10.0.0.1,10.0.0.2",
+            ])
+    }
+
+    /// A relay from before the typed config sent every value as a string: still read, and shown the same.
+    @Test func anAllStringsConfigFromAnOlderRelayStillReads() throws {
+        let config = try JSONDecoder().decode(
+            AdminConfig.self, from: Data(#"{"calls":{"max_calls":"0"},"sip":{"require_client_cert":"false"}}"#.utf8))
+        #expect(config["calls"]?["max_calls"] == .string("0"))
+        #expect(RelayReport.config(config) == ["[calls]", "max_calls = 0", "", "[sip]", "require_client_cert = false"])
     }
 
     @Test func watchSortsByPacketsPerSecondThenID() {
