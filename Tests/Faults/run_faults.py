@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""The fault suite: Sotto and sotto-loadgen (phones and PBX) in network namespaces of their own, and the
+faults production brings (a phone that vanishes, the PBX connection that drops, a lossy phone link), each
+case stating what must hold and checking it. Needs root (ip netns, tc). See docs/faults.md."""
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "EndToEnd"))
+
+from e2e_lib import procs  # noqa: E402
+from faults_lib import relay, sandbox  # noqa: E402
+from faults_lib.relay import Loadgen, Sotto, wait_until  # noqa: E402
+
+# Sizes: `ci` is what a CI run can afford, `full` is `make faults`.
+SIZES = {
+    "ci": {"vanish_calls": 4, "drop_calls": 4, "drop_hold": 6, "netem_calls": 4, "netem_hold": 10},
+    "full": {"vanish_calls": 40, "drop_calls": 40, "drop_hold": 15, "netem_calls": 20, "netem_hold": 30},
+}
+
+OPTIONS = argparse.Namespace()
+BOX = sandbox.Sandbox()
+
+
+def setUpModule():
+    procs.install_cleanup(BOX.down)
+    BOX.up()
+
+
+def tearDownModule():
+    procs.stop_all()
+    BOX.down()
+
+
+def direction(report, name):
+    return report["media"][name]
+
+
+class FaultCase(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="sotto-faults-%s-" % self._testMethodName)
+        self.pki = relay.make_pki(os.path.join(self.dir, "pki"))
+        self.size = SIZES[OPTIONS.size]
+        self.started = time.monotonic()
+
+    def tearDown(self):
+        procs.stop_all()
+        for link in (sandbox.PHONE_LINK, sandbox.PBX_LINK):
+            BOX.netem_clear(link)
+            BOX.link_up(link)
+        print("  [%s: %.1f s]" % (self._testMethodName, time.monotonic() - self.started), file=sys.stderr)
+        if OPTIONS.keep_logs:
+            target = os.path.join(OPTIONS.keep_logs, self._testMethodName)
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.copytree(self.dir, target, ignore=shutil.ignore_patterns("*.key", "*-combined.pem"))
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def start_sotto(self, **config):
+        path = relay.write_config(self.dir, self.pki, **config)
+        return Sotto(OPTIONS.sotto, path, self.dir)
+
+    def loadgen(self, name, **kwargs):
+        return Loadgen(OPTIONS.loadgen, self.pki, self.dir, name, **kwargs)
+
+    # (a) A phone vanishes.
+
+    def test_a_phone_vanishes(self):
+        """Calls are up; the phones' link goes down (no FIN, no RST). The PBX side goes on sending, so the
+        calls' media is not idle (media.idle_timeout_s counts only when no leg carries authenticated
+        media): what ends them is sip.idle_timeout_s closing each silent phone's TLS connection. Must
+        hold: every call ends (end-reason connectionLost) once that timeout has passed, with a BYE toward
+        the PBX (the loadgen's PBX side records the relay's BYE before the caller hung up), and Sotto's
+        media ports and file descriptors return to what they were before the calls. Bounded: about 30 s."""
+        calls = self.size["vanish_calls"]
+        media_idle, sip_idle = 2, 8
+        sotto = self.start_sotto(media_idle_s=media_idle, sip_idle_s=sip_idle)
+        baseline_fds = sotto.fd_count()
+        self.assertEqual(sotto.media_ports(), set(), "media ports bound before any call")
+        # Hold far beyond the test: the phones would hang up only after the fault.
+        gen = self.loadgen("loadgen", calls=calls, concurrency=calls, hold=60, max_failures=calls)
+        sotto.proc.wait_for(r"call up", timeout=30, count=calls)
+        time.sleep(0.5)
+        in_call_ports = sotto.media_ports()
+        self.assertEqual(len(in_call_ports), 4 * calls, "each call binds 4 media ports")
+        print("  baseline fds %d; with %d calls up: fds %d, media ports %d"
+              % (baseline_fds, calls, sotto.fd_count(), len(in_call_ports)), file=sys.stderr)
+
+        vanished = time.monotonic()
+        BOX.link_down(sandbox.PHONE_LINK)
+        sotto.proc.wait_for(r"call ended$", timeout=sip_idle + 10, count=calls)
+        took = time.monotonic() - vanished
+        reasons = sotto.ended_reasons()
+        self.assertEqual(reasons, ["connectionLost"] * calls, "every call ends when its phone's connection is closed")
+        ports = wait_until(lambda: not sotto.media_ports(), timeout=5)
+        self.assertTrue(ports, "media ports still bound after the calls ended: %s" % sorted(sotto.media_ports()))
+        # The phones' TLS connections: closed by Sotto's SIP idle timeout (their FIN is lost on the dead link).
+        gone = wait_until(lambda: not sotto.established_from(sandbox.PHONE_IP), timeout=sip_idle + 10)
+        self.assertTrue(gone, "Sotto still holds the vanished phones' connections: %s"
+                        % sotto.established_from(sandbox.PHONE_IP))
+        print("  calls ended (%s) %.1f s after the link went down (media idle %d s, SIP idle %d s); phones'"
+              " connections closed" % (",".join(sorted(set(reasons))), took, media_idle, sip_idle), file=sys.stderr)
+
+        # The phones come back only so that sotto-loadgen can finish (their connections are gone: RST/FIN).
+        BOX.link_up(sandbox.PHONE_LINK)
+        gen.wait(timeout=60)
+        report = gen.report()
+        causes = report["calls"]["failuresByStatus"]
+        relay_byes = sum(n for cause, n in causes.items() if cause.startswith("the relay ended the call"))
+        self.assertEqual(relay_byes, calls, "the PBX side got Sotto's BYE for every call: %s" % causes)
+        self.assertEqual(direction(report, "phoneToPBX")["authFailures"], 0)
+        self.assertEqual(direction(report, "pbxToPhone")["authFailures"], 0)
+
+        back = wait_until(lambda: sotto.fd_count() == baseline_fds and not sotto.media_ports(), timeout=10,
+                          interval=0.1)
+        self.assertTrue(back, "fds %d, baseline %d; media ports %s"
+                        % (sotto.fd_count(), baseline_fds, sorted(sotto.media_ports())))
+        print("  PBX side saw the relay's BYE on %d/%d calls (%s); fds back to %d, media ports 0"
+              % (relay_byes, calls, ", ".join(sorted(causes)), baseline_fds), file=sys.stderr)
+        self.assertTrue(sotto.proc.alive())
+
+    # (b) The PBX link drops mid-call.
+
+    def test_b_pbx_connection_drops(self):
+        """Calls are up; the PBX side's TCP connection is destroyed (`ss -K` in its namespace: RST to
+        Sotto). Must hold: Sotto reconnects; the established calls keep their media (loss below 0.1 % each
+        way, measured by sotto-loadgen over the whole run), their BYEs pass over the new connection, and the
+        second wave of calls, placed after the reconnection, completes. Bounded: about 2 x hold + 20 s."""
+        calls, hold = self.size["drop_calls"], self.size["drop_hold"]
+        sotto = self.start_sotto()
+        gen = self.loadgen("loadgen", calls=2 * calls, concurrency=calls, hold=hold)
+        sotto.proc.wait_for(r"call up", timeout=30, count=calls)
+        time.sleep(1.0)
+        before = sotto.established_from(sandbox.PBX_IP)
+        self.assertEqual(len(before), 1, "one connection to the PBX: %s" % before)
+        killed = BOX.kill_tcp(sandbox.LOADGEN_NS, ["sport", "=", ":%d" % relay.PBX_PORT])
+        self.assertIn(str(relay.PBX_PORT), killed, "ss -K destroyed the PBX side's connection")
+        sotto.proc.wait_for(r"the connection to the PBX was lost; reconnecting", timeout=10)
+        sotto.proc.wait_for(r"connected to the PBX", timeout=10, count=2)
+        after = wait_until(lambda: sotto.established_from(sandbox.PBX_IP), timeout=5)
+        self.assertEqual(len(after), 1)
+        self.assertNotEqual(before[0].split()[2], after[0].split()[2], "a new connection (another local port)")
+        self.assertEqual(sotto.count(r"call ended"), 0, "no call ended when the PBX connection dropped")
+        print("  PBX connection %s destroyed; Sotto reconnected from %s" % (before[0].split()[2], after[0].split()[2]),
+              file=sys.stderr)
+
+        status = gen.wait(timeout=2 * hold + 60)
+        report = gen.report()
+        log = sotto.proc.text()
+        reconnected_at = log.index("connected to the PBX", log.index("the connection to the PBX was lost"))
+        second_wave = log.count("call up", reconnected_at)
+        for name in ("phoneToPBX", "pbxToPhone"):
+            d = direction(report, name)
+            print("  %s: sent %d received %d loss %.3f %% authFailures %d"
+                  % (name, d["sent"], d["received"], d["lossPercent"], d["authFailures"]), file=sys.stderr)
+            self.assertLess(d["lossPercent"], 0.1, name)
+            self.assertEqual(d["authFailures"], 0, name)
+        self.assertEqual(report["calls"]["completed"], 2 * calls, report["calls"])
+        self.assertEqual(second_wave, calls, "the second wave of calls was set up after the reconnection")
+        self.assertEqual(status, 0, "sotto-loadgen: %s" % report.get("violations"))
+        self.assertEqual(sorted(set(sotto.ended_reasons())), ["bye"])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sotto", required=True)
+    parser.add_argument("--loadgen", required=True)
+    parser.add_argument("--size", choices=sorted(SIZES), default="ci")
+    parser.add_argument("--keep-logs", help="copy each case's logs and reports to DIR/<case>/")
+    parser.add_argument("--only", action="append", default=[], help="run only the cases whose name contains TEXT")
+    args = parser.parse_args()
+    for name in ("sotto", "loadgen"):
+        setattr(args, name, os.path.abspath(getattr(args, name)))
+    vars(OPTIONS).update(vars(args))
+    loader = unittest.TestLoader()
+    suite = unittest.TestSuite()
+    for test in loader.loadTestsFromTestCase(FaultCase):
+        if not args.only or any(text in test.id() for text in args.only):
+            suite.addTest(test)
+    result = unittest.TextTestRunner(verbosity=2).run(suite)
+    return 0 if result.wasSuccessful() else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
