@@ -4,6 +4,7 @@ faults production brings (a phone that vanishes, the PBX connection that drops, 
 case stating what must hold and checking it. Needs root (ip netns, tc). See docs/faults.md."""
 
 import argparse
+import json
 import os
 import shutil
 import sys
@@ -52,8 +53,8 @@ class FaultCase(unittest.TestCase):
 
     def tearDown(self):
         procs.stop_all()
+        BOX.wire_bridged(True)
         for link in (sandbox.PHONE_LINK, sandbox.PBX_LINK):
-            BOX.netem_clear(link)
             BOX.link_up(link)
         print("  [%s: %.1f s]" % (self._testMethodName, time.monotonic() - self.started), file=sys.stderr)
         if OPTIONS.keep_logs:
@@ -64,7 +65,7 @@ class FaultCase(unittest.TestCase):
 
     def start_sotto(self, **config):
         path = relay.write_config(self.dir, self.pki, **config)
-        return Sotto(OPTIONS.sotto, path, self.dir)
+        return Sotto(OPTIONS.sotto, path, self.dir, sottoctl=OPTIONS.sottoctl)
 
     def loadgen(self, name, **kwargs):
         return Loadgen(OPTIONS.loadgen, self.pki, self.dir, name, **kwargs)
@@ -166,16 +167,69 @@ class FaultCase(unittest.TestCase):
         self.assertEqual(status, 0, "sotto-loadgen: %s" % report.get("violations"))
         self.assertEqual(sorted(set(sotto.ended_reasons())), ["bye"])
 
+    # (c) Loss, reordering, jitter and duplication on the phones' link.
+
+    def test_c_lossy_phone_link(self):
+        """The phones' link loses 5 % of IP packets, delays them 40 ms with 20 ms of jitter (which reorders)
+        and duplicates 1 %, both ways, for the whole run (wire.py, netem in user space). Must hold: no packet
+        fails authentication anywhere (Sotto's drop counters, both sides of sotto-loadgen); duplicates from
+        the phones are dropped by Sotto as replays and none is forwarded; those toward the phones are
+        refused by the phones' replay check; no leg re-latches; every call completes; and the loss each
+        direction shows is what the wire took (sotto-loadgen's lost packets = the wire's drops, give or take
+        0.5 % of the packets sent, for the packets still in flight at hang-up). Bounded: about hold + 25 s."""
+        calls, hold = self.size["netem_calls"], self.size["netem_hold"]
+        sotto = self.start_sotto()
+        wire = BOX.impair_phones(self.dir, loss=5, duplicate=1, delay_ms=40, jitter_ms=20)
+        gen = self.loadgen("loadgen", calls=calls, concurrency=calls, hold=hold, max_loss=100)
+        status = gen.wait(timeout=hold + 60)
+        report = gen.report()
+        metrics = sotto.metrics()
+        wire.stop(grace=5)
+        with open(wire.stats_path) as f:
+            wire_stats = json.load(f)
+        # Frames that came in on the interface toward the phones went toward Sotto.
+        from_phones, from_sotto = wire_stats[sandbox.WIRE_IFS[1]], wire_stats[sandbox.WIRE_IFS[0]]
+        print("  wire, phones -> Sotto: %s; Sotto -> phones: %s" % (from_phones, from_sotto), file=sys.stderr)
+        drops = {name: int(v) for name, v in metrics.items() if name.startswith("sotto_drops_total")}
+        print("  Sotto drops: %s; relatches %d" % (drops, metrics.get("sotto_relatches_total", 0)), file=sys.stderr)
+        for name, wire_side in (("phoneToPBX", from_phones), ("pbxToPhone", from_sotto)):
+            d = direction(report, name)
+            print("  %s: sent %d received %d lost %d (%.2f %%) reordered %d duplicates %d authFailures %d"
+                  % (name, d["sent"], d["received"], d["lost"], d["lossPercent"], d["reordered"], d["duplicates"],
+                     d["authFailures"]), file=sys.stderr)
+            self.assertEqual(d["authFailures"], 0, name)
+            self.assertEqual(d["corrupt"], 0, name)
+            self.assertEqual(d["wrongSSRC"], 0, name)
+            self.assertGreater(wire_side["udpLost"], 0, "%s: the wire lost packets" % name)
+            self.assertLessEqual(abs(d["lost"] - wire_side["udpLost"]), max(3, d["sent"] // 200),
+                                 "%s: loss %d is what the wire took (%d)" % (name, d["lost"], wire_side["udpLost"]))
+        toward_phones = direction(report, "pbxToPhone")
+        self.assertGreater(toward_phones["duplicates"], 0, "the wire's duplicates reach the phones as replays")
+        self.assertLessEqual(abs(toward_phones["duplicates"] - from_sotto["udpDuplicated"]),
+                             max(3, toward_phones["sent"] // 200), "the phones see each duplicate the wire made")
+        self.assertGreater(toward_phones["reordered"], 0, "the jitter reorders packets")
+        self.assertEqual(direction(report, "phoneToPBX")["duplicates"], 0, "Sotto forwards no duplicate")
+        self.assertEqual(drops.get('sotto_drops_total{reason="authFailed"}', 0), 0)
+        replays = drops.get('sotto_drops_total{reason="replay"}', 0)
+        self.assertGreater(replays, 0, "the phones' duplicated packets are dropped by Sotto as replays")
+        self.assertLessEqual(replays, from_phones["udpDuplicated"], "no replay beyond the wire's duplicates")
+        self.assertEqual(metrics.get("sotto_relatches_total", 0), 0, "no leg re-latched")
+        self.assertEqual(report["calls"]["completed"], calls, report["calls"])
+        self.assertEqual(sorted(set(sotto.ended_reasons())), ["bye"])
+        self.assertEqual(status, 0, "sotto-loadgen: %s" % report.get("violations"))
+
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sotto", required=True)
     parser.add_argument("--loadgen", required=True)
+    parser.add_argument("--sottoctl", help="default: sottoctl beside --sotto")
     parser.add_argument("--size", choices=sorted(SIZES), default="ci")
     parser.add_argument("--keep-logs", help="copy each case's logs and reports to DIR/<case>/")
     parser.add_argument("--only", action="append", default=[], help="run only the cases whose name contains TEXT")
     args = parser.parse_args()
-    for name in ("sotto", "loadgen"):
+    args.sottoctl = args.sottoctl or os.path.join(os.path.dirname(args.sotto), "sottoctl")
+    for name in ("sotto", "loadgen", "sottoctl"):
         setattr(args, name, os.path.abspath(getattr(args, name)))
     vars(OPTIONS).update(vars(args))
     loader = unittest.TestLoader()

@@ -70,7 +70,9 @@ allow_root = true
 class Sotto:
     """One sotto process in Sotto's namespace (`ip netns exec` execs, so the PID is Sotto's own)."""
 
-    def __init__(self, binary, config, directory):
+    def __init__(self, binary, config, directory, sottoctl=None):
+        self.sottoctl = sottoctl
+        self.admin_socket = os.path.join(directory, "admin.sock")
         self.proc = procs.Proc("sotto", ["ip", "netns", "exec", sandbox.SOTTO_NS, binary, "--config", config],
                                os.path.join(directory, "sotto.log"))
         self.proc.wait_for(r"kept-for-connections", timeout=20)
@@ -99,6 +101,19 @@ class Sotto:
         """Sotto's established TCP connections whose far end is `ip`."""
         out = sandbox.ns(sandbox.SOTTO_NS, "ss", "-tnH", "state", "established").stdout
         return [line for line in out.splitlines() if len(line.split()) >= 4 and line.split()[3].startswith(ip + ":")]
+
+    def metrics(self):
+        """`sottoctl metrics` over the admin socket (a filesystem path, so reachable from outside the
+        namespace): {"name{labels}": value}."""
+        result = procs.run([self.sottoctl, "metrics", "--socket", self.admin_socket], timeout=10)
+        if result.returncode != 0:
+            raise AssertionError("sottoctl metrics failed: %s" % result.stderr.strip())
+        values = {}
+        for line in result.stdout.splitlines():
+            if line and not line.startswith("#"):
+                name, _, value = line.rpartition(" ")
+                values[name] = float(value)
+        return values
 
     def count(self, pattern):
         return len(re.findall(pattern, self.proc.text(), re.MULTILINE))
