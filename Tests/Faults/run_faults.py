@@ -78,7 +78,8 @@ class FaultCase(unittest.TestCase):
         media): what ends them is sip.idle_timeout_s closing each silent phone's TLS connection. Must
         hold: every call ends (end-reason connectionLost) once that timeout has passed, with a BYE toward
         the PBX (the loadgen's PBX side records the relay's BYE before the caller hung up), and Sotto's
-        media ports and file descriptors return to what they were before the calls. Bounded: about 30 s."""
+        media ports and file descriptors return to what they were before the calls. Takes about 10 s (every
+        wait bounded, 60 s at most for sotto-loadgen to finish)."""
         calls = self.size["vanish_calls"]
         media_idle, sip_idle = 2, 8
         sotto = self.start_sotto(media_idle_s=media_idle, sip_idle_s=sip_idle)
@@ -132,7 +133,8 @@ class FaultCase(unittest.TestCase):
         """Calls are up; the PBX side's TCP connection is destroyed (`ss -K` in its namespace: RST to
         Sotto). Must hold: Sotto reconnects; the established calls keep their media (loss below 0.1 % each
         way, measured by sotto-loadgen over the whole run), their BYEs pass over the new connection, and the
-        second wave of calls, placed after the reconnection, completes. Bounded: about 2 x hold + 20 s."""
+        second wave of calls, placed after the reconnection, completes. Takes about 2 x hold + 2 s (bounded by
+        2 x hold + 60 s)."""
         calls, hold = self.size["drop_calls"], self.size["drop_hold"]
         sotto = self.start_sotto()
         gen = self.loadgen("loadgen", calls=2 * calls, concurrency=calls, hold=hold)
@@ -176,7 +178,8 @@ class FaultCase(unittest.TestCase):
         the phones are dropped by Sotto as replays and none is forwarded; those toward the phones are
         refused by the phones' replay check; no leg re-latches; every call completes; and the loss each
         direction shows is what the wire took (sotto-loadgen's lost packets = the wire's drops, give or take
-        0.5 % of the packets sent, for the packets still in flight at hang-up). Bounded: about hold + 25 s."""
+        0.5 % of the packets sent, for the packets still in flight at hang-up). Takes about hold + 5 s (bounded
+        by hold + 60 s)."""
         calls, hold = self.size["netem_calls"], self.size["netem_hold"]
         sotto = self.start_sotto()
         wire = BOX.impair_phones(self.dir, loss=5, duplicate=1, delay_ms=40, jitter_ms=20)
