@@ -169,6 +169,27 @@ class FaultCase(unittest.TestCase):
         self.assertEqual(status, 0, "sotto-loadgen: %s" % report.get("violations"))
         self.assertEqual(sorted(set(sotto.ended_reasons())), ["bye"])
 
+    def test_b2_pbx_connection_drops_during_setup(self):
+        """Calls are ringing (the PBX side answers only after 4 s); the PBX side's TCP connection is destroyed
+        as in (b). Must hold: every caller gets a final SIP response from Sotto (the INVITE transaction does
+        not just time out on the phone), Sotto reconnects, and a new run of calls completes after.
+        Takes about 10 s (bounded by 60 s per sotto-loadgen run)."""
+        calls = self.size["drop_calls"]
+        sotto = self.start_sotto()
+        gen = self.loadgen("ringing", calls=calls, concurrency=calls, hold=2, max_failures=calls, extra=("--ring", "4"))
+        ringing = wait_until(lambda: sotto.metrics().get("sotto_calls", 0) >= calls, timeout=20, interval=0.3)
+        self.assertTrue(ringing, "the calls are ringing")
+        killed = BOX.kill_tcp(sandbox.LOADGEN_NS, ["sport", "=", ":%d" % relay.PBX_PORT])
+        self.assertIn(str(relay.PBX_PORT), killed)
+        gen.wait(timeout=60)
+        causes = gen.report()["calls"]["failuresByStatus"]
+        print("  ringing calls when the PBX connection dropped: %s" % causes, file=sys.stderr)
+        print("  Sotto ended them: %s" % sorted(set(sotto.ended_reasons())), file=sys.stderr)
+        answered = sum(n for cause, n in causes.items() if cause.startswith("SIP "))
+        self.assertEqual(answered, calls, "every caller got a final response: %s" % causes)
+        after = self.loadgen("after", calls=2, concurrency=2, hold=2)
+        self.assertEqual(after.wait(timeout=60), 0, "new calls after the reconnection: %s" % after.report()["calls"])
+
     # (c) Loss, reordering, jitter and duplication on the phones' link.
 
     def test_c_lossy_phone_link(self):
