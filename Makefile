@@ -69,7 +69,7 @@ e2e: e2e-deps
 
 ## faults: the fault suite (Tests/Faults, docs/faults.md) at full size: sotto and sotto-loadgen in network namespaces
 ## of their own, a phone that vanishes, the PBX connection destroyed mid-call, a lossy phone link. Needs root
-## (ip netns); expects `swift build --build-tests` done. FAULTS_SIZE=ci runs the scaled-down cases (about 40 s).
+## (ip netns); expects `swift build --build-tests` done. FAULTS_SIZE=ci runs the scaled-down cases (about 45 s).
 FAULTS_SIZE ?= full
 faults-deps:
 	@$(MAKE) --no-print-directory apt-install PACKAGES="iproute2 ethtool python3"

@@ -5,6 +5,7 @@ case stating what must hold and checking it. Needs root (ip netns, tc). See docs
 
 import argparse
 import json
+import signal
 import os
 import shutil
 import sys
@@ -63,9 +64,9 @@ class FaultCase(unittest.TestCase):
             shutil.copytree(self.dir, target, ignore=shutil.ignore_patterns("*.key", "*-combined.pem"))
         shutil.rmtree(self.dir, ignore_errors=True)
 
-    def start_sotto(self, **config):
+    def start_sotto(self, name="sotto", **config):
         path = relay.write_config(self.dir, self.pki, **config)
-        return Sotto(OPTIONS.sotto, path, self.dir, sottoctl=OPTIONS.sottoctl)
+        return Sotto(OPTIONS.sotto, path, self.dir, sottoctl=OPTIONS.sottoctl, name=name)
 
     def loadgen(self, name, **kwargs):
         return Loadgen(OPTIONS.loadgen, self.pki, self.dir, name, **kwargs)
@@ -241,6 +242,49 @@ class FaultCase(unittest.TestCase):
         self.assertEqual(report["calls"]["completed"], calls, report["calls"])
         self.assertEqual(sorted(set(sotto.ended_reasons())), ["bye"])
         self.assertEqual(status, 0, "sotto-loadgen: %s" % report.get("violations"))
+
+    # (d) SIGKILL and restart.
+
+    def test_d_sigkill_and_restart(self):
+        """Calls are up and the admin audit log has a line (an operator command); Sotto is killed with
+        SIGKILL (no clean-up of its own). Must hold: a new Sotto with the same config starts (the stale admin
+        socket path is reused, the audit log is continued with its hash chain intact, every media port is
+        free), answers the admin socket, and new calls, with the phones registering again first, complete
+        within sotto-loadgen's ready timeout (10 s) plus their hold. Takes about 10 s (bounded by 60 s per
+        sotto-loadgen run)."""
+        calls = self.size["vanish_calls"]
+        sotto = self.start_sotto()
+        audit = os.path.join(self.dir, "admin-audit.jsonl")
+        result = procs.run([OPTIONS.sottoctl, "log-level", "debug", "--socket", sotto.admin_socket], timeout=10)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        gen = self.loadgen("before", calls=calls, concurrency=calls, hold=60, max_failures=calls)
+        sotto.proc.wait_for(r"call up", timeout=30, count=calls)
+        os.kill(sotto.pid, signal.SIGKILL)
+        sotto.proc.popen.wait(timeout=10)
+        gen.wait(timeout=60)
+        self.assertTrue(os.path.exists(sotto.admin_socket), "SIGKILL leaves the socket file behind")
+        lines_before = sum(1 for _ in open(audit))
+
+        restarted = self.start_sotto(name="sotto-restarted")
+        self.assertEqual(restarted.media_ports(), set(), "no media port left bound")
+        result = procs.run([OPTIONS.sottoctl, "log-level", "info", "--socket", restarted.admin_socket], timeout=10)
+        self.assertEqual(result.returncode, 0, "the restarted Sotto answers on the reused socket path: %s"
+                         % result.stderr)
+        started = time.monotonic()
+        after = self.loadgen("after", calls=calls, concurrency=calls, hold=2, extra=("--register",))
+        status = after.wait(timeout=60)
+        report = after.report()
+        print("  restarted; %d/%d phones registered again, %d/%d calls completed %.1f s after the restart"
+              % (report["registrations"]["registered"], calls, report["calls"]["completed"], calls,
+                 time.monotonic() - started), file=sys.stderr)
+        self.assertEqual(status, 0, "calls after the restart: %s" % report.get("violations"))
+        self.assertEqual(report["registrations"]["registered"], calls)
+        restarted.stop()
+        lines_after = sum(1 for _ in open(audit))
+        self.assertGreater(lines_after, lines_before, "the restarted Sotto appended to the same audit log")
+        verify = procs.run([OPTIONS.sottoctl, "audit", "verify", audit], timeout=10)
+        print("  audit verify: %s" % (verify.stdout.strip() or verify.stderr.strip()), file=sys.stderr)
+        self.assertEqual(verify.returncode, 0, "the audit log's chain holds across the SIGKILL")
 
 
 def main():

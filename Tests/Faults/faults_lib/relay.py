@@ -70,11 +70,11 @@ allow_root = true
 class Sotto:
     """One sotto process in Sotto's namespace (`ip netns exec` execs, so the PID is Sotto's own)."""
 
-    def __init__(self, binary, config, directory, sottoctl=None):
+    def __init__(self, binary, config, directory, sottoctl=None, name="sotto"):
         self.sottoctl = sottoctl
         self.admin_socket = os.path.join(directory, "admin.sock")
-        self.proc = procs.Proc("sotto", ["ip", "netns", "exec", sandbox.SOTTO_NS, binary, "--config", config],
-                               os.path.join(directory, "sotto.log"))
+        self.proc = procs.Proc(name, ["ip", "netns", "exec", sandbox.SOTTO_NS, binary, "--config", config],
+                               os.path.join(directory, name + ".log"))
         self.proc.wait_for(r"kept-for-connections", timeout=20)
         time.sleep(0.5)
 
