@@ -29,10 +29,17 @@ SIZES = {
 
 OPTIONS = argparse.Namespace()
 BOX = sandbox.Sandbox()
+# The running case's temporary directory, removed on SIGINT/SIGTERM as well as at the case's end.
+WORK_DIRS = []
+
+
+def remove_work_dirs():
+    while WORK_DIRS:
+        shutil.rmtree(WORK_DIRS.pop(), ignore_errors=True)
 
 
 def setUpModule():
-    procs.install_cleanup(BOX.down)
+    procs.install_cleanup(BOX.down, remove_work_dirs)
     BOX.up()
 
 
@@ -48,6 +55,7 @@ def direction(report, name):
 class FaultCase(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="sotto-faults-%s-" % self._testMethodName)
+        WORK_DIRS.append(self.dir)
         self.pki = relay.make_pki(os.path.join(self.dir, "pki"))
         self.size = SIZES[OPTIONS.size]
         self.started = time.monotonic()
@@ -61,8 +69,8 @@ class FaultCase(unittest.TestCase):
         if OPTIONS.keep_logs:
             target = os.path.join(OPTIONS.keep_logs, self._testMethodName)
             shutil.rmtree(target, ignore_errors=True)
-            shutil.copytree(self.dir, target, ignore=shutil.ignore_patterns("*.key", "*-combined.pem"))
-        shutil.rmtree(self.dir, ignore_errors=True)
+            shutil.copytree(self.dir, target, ignore=shutil.ignore_patterns("*.key", "*-combined.pem", "*.sock"))
+        remove_work_dirs()
 
     def start_sotto(self, name="sotto", **config):
         path = relay.write_config(self.dir, self.pki, **config)
