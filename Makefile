@@ -7,7 +7,7 @@ FUZZ_SECONDS ?= 60
 RELAY_SECONDS ?= 5
 SHELL := /bin/bash
 
-.PHONY: deps e2e-deps compare-deps apt-install build run demo test e2e lint fuzz bench-crypto bench-relay bench-signalling bench-compare clean
+.PHONY: deps e2e-deps faults-deps compare-deps apt-install build run demo test e2e faults lint fuzz bench-crypto bench-relay bench-signalling bench-compare clean
 
 ## deps: install the Debian packages the build needs (only those missing).
 deps:
@@ -66,6 +66,18 @@ e2e: e2e-deps
 	python3 Tests/EndToEnd/run_e2e.py --sotto "$$($(SWIFT) build --show-bin-path)/sotto" \
 	  --checker "$$($(SWIFT) build --show-bin-path)/srtp-leg-check" \
 	  --sottoctl "$$($(SWIFT) build --show-bin-path)/sottoctl"
+
+## faults: the fault suite (Tests/Faults, docs/faults.md) at full size: sotto and sotto-loadgen in network namespaces
+## of their own, a phone that vanishes, the PBX connection destroyed mid-call, a lossy phone link. Needs root
+## (ip netns); expects `swift build --build-tests` done. FAULTS_SIZE=ci runs the scaled-down cases (about 45 s).
+FAULTS_SIZE ?= full
+faults-deps:
+	@$(MAKE) --no-print-directory apt-install PACKAGES="iproute2 ethtool python3"
+
+faults: faults-deps
+	python3 Tests/Faults/run_faults.py --size $(FAULTS_SIZE) --sotto "$$($(SWIFT) build --show-bin-path)/sotto" \
+	  --loadgen "$$($(SWIFT) build --show-bin-path)/sotto-loadgen" \
+	  --sottoctl "$$($(SWIFT) build --show-bin-path)/sottoctl" $(FAULTS_FLAGS)
 
 ## lint: swift-format with the committed .swift-format, then the import check (scripts/check-imports.py: every
 ## import is a dependency Package.swift lists and follows the layers of docs/architecture.md); any finding fails.

@@ -1,0 +1,321 @@
+#!/usr/bin/env python3
+"""The fault suite: Sotto and sotto-loadgen (phones and PBX) in network namespaces of their own, and the
+faults production brings (a phone that vanishes, the PBX connection that drops, a lossy phone link), each
+case stating what must hold and checking it. Needs root (ip netns, tc). See docs/faults.md."""
+
+import argparse
+import json
+import signal
+import os
+import shutil
+import sys
+import tempfile
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "EndToEnd"))
+
+from e2e_lib import procs  # noqa: E402
+from faults_lib import relay, sandbox  # noqa: E402
+from faults_lib.relay import Loadgen, Sotto, wait_until  # noqa: E402
+
+# Sizes: `ci` is what a CI run can afford, `full` is `make faults`.
+SIZES = {
+    "ci": {"vanish_calls": 4, "drop_calls": 4, "drop_hold": 6, "netem_calls": 4, "netem_hold": 10},
+    "full": {"vanish_calls": 40, "drop_calls": 40, "drop_hold": 15, "netem_calls": 20, "netem_hold": 30},
+}
+
+OPTIONS = argparse.Namespace()
+BOX = sandbox.Sandbox()
+# The running case's temporary directory, removed on SIGINT/SIGTERM as well as at the case's end.
+WORK_DIRS = []
+
+
+def remove_work_dirs():
+    while WORK_DIRS:
+        shutil.rmtree(WORK_DIRS.pop(), ignore_errors=True)
+
+
+def setUpModule():
+    procs.install_cleanup(BOX.down, remove_work_dirs)
+    BOX.up()
+
+
+def tearDownModule():
+    procs.stop_all()
+    BOX.down()
+
+
+def direction(report, name):
+    return report["media"][name]
+
+
+class FaultCase(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="sotto-faults-%s-" % self._testMethodName)
+        WORK_DIRS.append(self.dir)
+        self.pki = relay.make_pki(os.path.join(self.dir, "pki"))
+        self.size = SIZES[OPTIONS.size]
+        self.started = time.monotonic()
+
+    def tearDown(self):
+        procs.stop_all()
+        BOX.wire_bridged(True)
+        for link in (sandbox.PHONE_LINK, sandbox.PBX_LINK):
+            BOX.link_up(link)
+        print("  [%s: %.1f s]" % (self._testMethodName, time.monotonic() - self.started), file=sys.stderr)
+        if OPTIONS.keep_logs:
+            target = os.path.join(OPTIONS.keep_logs, self._testMethodName)
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.copytree(self.dir, target, ignore=shutil.ignore_patterns("*.key", "*-combined.pem", "*.sock"))
+        remove_work_dirs()
+
+    def start_sotto(self, name="sotto", **config):
+        path = relay.write_config(self.dir, self.pki, **config)
+        return Sotto(OPTIONS.sotto, path, self.dir, sottoctl=OPTIONS.sottoctl, name=name)
+
+    def loadgen(self, name, **kwargs):
+        return Loadgen(OPTIONS.loadgen, self.pki, self.dir, name, **kwargs)
+
+    # (a) A phone vanishes.
+
+    def test_a_phone_vanishes(self):
+        """Calls are up; the phones' link goes down (no FIN, no RST). The PBX side goes on sending, so the
+        calls' media is not idle (media.idle_timeout_s counts only when no leg carries authenticated
+        media): what ends them is sip.idle_timeout_s closing each silent phone's TLS connection. Must
+        hold: every call ends (end-reason connectionLost) once that timeout has passed, with a BYE toward
+        the PBX (the loadgen's PBX side records the relay's BYE before the caller hung up), and Sotto's
+        media ports and file descriptors return to what they were before the calls. Takes about 10 s (every
+        wait bounded, 60 s at most for sotto-loadgen to finish)."""
+        calls = self.size["vanish_calls"]
+        media_idle, sip_idle = 2, 8
+        sotto = self.start_sotto(media_idle_s=media_idle, sip_idle_s=sip_idle)
+        baseline_fds = sotto.fd_count()
+        self.assertEqual(sotto.media_ports(), set(), "media ports bound before any call")
+        # Hold far beyond the test: the phones would hang up only after the fault.
+        gen = self.loadgen("loadgen", calls=calls, concurrency=calls, hold=60, max_failures=calls)
+        sotto.proc.wait_for(r"call up", timeout=30, count=calls)
+        time.sleep(0.5)
+        in_call_ports = sotto.media_ports()
+        self.assertEqual(len(in_call_ports), 4 * calls, "each call binds 4 media ports")
+        print("  baseline fds %d; with %d calls up: fds %d, media ports %d"
+              % (baseline_fds, calls, sotto.fd_count(), len(in_call_ports)), file=sys.stderr)
+
+        vanished = time.monotonic()
+        BOX.link_down(sandbox.PHONE_LINK)
+        sotto.proc.wait_for(r"call ended$", timeout=sip_idle + 10, count=calls)
+        took = time.monotonic() - vanished
+        reasons = sotto.ended_reasons()
+        self.assertEqual(reasons, ["connectionLost"] * calls, "every call ends when its phone's connection is closed")
+        ports = wait_until(lambda: not sotto.media_ports(), timeout=5)
+        self.assertTrue(ports, "media ports still bound after the calls ended: %s" % sorted(sotto.media_ports()))
+        # The phones' TLS connections: closed by Sotto's SIP idle timeout (their FIN is lost on the dead link).
+        gone = wait_until(lambda: not sotto.established_from(sandbox.PHONE_IP), timeout=sip_idle + 10)
+        self.assertTrue(gone, "Sotto still holds the vanished phones' connections: %s"
+                        % sotto.established_from(sandbox.PHONE_IP))
+        print("  calls ended (%s) %.1f s after the link went down (media idle %d s, SIP idle %d s); phones'"
+              " connections closed" % (",".join(sorted(set(reasons))), took, media_idle, sip_idle), file=sys.stderr)
+
+        # The phones come back only so that sotto-loadgen can finish (their connections are gone: RST/FIN).
+        BOX.link_up(sandbox.PHONE_LINK)
+        gen.wait(timeout=60)
+        report = gen.report()
+        causes = report["calls"]["failuresByStatus"]
+        relay_byes = sum(n for cause, n in causes.items() if cause.startswith("the relay ended the call"))
+        self.assertEqual(relay_byes, calls, "the PBX side got Sotto's BYE for every call: %s" % causes)
+        self.assertEqual(direction(report, "phoneToPBX")["authFailures"], 0)
+        self.assertEqual(direction(report, "pbxToPhone")["authFailures"], 0)
+
+        back = wait_until(lambda: sotto.fd_count() == baseline_fds and not sotto.media_ports(), timeout=10,
+                          interval=0.1)
+        self.assertTrue(back, "fds %d, baseline %d; media ports %s"
+                        % (sotto.fd_count(), baseline_fds, sorted(sotto.media_ports())))
+        print("  PBX side saw the relay's BYE on %d/%d calls (%s); fds back to %d, media ports 0"
+              % (relay_byes, calls, ", ".join(sorted(causes)), baseline_fds), file=sys.stderr)
+        self.assertTrue(sotto.proc.alive())
+
+    # (b) The PBX link drops mid-call.
+
+    def test_b_pbx_connection_drops(self):
+        """Calls are up; the PBX side's TCP connection is destroyed (`ss -K` in its namespace: RST to
+        Sotto). Must hold: Sotto reconnects; the established calls keep their media (loss below 0.1 % each
+        way, measured by sotto-loadgen over the whole run), their BYEs pass over the new connection, and the
+        second wave of calls, placed after the reconnection, completes. Takes about 2 x hold + 2 s (bounded by
+        2 x hold + 60 s)."""
+        calls, hold = self.size["drop_calls"], self.size["drop_hold"]
+        sotto = self.start_sotto()
+        gen = self.loadgen("loadgen", calls=2 * calls, concurrency=calls, hold=hold)
+        sotto.proc.wait_for(r"call up", timeout=30, count=calls)
+        time.sleep(1.0)
+        before = sotto.established_from(sandbox.PBX_IP)
+        self.assertEqual(len(before), 1, "one connection to the PBX: %s" % before)
+        killed = BOX.kill_tcp(sandbox.LOADGEN_NS, ["sport", "=", ":%d" % relay.PBX_PORT])
+        self.assertIn(str(relay.PBX_PORT), killed, "ss -K destroyed the PBX side's connection")
+        sotto.proc.wait_for(r"the connection to the PBX was lost; reconnecting", timeout=10)
+        sotto.proc.wait_for(r"connected to the PBX", timeout=10, count=2)
+        after = wait_until(lambda: sotto.established_from(sandbox.PBX_IP), timeout=5)
+        self.assertEqual(len(after), 1)
+        self.assertNotEqual(before[0].split()[2], after[0].split()[2], "a new connection (another local port)")
+        self.assertEqual(sotto.count(r"call ended"), 0, "no call ended when the PBX connection dropped")
+        print("  PBX connection %s destroyed; Sotto reconnected from %s" % (before[0].split()[2], after[0].split()[2]),
+              file=sys.stderr)
+
+        status = gen.wait(timeout=2 * hold + 60)
+        report = gen.report()
+        log = sotto.proc.text()
+        reconnected_at = log.index("connected to the PBX", log.index("the connection to the PBX was lost"))
+        second_wave = log.count("call up", reconnected_at)
+        for name in ("phoneToPBX", "pbxToPhone"):
+            d = direction(report, name)
+            print("  %s: sent %d received %d loss %.3f %% authFailures %d"
+                  % (name, d["sent"], d["received"], d["lossPercent"], d["authFailures"]), file=sys.stderr)
+            self.assertLess(d["lossPercent"], 0.1, name)
+            self.assertEqual(d["authFailures"], 0, name)
+        self.assertEqual(report["calls"]["completed"], 2 * calls, report["calls"])
+        self.assertEqual(second_wave, calls, "the second wave of calls was set up after the reconnection")
+        self.assertEqual(status, 0, "sotto-loadgen: %s" % report.get("violations"))
+        self.assertEqual(sorted(set(sotto.ended_reasons())), ["bye"])
+
+    def test_b2_pbx_connection_drops_during_setup(self):
+        """Calls are ringing (the PBX side answers only after 4 s); the PBX side's TCP connection is destroyed
+        as in (b). Must hold: every caller gets a final SIP response from Sotto (the INVITE transaction does
+        not just time out on the phone), Sotto reconnects, and a new run of calls completes after.
+        Takes about 10 s (bounded by 60 s per sotto-loadgen run)."""
+        calls = self.size["drop_calls"]
+        sotto = self.start_sotto()
+        gen = self.loadgen("ringing", calls=calls, concurrency=calls, hold=2, max_failures=calls, extra=("--ring", "4"))
+        ringing = wait_until(lambda: sotto.metrics().get("sotto_calls", 0) >= calls, timeout=20, interval=0.3)
+        self.assertTrue(ringing, "the calls are ringing")
+        killed = BOX.kill_tcp(sandbox.LOADGEN_NS, ["sport", "=", ":%d" % relay.PBX_PORT])
+        self.assertIn(str(relay.PBX_PORT), killed)
+        gen.wait(timeout=60)
+        causes = gen.report()["calls"]["failuresByStatus"]
+        print("  ringing calls when the PBX connection dropped: %s" % causes, file=sys.stderr)
+        print("  Sotto ended them: %s" % sorted(set(sotto.ended_reasons())), file=sys.stderr)
+        answered = sum(n for cause, n in causes.items() if cause.startswith("SIP "))
+        self.assertEqual(answered, calls, "every caller got a final response: %s" % causes)
+        after = self.loadgen("after", calls=2, concurrency=2, hold=2)
+        self.assertEqual(after.wait(timeout=60), 0, "new calls after the reconnection: %s" % after.report()["calls"])
+
+    # (c) Loss, reordering, jitter and duplication on the phones' link.
+
+    def test_c_lossy_phone_link(self):
+        """The phones' link loses 5 % of IP packets, delays them 40 ms with 20 ms of jitter (which reorders)
+        and duplicates 1 %, both ways, for the whole run (wire.py, netem in user space). Must hold: no packet
+        fails authentication anywhere (Sotto's drop counters, both sides of sotto-loadgen); duplicates from
+        the phones are dropped by Sotto as replays and none is forwarded; those toward the phones are
+        refused by the phones' replay check; no leg re-latches; every call completes; and the loss each
+        direction shows is what the wire took (sotto-loadgen's lost packets = the wire's drops, give or take
+        0.5 % of the packets sent, for the packets still in flight at hang-up). Takes about hold + 5 s (bounded
+        by hold + 60 s)."""
+        calls, hold = self.size["netem_calls"], self.size["netem_hold"]
+        sotto = self.start_sotto()
+        wire = BOX.impair_phones(self.dir, loss=5, duplicate=1, delay_ms=40, jitter_ms=20)
+        gen = self.loadgen("loadgen", calls=calls, concurrency=calls, hold=hold, max_loss=100)
+        status = gen.wait(timeout=hold + 60)
+        report = gen.report()
+        metrics = sotto.metrics()
+        wire.stop(grace=5)
+        with open(wire.stats_path) as f:
+            wire_stats = json.load(f)
+        # Frames that came in on the interface toward the phones went toward Sotto.
+        from_phones, from_sotto = wire_stats[sandbox.WIRE_IFS[1]], wire_stats[sandbox.WIRE_IFS[0]]
+        print("  wire, phones -> Sotto: %s; Sotto -> phones: %s" % (from_phones, from_sotto), file=sys.stderr)
+        drops = {name: int(v) for name, v in metrics.items() if name.startswith("sotto_drops_total")}
+        print("  Sotto drops: %s; relatches %d" % (drops, metrics.get("sotto_relatches_total", 0)), file=sys.stderr)
+        for name, wire_side in (("phoneToPBX", from_phones), ("pbxToPhone", from_sotto)):
+            d = direction(report, name)
+            print("  %s: sent %d received %d lost %d (%.2f %%) reordered %d duplicates %d authFailures %d"
+                  % (name, d["sent"], d["received"], d["lost"], d["lossPercent"], d["reordered"], d["duplicates"],
+                     d["authFailures"]), file=sys.stderr)
+            self.assertEqual(d["authFailures"], 0, name)
+            self.assertEqual(d["corrupt"], 0, name)
+            self.assertEqual(d["wrongSSRC"], 0, name)
+            self.assertGreater(wire_side["udpLost"], 0, "%s: the wire lost packets" % name)
+            self.assertLessEqual(abs(d["lost"] - wire_side["udpLost"]), max(3, d["sent"] // 200),
+                                 "%s: loss %d is what the wire took (%d)" % (name, d["lost"], wire_side["udpLost"]))
+        toward_phones = direction(report, "pbxToPhone")
+        self.assertGreater(toward_phones["duplicates"], 0, "the wire's duplicates reach the phones as replays")
+        self.assertLessEqual(abs(toward_phones["duplicates"] - from_sotto["udpDuplicated"]),
+                             max(3, toward_phones["sent"] // 200), "the phones see each duplicate the wire made")
+        self.assertGreater(toward_phones["reordered"], 0, "the jitter reorders packets")
+        self.assertEqual(direction(report, "phoneToPBX")["duplicates"], 0, "Sotto forwards no duplicate")
+        self.assertEqual(drops.get('sotto_drops_total{reason="authFailed"}', 0), 0)
+        replays = drops.get('sotto_drops_total{reason="replay"}', 0)
+        self.assertGreater(replays, 0, "the phones' duplicated packets are dropped by Sotto as replays")
+        self.assertLessEqual(replays, from_phones["udpDuplicated"], "no replay beyond the wire's duplicates")
+        self.assertEqual(metrics.get("sotto_relatches_total", 0), 0, "no leg re-latched")
+        self.assertEqual(report["calls"]["completed"], calls, report["calls"])
+        self.assertEqual(sorted(set(sotto.ended_reasons())), ["bye"])
+        self.assertEqual(status, 0, "sotto-loadgen: %s" % report.get("violations"))
+
+    # (d) SIGKILL and restart.
+
+    def test_d_sigkill_and_restart(self):
+        """Calls are up and the admin audit log has a line (an operator command); Sotto is killed with
+        SIGKILL (no clean-up of its own). Must hold: a new Sotto with the same config starts (the stale admin
+        socket path is reused, the audit log is continued with its hash chain intact, every media port is
+        free), answers the admin socket, and new calls, with the phones registering again first, complete
+        within sotto-loadgen's ready timeout (10 s) plus their hold. Takes about 10 s (bounded by 60 s per
+        sotto-loadgen run)."""
+        calls = self.size["vanish_calls"]
+        sotto = self.start_sotto()
+        audit = os.path.join(self.dir, "admin-audit.jsonl")
+        result = procs.run([OPTIONS.sottoctl, "log-level", "debug", "--socket", sotto.admin_socket], timeout=10)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        gen = self.loadgen("before", calls=calls, concurrency=calls, hold=60, max_failures=calls)
+        sotto.proc.wait_for(r"call up", timeout=30, count=calls)
+        os.kill(sotto.pid, signal.SIGKILL)
+        sotto.proc.popen.wait(timeout=10)
+        gen.wait(timeout=60)
+        self.assertTrue(os.path.exists(sotto.admin_socket), "SIGKILL leaves the socket file behind")
+        lines_before = sum(1 for _ in open(audit))
+
+        restarted = self.start_sotto(name="sotto-restarted")
+        self.assertEqual(restarted.media_ports(), set(), "no media port left bound")
+        result = procs.run([OPTIONS.sottoctl, "log-level", "info", "--socket", restarted.admin_socket], timeout=10)
+        self.assertEqual(result.returncode, 0, "the restarted Sotto answers on the reused socket path: %s"
+                         % result.stderr)
+        started = time.monotonic()
+        after = self.loadgen("after", calls=calls, concurrency=calls, hold=2, extra=("--register",))
+        status = after.wait(timeout=60)
+        report = after.report()
+        print("  restarted; %d/%d phones registered again, %d/%d calls completed %.1f s after the restart"
+              % (report["registrations"]["registered"], calls, report["calls"]["completed"], calls,
+                 time.monotonic() - started), file=sys.stderr)
+        self.assertEqual(status, 0, "calls after the restart: %s" % report.get("violations"))
+        self.assertEqual(report["registrations"]["registered"], calls)
+        restarted.stop()
+        lines_after = sum(1 for _ in open(audit))
+        self.assertGreater(lines_after, lines_before, "the restarted Sotto appended to the same audit log")
+        verify = procs.run([OPTIONS.sottoctl, "audit", "verify", audit], timeout=10)
+        print("  audit verify: %s" % (verify.stdout.strip() or verify.stderr.strip()), file=sys.stderr)
+        self.assertEqual(verify.returncode, 0, "the audit log's chain holds across the SIGKILL")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sotto", required=True)
+    parser.add_argument("--loadgen", required=True)
+    parser.add_argument("--sottoctl", help="default: sottoctl beside --sotto")
+    parser.add_argument("--size", choices=sorted(SIZES), default="ci")
+    parser.add_argument("--keep-logs", help="copy each case's logs and reports to DIR/<case>/")
+    parser.add_argument("--only", action="append", default=[], help="run only the cases whose name contains TEXT")
+    args = parser.parse_args()
+    args.sottoctl = args.sottoctl or os.path.join(os.path.dirname(args.sotto), "sottoctl")
+    for name in ("sotto", "loadgen", "sottoctl"):
+        setattr(args, name, os.path.abspath(getattr(args, name)))
+    vars(OPTIONS).update(vars(args))
+    loader = unittest.TestLoader()
+    suite = unittest.TestSuite()
+    for test in loader.loadTestsFromTestCase(FaultCase):
+        if not args.only or any(text in test.id() for text in args.only):
+            suite.addTest(test)
+    result = unittest.TextTestRunner(verbosity=2).run(suite)
+    return 0 if result.wasSuccessful() else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
