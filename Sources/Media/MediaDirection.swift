@@ -16,4 +16,10 @@ public enum MediaDirection: String, Sendable, Hashable, CaseIterable {
 
     /// True for everything but `sendrecv`: media flows at most one way, so silence is expected.
     public var isHold: Bool { self != .sendrecv }
+
+    /// Whether the peer that declared this direction sends media (`sendrecv` or `sendonly`).
+    var peerSends: Bool { self == .sendrecv || self == .sendonly }
+
+    /// Whether the peer that declared this direction receives media (`sendrecv` or `recvonly`).
+    var peerReceives: Bool { self == .sendrecv || self == .recvonly }
 }

@@ -83,13 +83,24 @@ final class MediaSession: @unchecked Sendable {
     /// True when every stream has a leg whose peer declared it on hold or inactive (RFC 3264).
     var isOnHold: Bool { streams.allSatisfy { $0.a.direction.isHold || $0.b.direction.isHold } }
 
-    /// The last time either leg of any stream authenticated a packet, the session was keyed, or a direction
-    /// changed; nil while it is in setup (never idle).
+    /// Since when the session counts as silent; nil while it is in setup (never idle). Each leg whose peer
+    /// should be sending (its SDP said `sendrecv` or `sendonly`, and the other side's said it receives: RFC
+    /// 3264 §6.1) and has keys must have authenticated a packet (RTP or RTCP) since; the session is as silent as its most silent such leg. So a phone that
+    /// vanishes (its link gone, no FIN) ends its call after the idle timeout although the PBX side goes on
+    /// sending, while a muted phone that still sends RTCP, or a leg that declared it does not send, does
+    /// not. Keying and a change of direction restart the count.
     var lastActivity: UInt64? {
         guard let keyedAt else { return nil }
-        return streams.reduce(max(keyedAt, directionChangedAt)) {
-            max($0, $1.a.lastAuthenticated, $1.b.lastAuthenticated)
+        let since = max(keyedAt, directionChangedAt)
+        var quietest: UInt64?
+        for stream in streams {
+            for (leg, other) in [(stream.a, stream.b), (stream.b, stream.a)]
+            where leg.inbound != nil && leg.direction.peerSends && other.direction.peerReceives {
+                let heard = max(since, leg.lastAuthenticated)
+                quietest = min(quietest ?? heard, heard)
+            }
         }
+        return quietest ?? since
     }
 }
 

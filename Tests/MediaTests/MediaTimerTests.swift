@@ -71,26 +71,59 @@ import Transport
         #expect(engine.endIdleSessions().map(\.id) == [call.id])
     }
 
-    /// A muted phone that sends only RTCP (receiver reports) keeps its call: authenticated SRTCP is activity.
+    /// A muted phone that sends only RTCP (receiver reports) keeps its call while the PBX side talks:
+    /// authenticated SRTCP is activity.
     @Test func authenticatedRTCPAloneKeepsACallAlive() throws {
         let clock = ManualClock()
         let engine = try Self.engine(clock)
         let phone = try Peer(ssrc: 0x36)
         let pbx = try Peer(ssrc: 0x37)
         let call = try MediaRelayTests.call(engine, phone: phone, pbx: pbx)
-        for _ in 0..<5 {
+        for round in 0..<5 {
             clock.advance(seconds: 50)
             phone.sendRTCP(to: call.legA)
             #expect(pbx.receive() != nil)
+            pbx.sendSRTP([1, 2, 3], to: call.legB)
+            #expect(phone.receive() != nil)
             #expect(engine.endIdleSessions().isEmpty)
         }
-        // RTCP that does not authenticate is not activity.
+        // RTCP that does not authenticate is not activity: the phone's leg is silent from here.
         let stranger = try Peer(ssrc: 0x36)
         clock.advance(seconds: 50)
         stranger.sendRTCP(to: call.legA)
+        pbx.sendSRTP([1, 2, 3], to: call.legB)
         engine.flush()
         clock.advance(seconds: 11)
         #expect(engine.endIdleSessions().map(\.id) == [call.id])
+    }
+
+    /// A phone that vanishes (its link gone, no FIN) while the PBX goes on sending: the phone's leg is silent,
+    /// and the call ends after the idle timeout although the other leg is busy. A leg whose peer declared it
+    /// does not send (recvonly) is not held to it.
+    @Test func aVanishedPhoneEndsItsCallWhileThePBXStillSends() throws {
+        let clock = ManualClock()
+        let engine = try Self.engine(clock)
+        let phone = try Peer(ssrc: 0x38)
+        let pbx = try Peer(ssrc: 0x39)
+        let call = try MediaRelayTests.call(engine, phone: phone, pbx: pbx)
+        for second in stride(from: 10, through: 50, by: 10) {
+            clock.advance(seconds: 10)
+            pbx.sendSRTP([1, 2, 3], to: call.legB)
+            engine.flush()
+        }
+        #expect(engine.endIdleSessions().isEmpty, "50 s of silence from the phone")
+        try engine.updateLeg(session: call.id, stream: 0, side: .a, direction: .recvonly)
+        clock.advance(seconds: 20)
+        pbx.sendSRTP([1, 2, 3], to: call.legB)
+        engine.flush()
+        #expect(engine.endIdleSessions().isEmpty, "the phone said it only receives")
+        try engine.updateLeg(session: call.id, stream: 0, side: .a, direction: .sendrecv)
+        for second in stride(from: 70, through: 130, by: 10) {
+            clock.advance(seconds: 10)
+            pbx.sendSRTP([1, 2, 3], to: call.legB)
+            engine.flush()
+        }
+        #expect(engine.endIdleSessions().map(\.id) == [call.id], "the phone's leg silent for 61 s")
     }
 }
 
