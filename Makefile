@@ -60,6 +60,11 @@ test: deps e2e-deps lint
 	@# and the audit log's reopen, whose lock a child being spawned for another suite can briefly hold).
 	$(SWIFT) test --skip-build --no-parallel
 	$(MAKE) --no-print-directory e2e
+	@# Whether this machine lets a test make network namespaces (the fault suite, `make faults`, needs them);
+	@# printed only, so that CI's log says whether the suite can join `make test` there.
+	@if ip netns add sotto-ci-probe 2>/dev/null; then ip netns del sotto-ci-probe; \
+	  echo "network namespaces: available (make faults can run here)"; \
+	  else echo "network namespaces: not available here"; fi
 
 ## e2e: the end-to-end tests with baresip and Kamailio (expects `swift build --build-tests` done).
 e2e: e2e-deps
