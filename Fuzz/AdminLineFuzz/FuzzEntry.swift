@@ -29,14 +29,20 @@ final class StillBackend: AdminBackend {
     func effectiveConfig() -> [String: [String: String]] { fixture.effectiveConfig() }
 }
 
-/// One server for the whole run, in a fresh directory under /dev/shm (audit lines are fsynced; on tmpfs that is
-/// cheap). The audit log rotates at 1 MiB, so a long run's disk use stays bounded.
-let server: AdminServer = {
+/// The run's private directory under /dev/shm (audit lines are fsynced; on tmpfs that is cheap), removed at exit.
+let directory: String = {
     let base = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
-    let directory = "\(base)/sotto-admin-fuzz-\(getpid())"
-    try? FileManager.default.removeItem(atPath: directory)
-    try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
-    chmod(directory, 0o700)
+    let path = "\(base)/sotto-admin-fuzz-\(getpid())"
+    try? FileManager.default.removeItem(atPath: path)
+    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+    chmod(path, 0o700)
+    atexit { try? FileManager.default.removeItem(atPath: directory) }
+    return path
+}()
+
+/// One server for the whole run. Its audit log rotates at 1 MiB; the rotated files are removed now and then
+/// (``removeRotatedAuditFiles()``), so a long run's disk use stays bounded.
+let server: AdminServer = {
     let configuration = AdminServerConfiguration(
         socketPath: "\(directory)/admin.sock", access: AdminAccess(),
         auditLogPath: "\(directory)/audit.log", auditMaxBytes: 1 << 20)
@@ -49,10 +55,23 @@ let server: AdminServer = {
     }
 }()
 
+nonisolated(unsafe) var inputs = 0
+
+/// Removes the audit log's rotated files (`audit.log.<stamp>`), every 100,000 inputs.
+func removeRotatedAuditFiles() {
+    inputs += 1
+    guard inputs % 100_000 == 0 else { return }
+    for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+    where name.hasPrefix("audit.log.") {
+        try? FileManager.default.removeItem(atPath: "\(directory)/\(name)")
+    }
+}
+
 let peer = PeerCredentials(pid: 1, uid: 1000, gid: 1000)
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+    removeRotatedAuditFiles()
     var line = Array(UnsafeBufferPointer(start: data, count: size))
     // What the connection hands over: no newline, no NUL (it closes on one), no trailing CR.
     if line.contains(10) || line.contains(0) { return 0 }
