@@ -134,6 +134,21 @@ if fuzzing {
         .executableTarget(name: "SDPFuzz", dependencies: ["SDP"], path: "Fuzz/SDPFuzz"),
         .executableTarget(name: "SIPMessageFuzz", dependencies: ["SIP"], path: "Fuzz/SIPMessageFuzz"),
         .executableTarget(name: "SIPFramerFuzz", dependencies: ["SIP"], path: "Fuzz/SIPFramerFuzz"),
+        // One admin request line through the admin server's handler, over a canned backend (no connection).
+        .executableTarget(
+            name: "AdminLineFuzz",
+            dependencies: [
+                "Admin", "AdminProtocol", "Transport", "SottoTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Fuzz/AdminLineFuzz"),
+        // A few SIP messages through a fresh proxy per input (router, transactions, calls) over a fake media engine.
+        .executableTarget(
+            name: "ProxyRequestFuzz",
+            dependencies: [
+                "Proxy", "SIP", "SRTP", "Media", "SottoTestSupport", .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Fuzz/ProxyRequestFuzz"),
     ]
 }
 

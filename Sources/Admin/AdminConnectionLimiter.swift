@@ -11,7 +11,7 @@ import Transport
 /// token is back. A client that keeps sending junk, or commands above its role, costs a counter, not JSON
 /// decoding and `fsync`ed audit lines. Snapshots: a command that would take one with no token left is
 /// answered `rate_limited`; a `watch` frame with no token left is skipped.
-final class AdminConnectionLimiter: Sendable {
+package final class AdminConnectionLimiter: Sendable {
     private struct Buckets {
         var refusals: TokenBucket
         var snapshots: TokenBucket
@@ -19,7 +19,9 @@ final class AdminConnectionLimiter: Sendable {
 
     private let buckets: Mutex<Buckets>
 
-    init(refusals: AdminRateLimit, snapshots: AdminRateLimit, now: UInt64 = DispatchTime.now().uptimeNanoseconds) {
+    package init(
+        refusals: AdminRateLimit, snapshots: AdminRateLimit, now: UInt64 = DispatchTime.now().uptimeNanoseconds
+    ) {
         buckets = Mutex(Buckets(refusals: TokenBucket(refusals, now: now), snapshots: TokenBucket(snapshots, now: now)))
     }
 

@@ -17,7 +17,7 @@ import Transport
 /// state (or are refused), then carried out. Runs on the worker queue.
 extension AdminServer {
     /// What a request line turned into.
-    enum Outcome: Sendable {
+    package enum Outcome: Sendable {
         /// A reply line to send.
         case reply([UInt8])
         /// An error reply line for a refused request: it takes one of the connection's refusal tokens.
@@ -43,8 +43,10 @@ extension AdminServer {
         }
     }
 
-    /// One request line, start to finish.
-    func handle(_ line: [UInt8], peer: PeerCredentials, role: AdminRole, limiter: AdminConnectionLimiter) -> Outcome {
+    /// One request line, start to finish (package access: the admin-protocol fuzz target calls it directly).
+    package func handle(_ line: [UInt8], peer: PeerCredentials, role: AdminRole, limiter: AdminConnectionLimiter)
+        -> Outcome
+    {
         // A connection that used up its refusals is turned away before its line is even decoded.
         if let wait = limiter.refusalsExhausted() {
             count("refusals")
