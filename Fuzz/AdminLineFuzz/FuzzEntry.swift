@@ -26,7 +26,7 @@ final class StillBackend: AdminBackend {
     func setLogLevel(_ level: String) -> Bool {
         ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(level)
     }
-    func effectiveConfig() -> [String: [String: String]] { fixture.effectiveConfig() }
+    func effectiveConfig() -> AdminConfig { fixture.effectiveConfig() }
 }
 
 /// The run's private directory under /dev/shm (audit lines are fsynced; on tmpfs that is cheap), removed at exit.
