@@ -35,6 +35,15 @@ extension SottoConfig {
                 ? ("upstream.client_cert", "upstream.client_key") : ("upstream.client_key", "upstream.client_cert")
             throw refuse(missing, "\(present) is set but \(missing) is not; give both for mTLS to the PBX, or neither")
         }
+        // The PBX connection idles out like any other (`sip.idle_timeout_s`) unless the keep-alive's answer comes
+        // first: a keep-alive as slow as the idle timeout lets the link drop with the phones', and BYEs made
+        // meanwhile reach nobody (the fault suite found this).
+        if upstream.keepalive >= sip.idleTimeout {
+            throw refuse(
+                "upstream.keepalive_s",
+                "\(upstream.keepalive) is not shorter than sip.idle_timeout_s (\(sip.idleTimeout)): the PBX "
+                    + "connection would idle out between keep-alives")
+        }
         if upstream.reconnectMin > upstream.reconnectMax {
             throw refuse(
                 "upstream.reconnect_min_ms",

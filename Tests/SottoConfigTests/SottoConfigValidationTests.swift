@@ -113,6 +113,9 @@ struct RefusedValue: Sendable, CustomTestStringConvertible {
             ["upstream.reconnect_min_ms": "5000", "upstream.reconnect_max_ms": "1000"], "upstream.reconnect_min_ms",
             "is longer than upstream.reconnect_max_ms"),
         .init(
+            ["upstream.keepalive_s": "60", "sip.idle_timeout_s": "60"], "upstream.keepalive_s",
+            "is not shorter than sip.idle_timeout_s"),
+        .init(
             ["sip.max_connections": "10", "sip.max_connections_per_address": "11"],
             "sip.max_connections_per_address", "11 is more than sip.max_connections (10)"),
         .init(
@@ -149,6 +152,7 @@ struct RefusedValue: Sendable, CustomTestStringConvertible {
         ["media.ports": "\"65530-65535\""],
         ["upstream.client_cert": "\"certs/client.crt\"", "upstream.client_key": "\"certs/client.key\""],
         ["upstream.reconnect_min_ms": "1000", "upstream.reconnect_max_ms": "1000"],
+        ["upstream.keepalive_s": "59", "sip.idle_timeout_s": "60"],
         ["sip.max_connections": "10", "sip.max_connections_per_address": "10"],
         ["sip.client_identity": "\"user\"", "sip.require_client_cert": "true"],
         ["calls.drain_s": "0", "media.loops": "0", "calls.max_calls": "0"],
