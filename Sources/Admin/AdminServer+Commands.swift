@@ -120,13 +120,7 @@ extension AdminServer {
         let now = DispatchTime.now().uptimeNanoseconds
         let unlogged: Int? = limitCounts.withLock { counts in
             counts.total[kind, default: 0] += 1
-            if let last = counts.lastLogged[kind], now &- last < 10_000_000_000 {
-                counts.unlogged[kind, default: 0] += 1
-                return nil
-            }
-            counts.lastLogged[kind] = now
-            defer { counts.unlogged[kind] = 0 }
-            return counts.unlogged[kind] ?? 0
+            return counts.logs[kind, default: LogGate(interval: .seconds(10))].admit(now: now)
         }
         if let unlogged {
             logger.notice(

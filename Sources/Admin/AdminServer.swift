@@ -47,16 +47,15 @@ public final class AdminServer: @unchecked Sendable {
     private var refusedTooMany = 0
     /// Connections turned away, by limit (`per uid`, `reserved`).
     private var refusedConnections: [String: Int] = [:]
-    /// When each kind of refusal was last logged (monotonic ns), and how many were not logged since.
-    private var refusalLogs: [String: (time: UInt64, unlogged: Int)] = [:]
+    /// Each kind of refusal's log lines, at most one every ten seconds.
+    private var refusalLogs: [String: LogGate] = [:]
     /// Requests answered `rate_limited` and `watch` frames skipped, by kind (from workers and the loop).
     let limitCounts = Mutex(LimitCounts())
 
-    /// Rate-limit events by kind: how many, and when each kind was last logged.
+    /// Rate-limit events by kind: how many, and each kind's log lines (at most one every ten seconds).
     struct LimitCounts {
         var total: [String: Int] = [:]
-        var lastLogged: [String: UInt64] = [:]
-        var unlogged: [String: Int] = [:]
+        var logs: [String: LogGate] = [:]
     }
     /// Bounds the audit lines refusals write.
     let refusalThrottle: AuditRefusalThrottle
@@ -249,14 +248,10 @@ public final class AdminServer: @unchecked Sendable {
     private func refuse(_ stream: ByteStream, limit: String, _ message: String) {
         if limit != "too many" { refusedConnections[limit, default: 0] += 1 }
         let now = DispatchTime.now().uptimeNanoseconds
-        let last = refusalLogs[limit]
-        if let last, now &- last.time < 10_000_000_000 {
-            refusalLogs[limit] = (last.time, last.unlogged + 1)
-        } else {
+        if let unlogged = refusalLogs[limit, default: LogGate(interval: .seconds(10))].admit(now: now) {
             logger.warning(
                 "admin socket: refused a connection: \(message)",
-                metadata: ["limit": "\(limit)", "not-logged-since-last": "\(last?.unlogged ?? 0)"])
-            refusalLogs[limit] = (now, 0)
+                metadata: ["limit": "\(limit)", "not-logged-since-last": "\(unlogged)"])
         }
         let error = AdminError(.failed, message)
         stream.close(.closedLocally, message, lastWords: Self.errorLine(id: nil, error))

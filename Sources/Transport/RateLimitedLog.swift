@@ -4,25 +4,17 @@
 /// Confined to one loop; time is passed in, in monotonic nanoseconds.
 struct RateLimitedLog {
     private let logger: TransportLogger
-    private let interval: UInt64
-    private var lastLine: UInt64?
-    private var suppressed = 0
+    private var gate: LogGate
 
     /// At most one line per `interval` (one second unless told) to `logger`.
     init(_ logger: TransportLogger, interval: Duration = .seconds(1)) {
         self.logger = logger
-        self.interval = interval.nanoseconds
+        gate = LogGate(interval: interval)
     }
 
     /// Logs `message` unless a line went out less than an interval ago; then only counts it.
     mutating func log(_ level: TransportLogger.Level, _ message: @autoclosure () -> String, now: UInt64) {
-        if let lastLine, now &- lastLine < interval {
-            suppressed += 1
-            return
-        }
-        lastLine = now
-        let more = suppressed > 0 ? " (\(suppressed) more like it since the last line)" : ""
-        suppressed = 0
-        logger.log(level, message() + more)
+        guard let held = gate.admit(now: now) else { return }
+        logger.log(level, message() + (held > 0 ? " (\(held) more like it since the last line)" : ""))
     }
 }

@@ -46,8 +46,8 @@ final class AdmissionControl {
     private var callsByAOR: [String: Int] = [:]
     /// Refusals by limit name, since start (monotonic).
     private(set) var refusals: [String: Int] = [:]
-    /// Per limit: when it was last logged, and the refusals not logged since.
-    private var logGate: [Limit: (at: UInt64, suppressed: Int)] = [:]
+    /// Per limit: its refusals' log lines, at most one every 10 seconds.
+    private var logGates: [Limit: LogGate] = [:]
     private var lastSweep: UInt64 = 0
 
     init(limits: ProxyLimits, clock: any MediaClock, logger: Logger) {
@@ -108,11 +108,10 @@ final class AdmissionControl {
         addressBuckets = addressBuckets.filter { !$0.value.isFull(now: now) }
         // Refusals held back by the log gate are reported once the flood has gone quiet for 10 s, so that
         // the log shows how many there were, not only the first.
-        for (limit, gate) in logGate where gate.suppressed > 0 && now &- gate.at >= 10_000_000_000 {
+        for limit in Array(logGates.keys) {
+            guard let held = logGates[limit]?.flush(now: now) else { continue }
             logger.warning(
-                "limit refusals not logged one by one",
-                metadata: ["limit": "\(limit.rawValue)", "count": "\(gate.suppressed)"])
-            logGate[limit] = (now, 0)
+                "limit refusals not logged one by one", metadata: ["limit": "\(limit.rawValue)", "count": "\(held)"])
         }
     }
 
@@ -177,15 +176,10 @@ final class AdmissionControl {
     /// not logged meanwhile): a flood must not become a flood of log lines.
     func count(_ limit: Limit) {
         refusals[limit.rawValue, default: 0] += 1
-        let now = clock.now()
-        if let gate = logGate[limit], now &- gate.at < 10_000_000_000 {
-            logGate[limit] = (gate.at, gate.suppressed + 1)
+        guard let held = logGates[limit, default: LogGate(interval: .seconds(10))].admit(now: clock.now()) else {
             return
         }
-        let suppressed = logGate[limit]?.suppressed ?? 0
-        logGate[limit] = (now, 0)
         logger.warning(
-            "a limit refused a request",
-            metadata: ["limit": "\(limit.rawValue)", "not-logged-since-last": "\(suppressed)"])
+            "a limit refused a request", metadata: ["limit": "\(limit.rawValue)", "not-logged-since-last": "\(held)"])
     }
 }
