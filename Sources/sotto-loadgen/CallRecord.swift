@@ -22,6 +22,9 @@ struct CallResult: Sendable, Codable, Equatable {
     /// The directions the answer put on hold (`--hold-direction`; index 0 phone → PBX, 1 PBX → phone): by
     /// design they carry nothing, and a packet seen in one is counted against the relay.
     var silentDirections: [Int] = []
+    /// Whether a BYE made by the relay (before the caller hung up) reached the phone, and the PBX side.
+    var relayByeToPhone = false
+    var relayByeToPBX = false
 }
 
 /// The signalling side of one call; lives on the signalling loop.

@@ -191,7 +191,7 @@ extension LoadRun {
         guard let status = message.statusLine?.statusCode else {
             // A request on this connection (OPTIONS, a BYE from the relay): answer it.
             guard message.method != .ack else { return }
-            noteRelayBYE(message)
+            noteRelayBYE(message, toPhone: false)
             let reply = SIPMessageBuilder.response(to: message, status: 200, reason: "OK", toTag: SIPText.token(10))
             pbxClient?.send(reply)
             return
@@ -204,8 +204,10 @@ extension LoadRun {
     /// connection, an operator): the call did not last the time it was meant to, so it is a failure, with the
     /// relay's Reason. Without this a call the relay ended early would still read as completed, since the
     /// caller's own BYE later gets an answer from the other side.
-    func noteRelayBYE(_ message: SIPMessage) {
+    /// `toPhone` says which side it reached; the report counts both (a relay that ends a call sends BYE both ways).
+    func noteRelayBYE(_ message: SIPMessage, toPhone: Bool) {
         guard message.method == .bye, let call = calls[message.callID], call.state == .answered else { return }
+        if toPhone { call.result.relayByeToPhone = true } else { call.result.relayByeToPBX = true }
         let reason = message.firstValue(of: "Reason") ?? "no Reason header"
         call.result.failure = call.result.failure ?? "the relay ended the call before it was hung up (\(reason))"
     }

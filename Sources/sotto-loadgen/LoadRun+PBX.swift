@@ -51,7 +51,7 @@ extension LoadRun {
         case .register:
             pbxRegister(message, reply: reply)
         case .bye, .options, .cancel:
-            noteRelayBYE(message)
+            noteRelayBYE(message, toPhone: false)
             reply(SIPMessageBuilder.response(to: message, status: 200, reason: "OK", toTag: SIPText.token(10)))
         default:
             reply(

@@ -232,7 +232,7 @@ final class LoadRun: @unchecked Sendable {
                 }
             default:
                 // A request from the PBX side (BYE, say): answer 200 so it is not retried.
-                noteRelayBYE(message)
+                noteRelayBYE(message, toPhone: true)
                 phone.send(SIPMessageBuilder.response(to: message, status: 200, reason: "OK", toTag: nil))
             }
             return

@@ -62,6 +62,9 @@ struct LoadgenReport: Sendable, Codable, Equatable {
         var failed = 0
         /// Failures by cause: `"SIP 503"`, `"connection failed"`, `"timeout"`, ...
         var failuresByStatus: [String: Int] = [:]
+        /// Calls the relay ended with a BYE of its own that reached the phone, and the PBX side.
+        var relayByesToPhones = 0
+        var relayByesToPBX = 0
         var callsPerSecond = 0.0
         var inviteTo200Ms = Percentiles()
         var inviteToFirstMediaMs = Percentiles()
@@ -196,6 +199,8 @@ struct LoadgenReport: Sendable, Codable, Equatable {
             if let ms = result.firstMediaMs { _ = entry.media.record(UInt64(max(1, ms * 1000))) }
             byDirection[name] = entry
             report.calls.attempted += 1
+            if result.relayByeToPhone { report.calls.relayByesToPhones += 1 }
+            if result.relayByeToPBX { report.calls.relayByesToPBX += 1 }
             if result.completed {
                 report.calls.completed += 1
             } else {

@@ -4,6 +4,7 @@ faults production brings (a phone that vanishes, the PBX connection that drops, 
 case stating what must hold and checking it. Needs root (ip netns, tc). See docs/faults.md."""
 
 import argparse
+import errno
 import json
 import signal
 import os
@@ -23,17 +24,23 @@ from faults_lib.relay import Loadgen, Sotto, wait_until  # noqa: E402
 
 # Sizes: `ci` is what a CI run can afford, `full` is `make faults`.
 SIZES = {
-    "ci": {"vanish_calls": 4, "drop_calls": 4, "drop_hold": 6, "netem_calls": 4, "netem_hold": 10},
-    "full": {"vanish_calls": 40, "drop_calls": 40, "drop_hold": 15, "netem_calls": 20, "netem_hold": 30},
+    "ci": {"vanish_calls": 4, "drop_calls": 4, "drop_hold": 6, "netem_calls": 4, "netem_hold": 10, "drain_calls": 50,
+           "fd_calls": 4, "nat_calls": 4, "nat_hold": 8},
+    "full": {"vanish_calls": 40, "drop_calls": 40, "drop_hold": 15, "netem_calls": 20, "netem_hold": 30,
+             "drain_calls": 50, "fd_calls": 20, "nat_calls": 20, "nat_hold": 20},
 }
 
 OPTIONS = argparse.Namespace()
 BOX = sandbox.Sandbox()
-# The running case's temporary directory, removed on SIGINT/SIGTERM as well as at the case's end.
+# The running case's temporary directory, removed on SIGINT/SIGTERM as well as at the case's end, and the
+# file systems a case mounted in it (unmounted first).
 WORK_DIRS = []
+MOUNTS = []
 
 
 def remove_work_dirs():
+    while MOUNTS:
+        procs.run(["umount", "-l", MOUNTS.pop()], timeout=10)
     while WORK_DIRS:
         shutil.rmtree(WORK_DIRS.pop(), ignore_errors=True)
 
@@ -294,6 +301,213 @@ class FaultCase(unittest.TestCase):
         verify = procs.run([OPTIONS.sottoctl, "audit", "verify", audit], timeout=10)
         print("  audit verify: %s" % (verify.stdout.strip() or verify.stderr.strip()), file=sys.stderr)
         self.assertEqual(verify.returncode, 0, "the audit log's chain holds across the SIGKILL")
+
+    # (e) SIGTERM drain.
+
+    def test_e_sigterm_drain(self):
+        """50 calls are up (started 10 a second, each meant to last 8 s) when Sotto gets SIGTERM, with
+        calls.drain_s = 6. Must hold: while draining, an OPTIONS is answered 503 (a PBX or load balancer
+        probing Sotto takes it out of rotation) and a new INVITE gets 503; the live calls keep their media
+        (loss below 0.1 % each way over the run); the calls that end within drain_s end by their own BYE, and
+        at drain_s Sotto sends BYE both ways for the rest (each remaining call: one BYE to the phone, one to
+        the PBX side); Sotto exits 0 within drain_s + 5 s; nothing is left bound or connected in its
+        namespace. Takes about 15 s (bounded by 60 s per wait)."""
+        calls, drain_s = self.size["drain_calls"], 6
+        sotto = self.start_sotto(extra="[calls]\ndrain_s = %d\n" % drain_s)
+        self.assertEqual(relay.probe(self.pki, "OPTIONS")["status"], 200, "OPTIONS before the drain")
+        gen = self.loadgen("loadgen", calls=calls, concurrency=calls, hold=8, max_failures=calls,
+                           phones=10, extra=("--rate", "10"))
+        sotto.proc.wait_for(r"call up", timeout=60, count=calls)
+        sent_term = time.monotonic()
+        os.kill(sotto.pid, signal.SIGTERM)
+        sotto.proc.wait_for(r"draining: new calls get 503", timeout=10)
+        options = relay.probe(self.pki, "OPTIONS")
+        invite = relay.probe(self.pki, "INVITE")
+        print("  draining: OPTIONS %(status)d %(reason)s;" % options, "INVITE %(status)d %(reason)s" % invite,
+              file=sys.stderr)
+        self.assertEqual(options["status"], 503, "OPTIONS while draining: %s" % options)
+        self.assertEqual(invite["status"], 503, "a new INVITE while draining: %s" % invite)
+
+        status = sotto.proc.popen.wait(timeout=drain_s + 30)
+        took = time.monotonic() - sent_term
+        self.assertEqual(status, 0, "Sotto's exit status after the drain")
+        self.assertLess(took, drain_s + 5, "Sotto exited within drain_s + 5 s")
+        reasons = sotto.ended_reasons()
+        on_their_own, cut = reasons.count("bye"), reasons.count("shutdown")
+        print("  Sotto exited %d after %.1f s: %d calls ended by their own BYE during the drain, %d ended by Sotto"
+              " at drain_s" % (status, took, on_their_own, cut), file=sys.stderr)
+        self.assertEqual(on_their_own + cut, calls, "every call ended, by BYE or by the drain: %s" % reasons)
+        self.assertGreater(on_their_own, 0, "calls that ended within drain_s were left to end")
+        self.assertGreater(cut, 0, "calls still up at drain_s were ended by Sotto")
+        self.assertEqual(sotto.sockets(), [], "nothing left bound in Sotto's namespace")
+
+        gen.wait(timeout=60)
+        report = gen.report()
+        print("  BYEs from Sotto: %d to phones, %d to the PBX side" % (
+            report["calls"]["relayByesToPhones"], report["calls"]["relayByesToPBX"]), file=sys.stderr)
+        # Every call either ended by the caller's own BYE or got Sotto's BYE on both sides. A call that was
+        # hanging up at the very moment drain_s passed is both (its BYE crossed Sotto's): Sotto counts it as
+        # cut, sotto-loadgen as completed; calls start 0.1 s apart, so at most one or two are.
+        by_sotto = report["calls"]["relayByesToPhones"]
+        self.assertEqual(by_sotto, report["calls"]["relayByesToPBX"], "Sotto's BYE went both ways")
+        self.assertEqual(report["calls"]["completed"] + by_sotto, calls, report["calls"])
+        self.assertLessEqual(cut - by_sotto, 2, "calls cut by Sotto without its BYE reaching the phones")
+        self.assertGreaterEqual(cut, by_sotto)
+        # The media of the calls that lived through the drain and ended on their own. (A call Sotto cut shows
+        # loss at its end: the phone and the PBX side send until Sotto's BYE reaches them, into sockets Sotto
+        # has closed.)
+        lived = [call for call in report["perCall"] if call["completed"]]
+        for index, name in enumerate(("phoneToPBX", "pbxToPhone")):
+            sent = sum(call["directions"][index]["sent"] for call in lived)
+            lost = sum(call["directions"][index]["lost"] for call in lived)
+            print("  %s, the %d calls that ended on their own: sent %d lost %d" % (name, len(lived), sent, lost),
+                  file=sys.stderr)
+            self.assertGreater(sent, 0, name)
+            self.assertLess(lost, sent / 1000, "%s: loss below 0.1 %% while draining" % name)
+            self.assertEqual(direction(report, name)["authFailures"], 0, name)
+
+    # (f) Disk full.
+
+    def test_f_disk_full(self):
+        """The audit log is on a 1 MiB tmpfs, which is then filled. Must hold: once the audit log cannot
+        grow (appends fit in its last page for a few lines, as on any file system), a state-changing admin
+        command is refused with a message that says the audit log could not be written, and is not carried
+        out: `terminate` of a live call is refused and that call goes on to complete with its media (loss
+        below 0.1 %); a read-only command (metrics) still answers; once space returns, `terminate` of the
+        other call succeeds (Sotto's BYE reaches both sides), and the audit log's chain verifies (the failed
+        writes left no torn line). Takes about 10 s."""
+        audit_dir = os.path.join(self.dir, "audit")
+        os.mkdir(audit_dir)
+        procs.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "sotto-faults-audit", audit_dir], timeout=10)
+        MOUNTS.append(audit_dir)
+        sotto = self.start_sotto(audit_dir=audit_dir)
+        gen = self.loadgen("loadgen", calls=2, concurrency=2, hold=8, max_failures=1)
+        sotto.proc.wait_for(r"call up", timeout=30, count=2)
+        filler = os.path.join(audit_dir, "filler")
+        fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            while True:
+                os.write(fd, b"\0" * 4096)
+        except OSError as error:
+            self.assertEqual(error.errno, errno.ENOSPC, "the tmpfs filled up")
+        finally:
+            os.close(fd)
+        # The audit log's last page still takes a few lines; a no-op command fills it.
+        accepted = 0
+        while sotto.ctl("log-level", "info").returncode == 0 and accepted < 64:
+            accepted += 1
+        listing = json.loads(sotto.ctl("--json", "sessions").stdout)
+        ids = sorted(str(session["id"]) for session in listing)
+        self.assertEqual(len(ids), 2, listing)
+        refused = sotto.ctl("terminate", ids[0])
+        print("  disk full (%d commands fitted in the log's last page); terminate: exit %d, %s"
+              % (accepted, refused.returncode, refused.stderr.strip()), file=sys.stderr)
+        self.assertLess(accepted, 64, "the audit log stopped growing")
+        self.assertNotEqual(refused.returncode, 0, "terminate while the disk is full")
+        self.assertIn("audit log could not be written", refused.stderr)
+        self.assertEqual(sotto.ctl("metrics").returncode, 0, "a read-only command still answers")
+
+        os.remove(filler)
+        done = sotto.ctl("terminate", ids[1])
+        self.assertEqual(done.returncode, 0, "terminate once space returned: %s" % done.stderr)
+        gen.wait(timeout=60)
+        report = gen.report()
+        print("  space back: terminate accepted; calls %s" % report["calls"]["failuresByStatus"], file=sys.stderr)
+        self.assertEqual(report["calls"]["completed"], 1, "the call whose terminate was refused completed")
+        self.assertEqual(report["calls"]["relayByesToPhones"], 1, report["calls"])
+        self.assertEqual(report["calls"]["relayByesToPBX"], 1, report["calls"])
+        survivor = next(call for call in report["perCall"] if call["completed"])
+        for index in (0, 1):
+            d = survivor["directions"][index]
+            self.assertLess(d["lost"], max(1, d["sent"] / 1000), "the surviving call's media: %s" % d)
+        verify = procs.run([OPTIONS.sottoctl, "audit", "verify", os.path.join(audit_dir, "admin-audit.jsonl")],
+                           timeout=10)
+        print("  audit verify: %s" % verify.stdout.strip(), file=sys.stderr)
+        self.assertEqual(verify.returncode, 0, verify.stdout + verify.stderr)
+
+    # (g) File descriptors exhausted.
+
+    def test_g_descriptors_exhausted(self):
+        """Calls are up; then Sotto's open-files limit is lowered (prlimit on the running process) to what it
+        has open plus 2, so that the next call's media sockets fail with EMFILE part-way. (Sotto checks at start
+        that the calls its config allows fit in the limit, so a limit set before start cannot be overrun by
+        calls; this is what happens when the budget is wrong or something else takes the descriptors.)
+        Must hold: each new call gets 503 with Sotto's log naming file descriptors (the 503's Warning says
+        "Sotto is out of file descriptors"), the sockets made before the failure are closed again (the fd count
+        stays at the limit's baseline), the calls already up keep their media to the end (loss below 0.1 %);
+        once the limit is raised again, new calls complete. Takes about 20 s."""
+        calls = self.size["fd_calls"]
+        sotto = self.start_sotto()
+        # `calls` calls start at once and last 14 s; `calls` more start one a second after the first wave.
+        gen = self.loadgen("loadgen", calls=2 * calls, concurrency=2 * calls, hold=14, max_failures=calls,
+                           phones=2, extra=("--rate", str(calls)))
+        sotto.proc.wait_for(r"call up", timeout=30, count=calls)
+        hard = int(procs.run(["prlimit", "--pid", str(sotto.pid), "--nofile", "--raw", "--noheadings",
+                              "--output", "HARD"], timeout=10).stdout.strip())
+        open_now = sotto.fd_count()
+        procs.run(["prlimit", "--pid", str(sotto.pid), "--nofile=%d:%d" % (open_now + 2, hard)], timeout=10)
+        lowered = time.monotonic()
+        sotto.proc.wait_for(r"no media session for a call", timeout=30, count=calls)
+        during = sotto.fd_count()
+        procs.run(["prlimit", "--pid", str(sotto.pid), "--nofile=%d:%d" % (hard, hard)], timeout=10)
+        print("  limit lowered to %d (open: %d) for %.1f s; fds after the refusals: %d"
+              % (open_now + 2, open_now, time.monotonic() - lowered, during), file=sys.stderr)
+        self.assertLessEqual(during, open_now, "the sockets made before EMFILE were closed again")
+        self.assertEqual(sotto.count(r"out of file descriptors.*no media session for a call"), calls,
+                         "each refusal names file descriptors")
+        status = gen.wait(timeout=60)
+        report = gen.report()
+        print("  first wave: %d completed; second wave: %s" % (report["calls"]["completed"],
+                                                              report["calls"]["failuresByStatus"]), file=sys.stderr)
+        self.assertEqual(report["calls"]["failuresByStatus"], {"SIP 503": calls})
+        self.assertEqual(report["calls"]["completed"], calls, "the calls that were up kept going to the end")
+        for name in ("phoneToPBX", "pbxToPhone"):
+            self.assertLess(direction(report, name)["lossPercent"], 0.1, name)
+        self.assertEqual(status, 0, report.get("violations"))
+        after = self.loadgen("after", calls=2, concurrency=2, hold=2)
+        self.assertEqual(after.wait(timeout=60), 0, "new calls once the limit is back: %s" % after.report()["calls"])
+
+    # (h) NAT rebinding.
+
+    def test_h_nat_rebinding(self):
+        """Calls are up behind a NAT (wire.py) that rebinds mid-call: every UDP packet from the phones leaves
+        with a new source port from then on, and the old mapping is forgotten. Must hold: each leg re-latches
+        on the first authenticated packet from the new port (sotto_relatches_total counts one per phone-side
+        leg that moved; the warning line and `sottoctl watch`'s relatch event are the alert); audio goes on
+        (each call completes; loss at most a few packets per call each way, those in flight toward the
+        forgotten mapping); no packet fails authentication. Takes about hold + 5 s."""
+        calls, hold = self.size["nat_calls"], self.size["nat_hold"]
+        sotto = self.start_sotto()
+        wire = BOX.impair_phones(self.dir, nat_shift=1000)
+        watch = procs.Proc("watch", [OPTIONS.sottoctl, "--socket", sotto.admin_socket, "--json", "watch"],
+                           os.path.join(self.dir, "watch.log"))
+        gen = self.loadgen("loadgen", calls=calls, concurrency=calls, hold=hold, max_loss=100)
+        sotto.proc.wait_for(r"call up", timeout=30, count=calls)
+        time.sleep(hold / 3)
+        self.assertEqual(sotto.metrics().get("sotto_relatches_total", 0), 0, "no re-latch before the rebind")
+        wire.popen.send_signal(signal.SIGUSR1)
+        sotto.proc.wait_for(r"re-latched to .* on an authenticated packet", timeout=10)
+        watch.wait_for(r"relatch", timeout=10)
+        status = gen.wait(timeout=hold + 60)
+        report = gen.report()
+        metrics = sotto.metrics()
+        watch.stop()
+        wire.stop(grace=5)
+        with open(wire.stats_path) as f:
+            nat = json.load(f)["nat"]
+        relatches = int(metrics.get("sotto_relatches_total", 0))
+        print("  NAT rebound: %d packets rewritten, %d toward the forgotten mapping dropped; Sotto re-latched %d"
+              " times" % (nat["udpRebound"], nat["udpToOldMapping"], relatches), file=sys.stderr)
+        # sotto-loadgen sends RTP only (no RTCP): one phone-side leg per call moves.
+        self.assertEqual(relatches, calls, "one re-latch per phone-side leg that moved")
+        self.assertEqual(report["calls"]["completed"], calls, report["calls"])
+        for name in ("phoneToPBX", "pbxToPhone"):
+            d = direction(report, name)
+            print("  %s: sent %d received %d lost %d authFailures %d"
+                  % (name, d["sent"], d["received"], d["lost"], d["authFailures"]), file=sys.stderr)
+            self.assertEqual(d["authFailures"], 0, name)
+            self.assertLessEqual(d["lost"], 5 * calls, "%s: audio went on after the rebind" % name)
+        self.assertEqual(status, 0, report.get("violations"))
 
 
 def main():

@@ -26,7 +26,7 @@ def make_pki(directory):
     return pki
 
 
-def write_config(directory, pki, media_idle_s=60, sip_idle_s=600, extra=""):
+def write_config(directory, pki, media_idle_s=60, sip_idle_s=600, audit_dir=None, extra=""):
     path = os.path.join(directory, "sotto.toml")
     text = """# Written by Tests/Faults/run_faults.py.
 [sip]
@@ -52,7 +52,7 @@ idle_timeout_s = {media_idle}
 
 [admin]
 socket = "{dir}/admin.sock"
-audit_log = "{dir}/admin-audit.jsonl"
+audit_log = "{audit_dir}/admin-audit.jsonl"
 
 [process]
 # The suite runs as root (it makes namespaces); Sotto refuses root unless told.
@@ -60,7 +60,7 @@ allow_root = true
 {extra}
 """.format(ip=sandbox.SOTTO_IP, sip=SIP_PORT, cert=pki.path("sotto.pem"), key=pki.path("sotto.key"),
            ca=pki.ca, sip_idle=sip_idle_s, pbx=sandbox.PBX_IP, pbx_port=PBX_PORT, low=MEDIA_LOW, high=MEDIA_HIGH,
-           media_idle=media_idle_s, dir=directory, extra=extra,
+           media_idle=media_idle_s, dir=directory, audit_dir=audit_dir or directory, extra=extra,
            keepalive=max(1, min(30, sip_idle_s // 3)))
     with open(path, "w") as f:
         f.write(text)
@@ -123,8 +123,28 @@ class Sotto:
         return [m.group(1) for line in self.proc.text().splitlines() if line.endswith("call ended")
                 for m in [re.search(r"end-reason=(\w+)", line)] if m]
 
+    def sockets(self):
+        """What Sotto's namespace still has bound or connected: listening and established TCP, and UDP."""
+        listening = sandbox.ns(sandbox.SOTTO_NS, "ss", "-tlnH").stdout.splitlines()
+        established = sandbox.ns(sandbox.SOTTO_NS, "ss", "-tnH", "state", "established").stdout.splitlines()
+        udp = sandbox.ns(sandbox.SOTTO_NS, "ss", "-uanH").stdout.splitlines()
+        return [line for line in listening + established + udp if line.strip()]
+
+    def ctl(self, *argv):
+        """sottoctl with this Sotto's admin socket: the finished process (returncode, stdout, stderr)."""
+        return procs.run([self.sottoctl, "--socket", self.admin_socket, *argv], timeout=10)
+
     def stop(self):
         return self.proc.stop(grace=5)
+
+
+def probe(pki, method):
+    """One SIP request from the phones' side over a new TLS connection (sip_probe.py in the loadgen
+    namespace): the final response as {"status", "reason", "warning"}."""
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sip_probe.py")
+    result = sandbox.ns(sandbox.LOADGEN_NS, "python3", script, "--relay", "%s:%d" % (sandbox.SOTTO_IP, SIP_PORT),
+                        "--ca", pki.ca, "--server-name", "sotto.test", "--method", method)
+    return json.loads(result.stdout)
 
 
 def wait_until(predicate, timeout, interval=0.2):

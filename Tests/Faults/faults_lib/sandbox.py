@@ -166,9 +166,10 @@ class Sandbox:
         ns(LOADGEN_NS, "ip", "link", "set", link["peer_if"], "up")
         self._routes()
 
-    def impair_phones(self, directory, loss, duplicate, delay_ms, jitter_ms, seed=1):
-        """Replaces the kernel bridge on the phones' link with wire.py (both directions impaired alike).
-        Returns its process; stop it (SIGTERM) to get its counters in wire-stats.json."""
+    def impair_phones(self, directory, loss=0, duplicate=0, delay_ms=0, jitter_ms=0, seed=1, nat_shift=0):
+        """Replaces the kernel bridge on the phones' link with wire.py (both directions impaired alike; with
+        `nat_shift`, also a NAT in front of the phones that rebinds on SIGUSR1). Returns its process; stop it
+        (SIGTERM) to get its counters in wire-stats.json."""
         from e2e_lib import procs  # the runner puts Tests/EndToEnd on the path
 
         self.wire_bridged(False)
@@ -177,7 +178,7 @@ class Sandbox:
         proc = procs.Proc("wire", [
             "ip", "netns", "exec", WIRE_NS, "python3", script, "--a", WIRE_IFS[0], "--b", WIRE_IFS[1],
             "--loss", str(loss), "--duplicate", str(duplicate), "--delay-ms", str(delay_ms),
-            "--jitter-ms", str(jitter_ms), "--seed", str(seed), "--stats", stats,
+            "--jitter-ms", str(jitter_ms), "--seed", str(seed), "--stats", stats, "--nat-shift", str(nat_shift),
         ], os.path.join(directory, "wire.log"))
         proc.wait_for(r"wire up", timeout=10)
         proc.stats_path = stats

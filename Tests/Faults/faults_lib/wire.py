@@ -7,7 +7,13 @@ because the kernels it runs on may lack sch_netem. Run inside the wire namespace
 
 Each IPv4 frame is dropped with probability loss %, else sent after delay ± jitter (uniform), and with
 probability duplicate % a second copy follows with its own delay. ARP passes with no impairment. On SIGTERM
-it writes what it did to the UDP packets (what sotto-loadgen measures) as JSON to FILE, per direction."""
+it writes what it did to the UDP packets (what sotto-loadgen measures) as JSON to FILE, per direction.
+
+With --nat-shift N it is also a NAT that rebinds on SIGUSR1, as a home router does when its mapping times
+out or it restarts: from then on every UDP packet arriving from --b leaves with its source port moved by N,
+replies to the moved port are sent on to the original one, and packets still addressed to the original
+port (the forgotten mapping) are dropped. The UDP checksum of a rewritten packet is set to 0 ("none",
+allowed over IPv4 by RFC 768), since the suite runs its links with checksum offload off."""
 
 import argparse
 import heapq
@@ -38,6 +44,54 @@ def is_ipv4(frame):
     return len(frame) > 14 and frame[12:14] == b"\x08\x00"
 
 
+def udp_ports(frame):
+    """(offset of the UDP header, source port, destination port) of an IPv4 UDP frame."""
+    offset = 14 + (frame[14] & 0x0F) * 4
+    return offset, int.from_bytes(frame[offset:offset + 2], "big"), int.from_bytes(frame[offset + 2:offset + 4], "big")
+
+
+def rewrite_port(frame, offset, source, port):
+    """The frame with its UDP source (or destination) port set to `port` and its checksum cleared."""
+    out = bytearray(frame)
+    at = offset if source else offset + 2
+    out[at:at + 2] = port.to_bytes(2, "big")
+    out[offset + 6:offset + 8] = b"\x00\x00"
+    return bytes(out)
+
+
+class Rebinder:
+    """The NAT: identity until rebind(), then source ports from the inside moved by `shift`."""
+
+    def __init__(self, shift, stats):
+        self.shift = shift
+        self.active = False
+        self.stats = stats
+        self.inside = set()  # original source ports seen from the inside since the rebind
+
+    def rebind(self):
+        self.active = True
+
+    def outbound(self, frame):
+        """A frame from the inside (the phones), on its way out."""
+        offset, source, _ = udp_ports(frame)
+        self.inside.add(source)
+        self.stats["udpRebound"] += 1
+        return rewrite_port(frame, offset, True, (source + self.shift) % 65536)
+
+    def inbound(self, frame):
+        """A frame toward the inside: to a moved port it goes on to the original; to an original port, the
+        mapping that was forgotten, it is dropped (None)."""
+        offset, _, target = udp_ports(frame)
+        original = (target - self.shift) % 65536
+        if original in self.inside:
+            self.stats["udpRebound"] += 1
+            return rewrite_port(frame, offset, False, original)
+        if target in self.inside:
+            self.stats["udpToOldMapping"] += 1
+            return None
+        return frame
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--a", required=True)
@@ -48,12 +102,17 @@ def main():
     parser.add_argument("--jitter-ms", type=float, default=0.0)
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--stats", required=True)
+    parser.add_argument("--nat-shift", type=int, default=0, help="rebind on SIGUSR1, moving --b's source ports")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     sockets = {args.a: open_interface(args.a), args.b: open_interface(args.b)}
     other = {args.a: args.b, args.b: args.a}
     by_fd = {sock.fileno(): name for name, sock in sockets.items()}
     stats = {name: {"udpIn": 0, "udpLost": 0, "udpDuplicated": 0, "udpOut": 0} for name in sockets}
+    nat = Rebinder(args.nat_shift, {"udpRebound": 0, "udpToOldMapping": 0})
+    stats["nat"] = nat.stats
+    if args.nat_shift:
+        signal.signal(signal.SIGUSR1, lambda *_: nat.rebind())
     queue = []
     sequence = 0
     stop = []
@@ -99,6 +158,10 @@ def main():
                 if not is_ipv4(frame):
                     schedule(frame, towards, now, udp)
                     continue
+                if udp and nat.active:
+                    frame = nat.outbound(frame) if came_from == args.b else nat.inbound(frame)
+                    if frame is None:
+                        continue
                 if rng.random() * 100 < args.loss:
                     if udp:
                         stats[came_from]["udpLost"] += 1
