@@ -434,8 +434,8 @@ class FaultCase(unittest.TestCase):
         calls; this is what happens when the budget is wrong or something else takes the descriptors.)
         Must hold: each new call gets 503 with Sotto's log naming file descriptors (the 503's Warning says
         "Sotto is out of file descriptors"), the sockets made before the failure are closed again (the fd count
-        stays at the limit's baseline), the calls already up keep their media to the end (loss below 0.1 %);
-        once the limit is raised again, new calls complete. Takes about 20 s."""
+        does not grow) and their ports go back to the pool, the calls already up keep their media to the end
+        (loss below 0.1 %); once the limit is raised again, new calls complete. Takes about 20 s."""
         calls = self.size["fd_calls"]
         sotto = self.start_sotto()
         # `calls` calls start at once and last 14 s; `calls` more start one a second after the first wave.
@@ -453,6 +453,8 @@ class FaultCase(unittest.TestCase):
         print("  limit lowered to %d (open: %d) for %.1f s; fds after the refusals: %d"
               % (open_now + 2, open_now, time.monotonic() - lowered, during), file=sys.stderr)
         self.assertLessEqual(during, open_now, "the sockets made before EMFILE were closed again")
+        # ... and their ports went back to the pool: only the first wave's are in use (4 per call).
+        self.assertEqual(sotto.metrics()["sotto_ports_in_use"], 4 * calls, "media ports in use after the refusals")
         self.assertEqual(sotto.count(r"out of file descriptors.*no media session for a call"), calls,
                          "each refusal names file descriptors")
         status = gen.wait(timeout=60)
