@@ -98,6 +98,13 @@ public final class SIPProxy: @unchecked Sendable {
             kind: kind, peerIP: peerIP, peerPort: peerPort, upstream: isUpstream, peerIdentity: peerIdentity)
     }
 
+    /// The new connection to the PBX (opened with ``openFlow(kind:peerIP:peerPort:upstream:peerIdentity:)``) can
+    /// carry messages now: the BYEs made while there was none go on it first. The I/O layer calls this once the
+    /// flow is wired to its stream, so that what is sent here reaches it.
+    public func upstreamReady(_ flow: FlowID) {
+        calls.upstreamOpened(flow)
+    }
+
     /// A TLS connection is gone. Requests waiting on it get an answer upstream: `503` when it was the PBX's
     /// (the connection to the PBX was lost), `430 Flow Failed` when it was a softphone's (RFC 5626 §5.3).
     /// Calls of a softphone whose connection is lost end (BYE or CANCEL toward the PBX); calls survive the

@@ -207,6 +207,33 @@ class FaultCase(unittest.TestCase):
         after = self.loadgen("after", calls=2, concurrency=2, hold=2)
         self.assertEqual(after.wait(timeout=60), 0, "new calls after the reconnection: %s" % after.report()["calls"])
 
+    def test_b3_call_ended_while_the_pbx_is_away(self):
+        """Calls are up; the PBX side stops (SIGSTOP) and its TCP connection is destroyed, so Sotto's new
+        connection cannot finish its TLS handshake; meanwhile an operator ends one call (`sottoctl
+        terminate`). Must hold: the phone gets Sotto's BYE at once, and the BYE toward the PBX waits for the
+        new connection and goes on it once the PBX side runs again (sotto-loadgen's PBX side counts it), so
+        the PBX does not keep a call Sotto has ended; the other calls complete. Takes about 10 s."""
+        calls = 2
+        sotto = self.start_sotto()
+        gen = self.loadgen("loadgen", calls=calls, concurrency=calls, hold=8, max_failures=1, max_loss=100)
+        sotto.proc.wait_for(r"call up", timeout=30, count=calls)
+        gen.proc.popen.send_signal(signal.SIGSTOP)
+        try:
+            BOX.kill_tcp(sandbox.LOADGEN_NS, ["sport", "=", ":%d" % relay.PBX_PORT])
+            sotto.proc.wait_for(r"the connection to the PBX was lost; reconnecting", timeout=10)
+            session = str(json.loads(sotto.ctl("--json", "sessions").stdout)[0]["id"])
+            self.assertEqual(sotto.ctl("terminate", session).returncode, 0)
+            sotto.proc.wait_for(r"BYE toward the PBX waits for its connection", timeout=5)
+        finally:
+            gen.proc.popen.send_signal(signal.SIGCONT)
+        sotto.proc.wait_for(r"sent=1 .*BYEs that waited for the PBX connection", timeout=20)
+        gen.wait(timeout=60)
+        report = gen.report()
+        print("  while the PBX was away: %s" % report["calls"]["failuresByStatus"], file=sys.stderr)
+        self.assertEqual(report["calls"]["relayByesToPhones"], 1, "the phone got Sotto's BYE")
+        self.assertEqual(report["calls"]["relayByesToPBX"], 1, "the PBX side got the BYE that waited")
+        self.assertEqual(report["calls"]["completed"], calls - 1, report["calls"])
+
     # (c) Loss, reordering, jitter and duplication on the phones' link.
 
     def test_c_lossy_phone_link(self):

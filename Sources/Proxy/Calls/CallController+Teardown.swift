@@ -41,7 +41,10 @@ extension CallController {
     func sendBYE(_ call: ProxyCall, toward sides: [LegSide], cause: Int, text: String) {
         guard let dialog = call.dialog else { return }
         for side in sides {
-            guard let flow = flow(toward: side, of: call) else { continue }
+            // A softphone whose connection is gone cannot be reached (it registers again on a new one); the
+            // PBX's connection comes back, so a BYE toward it waits for that (``ByesAwaitingPBX``).
+            let flow = flow(toward: side, of: call)
+            guard flow != nil || side == .b else { continue }
             let towardCallee = side != dialog.callerSide
             let sequence =
                 towardCallee
@@ -59,7 +62,38 @@ extension CallController {
                     extra: [SIPMessageBuilder.reason(cause: cause, text: text)])
             else { continue }
             call.noteCSeq(sequence, from: side.other)
-            transactions.send(bye, branch: branch, on: flow, context: nil)
+            if let flow {
+                transactions.send(bye, branch: branch, on: flow, context: nil)
+            } else if byesAwaitingPBX.hold(bye, branch: branch, now: clock.now()) {
+                logger.notice(
+                    "BYE toward the PBX waits for its connection", metadata: ["call-id": "\(call.callID)"])
+            } else {
+                logger.warning(
+                    "BYE toward the PBX dropped: too many wait for its connection",
+                    metadata: ["call-id": "\(call.callID)", "waiting": "\(byesAwaitingPBX.maxCount)"])
+            }
+        }
+    }
+
+    /// The PBX connection is up again: the BYEs made while it was down go on it, in order.
+    func upstreamOpened(_ flow: FlowID) {
+        let (due, expired) = byesAwaitingPBX.take(now: clock.now())
+        for waiting in due {
+            transactions.send(waiting.bye, branch: waiting.branch, on: flow, context: nil)
+        }
+        if !due.isEmpty || expired > 0 {
+            logger.notice(
+                "BYEs that waited for the PBX connection", metadata: ["sent": "\(due.count)", "expired": "\(expired)"])
+        }
+    }
+
+    /// Drops the BYEs that waited longer than ``ByesAwaitingPBX/lifetime`` (from ``tick()``).
+    func expireByesAwaitingPBX() {
+        let expired = byesAwaitingPBX.expire(now: clock.now())
+        if expired > 0 {
+            logger.warning(
+                "BYEs toward the PBX dropped: its connection did not come back in time",
+                metadata: ["expired": "\(expired)"])
         }
     }
 

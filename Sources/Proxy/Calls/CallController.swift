@@ -36,6 +36,8 @@ final class CallController {
     private var tokensByCallID: [String: [String]] = [:]
     /// When each call being set up stops ringing (`calls.max_ringing_s`), by call key.
     private var ringing = TimerQueue<String>()
+    /// BYEs toward the PBX made while its connection was down.
+    var byesAwaitingPBX = ByesAwaitingPBX()
 
     init(
         configuration: ProxyConfiguration, media: any MediaControl, clock: any MediaClock, logger: Logger,
@@ -127,6 +129,7 @@ final class CallController {
                 call, status: 408, reason: "Request Timeout", warning: "the call rang for \(seconds) s unanswered")
             finish(call, reason: .ringTimeout)
         }
+        expireByesAwaitingPBX()
     }
 
     /// Counts a refusal of SDP by the media policy.

@@ -217,7 +217,8 @@ public final class SignallingServer: ProxyTransport, @unchecked Sendable {
             upstreamUp = true
             backoff = upstream.reconnectMin
             logger.notice("connected to the PBX", metadata: ["pbx": "\(upstream.address)"])
-            // What waited for this connection goes on, in the order it came.
+            // The BYEs Sotto made while there was no connection, then what waited for it, in the order it came.
+            proxy.upstreamReady(flow)
             for message in held.takeAll() {
                 proxy.receive(message.bytes, on: message.flow)
             }
