@@ -1,0 +1,256 @@
+"""The first run (`make run`): the test PBX (`sotto-loadgen pbx`) behind the real sotto, called by a real softphone
+and by sotto-loadgen's phones, and the decision scripts/run-dev.sh makes about starting it.
+
+  test_first_run_baresip: baresip registers through Sotto with the account line README's "Run it" section gives
+      (TLS, mediaenc=srtp-mand, the CA as sip_cafile), the test PBX stores the binding; baresip calls `echo`: the
+      call is established and, mid-call, Sotto's two legs both carry packets in and out, the PBX leg's packets in
+      (the echo) at least 80 % of the phone leg's packets in; it calls `tone`: the PBX leg carries packets in (the
+      tone) and the phone leg packets out; a call to `nobody` gets 404.
+  test_first_run_loadgen: sotto-loadgen's phones (`--callee echo`, then `--callee tone`) call through Sotto: every
+      call completes; for echo, mid-call, each session's PBX leg brings in about what its phone leg brought in,
+      and the phones get back, authenticated under the key Sotto gave them, at least 90 % of the packets they sent
+      (counted as wrongSSRC by the generator: the echo is a stream of the PBX's own, with its own SSRC); for tone,
+      the phones receive the tone's packets, authenticated.
+  test_run_dev_decision: scripts/run-dev.sh with a config whose PBX answers (a bare TCP listener) starts no test
+      PBX; with nothing there it starts one at that address, Sotto connects to it, the banner names the account
+      line and `sottoctl watch --socket ...`, and SIGINT to the script stops Sotto and the test PBX (exit 0,
+      nothing left listening).
+"""
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+
+from . import procs
+from .phone import Phone
+from .topology import KAM_IP, MEDIA_PORTS, PHONES, SOTTO_IP, SOTTO_PORT
+
+PBX_IP, PBX_PORT = KAM_IP, 5062  # the test PBX, where Kamailio would be (it presents the PKI's `kamailio` cert)
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+
+
+def readme_account_line(user):
+    """The baresip account line README's "Run it" section and scripts/run-dev.sh give, for `user`."""
+    return ('<sip:%s@%s;transport=tls>;outbound="sip:%s:%d;transport=tls";mediaenc=srtp-mand;regint=600'
+            % (user, SOTTO_IP, SOTTO_IP, SOTTO_PORT))
+
+
+def listening(ip, port):
+    try:
+        with socket.create_connection((ip, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+class FirstRunTests:
+    """Mixed into the runner's E2ETest, which gives setUp, start_sotto, sotto_flags, sottoctl, phone paths;
+    `sotto_path()` names the sotto executable (sotto-loadgen and sottoctl are built beside it)."""
+
+    def bin_path(self, name):
+        return os.path.join(os.path.dirname(self.sotto_path()), name)
+
+    def start_test_pbx(self):
+        pbx = self.track(procs.Proc(
+            "test-pbx", [self.bin_path("sotto-loadgen"), "pbx", "--listen", "%s:%d" % (PBX_IP, PBX_PORT),
+                         "--cert", self.pki.path("kamailio.pem"), "--key", self.pki.path("kamailio.key")],
+            os.path.join(self.dir, "test-pbx.log")))
+        procs.wait_tcp(PBX_IP, PBX_PORT, 20, pbx)
+        self.log("test PBX (sotto-loadgen pbx) %s:%d pid %d" % (PBX_IP, PBX_PORT, pbx.pid))
+        return pbx
+
+    def start_sotto_to_test_pbx(self):
+        flags = self.sotto_flags()
+        flags[flags.index("--upstream") + 1] = "%s:%d" % (PBX_IP, PBX_PORT)
+        return self.start_sotto(flags)
+
+    def sessions(self):
+        return json.loads(self.sottoctl("sessions", "--json"))
+
+    @staticmethod
+    def legs(session):
+        return {leg["side"]: leg for leg in session["legs"]}
+
+    # -- a real softphone ---------------------------------------------------------------------------
+
+    def test_first_run_baresip(self):
+        pbx = self.start_test_pbx()
+        self.start_sotto_to_test_pbx()
+        alice = Phone("alice", os.path.join(self.dir, "phones"), ca=self.pki.ca, cert_combined=None,
+                      outbound="sip:%s:%d;transport=tls" % (SOTTO_IP, SOTTO_PORT), domain=SOTTO_IP,
+                      mediaenc="srtp-mand", **PHONES["alice"])
+        # The account line exactly as README gives it (the harness's own line adds test-only parameters).
+        with open(os.path.join(alice.directory, "accounts"), "w") as f:
+            f.write(readme_account_line("alice") + "\n")
+        alice.start()
+        self.track(alice.proc)
+        alice.wait_registered(20)
+        pbx.wait_for(r"REGISTER alice: sip:alice", 5)
+        self.log("alice registered through Sotto to the test PBX")
+
+        for service in ("echo", "tone"):
+            alice.dial("sip:%s@%s" % (service, SOTTO_IP))
+            alice.proc.wait_for(r"Call established", 20, count=1 if service == "echo" else 2)
+            time.sleep(2.0)
+            sessions = self.sessions()
+            self.assertEqual(len(sessions), 1, "one session for the %s call: %r" % (service, sessions))
+            legs = self.legs(sessions[0])
+            self.log("%s call, mid-call: softphone leg in/out %d/%d, pbx leg in/out %d/%d" % (
+                service, legs["softphone"]["packetsIn"], legs["softphone"]["packetsOut"], legs["pbx"]["packetsIn"],
+                legs["pbx"]["packetsOut"]))
+            self.assertGreater(legs["pbx"]["packetsIn"], 20, "the test PBX sent nothing back (%s)" % service)
+            self.assertGreater(legs["softphone"]["packetsOut"], 20, "Sotto relayed nothing to alice (%s)" % service)
+            self.assertGreater(legs["softphone"]["packetsIn"], 20, "alice sent nothing (%s)" % service)
+            if service == "echo":
+                self.assertGreaterEqual(legs["pbx"]["packetsIn"], 0.8 * legs["softphone"]["packetsIn"],
+                                        "the echo brought back much less than alice sent")
+            alice.hangup()
+            pbx.wait_for(r"→ %s ended: (\d+) packets received, (\d+) sent" % service, 10)
+            time.sleep(0.5)
+        ended = re.search(r"→ echo ended: (\d+) packets received, (\d+) sent", pbx.text())
+        self.assertGreaterEqual(int(ended.group(2)), 0.8 * int(ended.group(1)), ended.group(0))
+
+        alice.dial("sip:nobody@%s" % SOTTO_IP)
+        alice.proc.wait_for(r"404 Not Found", 10)
+        pbx.wait_for(r"nobody: 404", 5)
+        self.log("a call to an unknown extension got 404")
+
+    # -- sotto-loadgen's phones -----------------------------------------------------------------------
+
+    def loadgen_calls(self, callee, calls=4, hold=4.0):
+        """Runs sotto-loadgen's phones against `callee` through Sotto; returns (report, sessions mid-call)."""
+        report_path = os.path.join(self.dir, "loadgen-%s.json" % callee)
+        argv = [self.bin_path("sotto-loadgen"), "--relay", "%s:%d" % (SOTTO_IP, SOTTO_PORT),
+                # Its own PBX side listens where nothing calls it: the calls go to the test PBX behind Sotto.
+                "--listen", "127.0.0.3:5063", "--server-name", SOTTO_IP, "--cert", self.pki.path("kamailio.pem"),
+                "--key", self.pki.path("kamailio.key"), "--ca", self.pki.ca, "--callee", callee,
+                "--calls", str(calls), "--concurrency", str(calls), "--phones", str(calls), "--hold", str(hold),
+                "--ready-timeout", "0", "--media-sockets", "2", "--json", report_path]
+        run = self.track(procs.Proc("loadgen-" + callee, argv, os.path.join(self.dir, "loadgen-%s.log" % callee)))
+        time.sleep(hold / 2 + 0.5)
+        sessions = self.sessions()
+        run.popen.wait(timeout=hold + 30)
+        with open(report_path) as f:
+            report = json.load(f)
+        self.log("loadgen --callee %s: %d calls completed; phone->PBX sent %d; back at the phones: %d authenticated "
+                 "(wrongSSRC %d), auth failures %d" % (
+                     callee, report["calls"]["completed"], report["media"]["phoneToPBX"]["sent"],
+                     report["media"]["pbxToPhone"]["received"] + report["media"]["pbxToPhone"]["wrongSSRC"],
+                     report["media"]["pbxToPhone"]["wrongSSRC"], report["media"]["authFailures"]))
+        self.assertEqual(report["calls"]["completed"], calls, "not every call to %s completed" % callee)
+        self.assertEqual(report["media"]["authFailures"], 0)
+        self.assertEqual(len(sessions), calls, "mid-call sessions: %r" % sessions)
+        return report, sessions
+
+    def test_first_run_loadgen(self):
+        self.start_test_pbx()
+        self.start_sotto_to_test_pbx()
+        report, sessions = self.loadgen_calls("echo")
+        for session in sessions:
+            legs = self.legs(session)
+            self.assertGreater(legs["softphone"]["packetsIn"], 20)
+            ratio = legs["pbx"]["packetsIn"] / float(legs["softphone"]["packetsIn"])
+            self.assertTrue(0.8 <= ratio <= 1.2, "echo session %s: pbx in / phone in = %.2f" % (session["id"], ratio))
+            self.assertGreaterEqual(legs["softphone"]["packetsOut"], 0.8 * legs["softphone"]["packetsIn"])
+        sent = report["media"]["phoneToPBX"]["sent"]
+        back = report["media"]["pbxToPhone"]["wrongSSRC"]
+        self.assertGreaterEqual(back, 0.9 * sent, "the phones got back %d of the %d packets they sent" % (back, sent))
+        self.assertEqual(report["media"]["pbxToPhone"]["corrupt"], 0)
+
+        report, sessions = self.loadgen_calls("tone", calls=2, hold=3.0)
+        for session in sessions:
+            legs = self.legs(session)
+            self.assertGreater(legs["pbx"]["packetsIn"], 20, "no tone from the test PBX in session %s" % session["id"])
+            self.assertGreater(legs["softphone"]["packetsOut"], 20)
+        self.assertGreater(report["media"]["pbxToPhone"]["wrongSSRC"], 2 * 3 * 50 * 0.5,
+                           "the phones got little of the tone")
+
+    # -- scripts/run-dev.sh -------------------------------------------------------------------------
+
+    def run_dev(self, label, config, env):
+        return self.track(procs.Proc(
+            "run-dev-" + label, ["bash", os.path.join(REPO, "scripts", "run-dev.sh"),
+                                 os.path.dirname(self.sotto_path()), config],
+            os.path.join(self.dir, "run-dev-%s.log" % label), env=env, cwd=REPO))
+
+    def stop_like_ctrl_c(self, proc):
+        """SIGINT to the script (Ctrl-C); it passes SIGTERM to Sotto and stops the test PBX after."""
+        os.kill(proc.pid, signal.SIGINT)
+        try:
+            return proc.popen.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.fail("run-dev.sh did not exit within 20 s of SIGINT")
+
+    def test_run_dev_decision(self):
+        certs = os.path.join(self.dir, "certs")
+        subprocess.run(["bash", os.path.join(REPO, "scripts", "dev-certs.sh"), certs], check=True,
+                       capture_output=True, timeout=60)
+        config = os.path.join(self.dir, "sotto.toml")
+        with open(config, "w") as f:
+            f.write('[sip]\nlisten = "%s:%d"\ncert = "certs/server.crt"\nkey = "certs/server.key"\n'
+                    'ca = "certs/ca.crt"\n\n[upstream]\naddress = "%s:%d"\n\n[media]\nip = "127.0.0.1"\n'
+                    'ports = "%d-%d"\n\n[admin]\nsocket = "admin.sock"\naudit_log = "audit.jsonl"\n'
+                    % (SOTTO_IP, SOTTO_PORT, PBX_IP, PBX_PORT, MEDIA_PORTS[0], MEDIA_PORTS[1]))
+        env = {"SOTTO_DEV_CERTS": certs, "SOTTO_DEV_LOG_DIR": self.dir}
+        loadgen_pbx = re.compile(r"sotto-loadgen pbx --listen %s:%d" % (re.escape(PBX_IP), PBX_PORT))
+        # Whatever happens, no test PBX outlives the test (the assertions below report one left).
+        self.addCleanup(lambda: [self._kill(pid) for pid in self.find_test_pbx(loadgen_pbx)])
+
+        # A PBX answers (a bare TCP listener): no test PBX.
+        with socket.socket() as fake:
+            fake.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            fake.bind((PBX_IP, PBX_PORT))
+            fake.listen(16)
+            script = self.run_dev("reachable", config, env)
+            script.wait_for(r"the PBX at %s:%d answers: no test PBX" % (re.escape(PBX_IP), PBX_PORT), 15)
+            script.wait_for(r"sotto is running", 20)
+            self.assertNotIn("starting the test PBX", script.text())
+            self.assertFalse(self.find_test_pbx(loadgen_pbx), "a test PBX runs although the PBX answered")
+            self.assertEqual(self.stop_like_ctrl_c(script), 0, script.text()[-2000:])
+        self.log("PBX reachable: run-dev.sh started no test PBX")
+
+        # Nothing there: the test PBX is started at that address, Sotto connects to it, both stop on SIGINT.
+        script = self.run_dev("unreachable", config, env)
+        script.wait_for(r"nothing answers at %s:%d .*: starting the test PBX there" % (re.escape(PBX_IP), PBX_PORT),
+                        15)
+        script.wait_for(r"connected to the PBX", 20)
+        self.assertTrue(self.find_test_pbx(loadgen_pbx), "no test PBX process")
+        text = script.text()
+        self.assertIn(readme_account_line("alice"), text, "the banner does not give README's account line")
+        self.assertIn("sottoctl watch --socket %s" % os.path.join(self.dir, "admin.sock"), text)
+        self.assertRegex(text, r"issued .*pbx-127\.0\.0\.2\.crt for 127\.0\.0\.2",
+                         "no PBX certificate was issued for the name Sotto checks")
+        status = self.stop_like_ctrl_c(script)
+        self.assertEqual(status, 0, script.text()[-2000:])
+        self.assertIn("test PBX stopped", script.text())
+        self.assertFalse(listening(PBX_IP, PBX_PORT), "the test PBX still listens after run-dev.sh exited")
+        self.assertFalse(listening(SOTTO_IP, SOTTO_PORT), "sotto still listens after run-dev.sh exited")
+        self.assertFalse(self.find_test_pbx(loadgen_pbx), "a test PBX process is left")
+        self.log("PBX not reachable: run-dev.sh started the test PBX, Sotto connected, SIGINT stopped both")
+
+    @staticmethod
+    def find_test_pbx(pattern):
+        """The processes whose command line matches `pattern` (a test PBX on the address)."""
+        found = []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open("/proc/%s/cmdline" % entry, "rb") as f:
+                    command = f.read().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if pattern.search(command):
+                found.append(int(entry))
+        return found
+
+    @staticmethod
+    def _kill(pid):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
