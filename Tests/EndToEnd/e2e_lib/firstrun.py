@@ -27,9 +27,11 @@ import time
 
 from . import procs
 from .phone import Phone
-from .topology import KAM_IP, MEDIA_PORTS, PHONES, SOTTO_IP, SOTTO_PORT
+from .topology import KAM_IP, MEDIA_PORTS, SOTTO_IP, SOTTO_PORT
 
 PBX_IP, PBX_PORT = KAM_IP, 5062  # the test PBX, where Kamailio would be (it presents the PKI's `kamailio` cert)
+# The first-run phone's own ports (below Linux's ephemeral range; apart from the other tests' phones).
+PHONE = dict(sip_port=26160, rtp_ports=(26000, 26099), ctrl_port=26170, tone_hz=440)
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 
@@ -48,11 +50,14 @@ def listening(ip, port):
 
 
 class FirstRunTests:
-    """Mixed into the runner's E2ETest, which gives setUp, start_sotto, sotto_flags, sottoctl, phone paths;
+    """Mixed into the runner's E2ETest, which gives setUp, track, start_sotto, sotto_flags and the PKI;
     `sotto_path()` names the sotto executable (sotto-loadgen and sottoctl are built beside it)."""
 
     def bin_path(self, name):
-        return os.path.join(os.path.dirname(self.sotto_path()), name)
+        path = os.path.join(os.path.dirname(self.sotto_path()), name)
+        self.assertTrue(os.access(path, os.X_OK), "%s is not built beside sotto (swift build --product %s)" % (
+            path, name))
+        return path
 
     def start_test_pbx(self):
         pbx = self.track(procs.Proc(
@@ -69,7 +74,22 @@ class FirstRunTests:
         return self.start_sotto(flags)
 
     def sessions(self):
-        return json.loads(self.sottoctl("sessions", "--json"))
+        """`sottoctl sessions --json` (the sottoctl built beside sotto, so that --sottoctl is not needed)."""
+        result = procs.run([self.bin_path("sottoctl"), "sessions", "--json", "--socket",
+                            os.path.join(self.dir, "admin.sock")], timeout=10)
+        self.assertEqual(result.returncode, 0, "sottoctl sessions failed: %s" % result.stderr.strip())
+        return json.loads(result.stdout)
+
+    def dial(self, phone, uri):
+        """Dials; a refused dial is tried again (baresip picks its RTP port at random in its range, and on a busy
+        machine another program may hold the one it picked: "Address already in use")."""
+        for _ in range(3):
+            response = phone.dial(uri)
+            if response.get("ok"):
+                return
+            self.log("dial %s refused (%r): again" % (uri, response))
+            time.sleep(0.3)
+        self.fail("baresip would not dial %s: %r" % (uri, response))
 
     @staticmethod
     def legs(session):
@@ -82,7 +102,7 @@ class FirstRunTests:
         self.start_sotto_to_test_pbx()
         alice = Phone("alice", os.path.join(self.dir, "phones"), ca=self.pki.ca, cert_combined=None,
                       outbound="sip:%s:%d;transport=tls" % (SOTTO_IP, SOTTO_PORT), domain=SOTTO_IP,
-                      mediaenc="srtp-mand", **PHONES["alice"])
+                      mediaenc="srtp-mand", **PHONE)
         # The account line exactly as README gives it (the harness's own line adds test-only parameters).
         with open(os.path.join(alice.directory, "accounts"), "w") as f:
             f.write(readme_account_line("alice") + "\n")
@@ -92,8 +112,8 @@ class FirstRunTests:
         pbx.wait_for(r"REGISTER alice: sip:alice", 5)
         self.log("alice registered through Sotto to the test PBX")
 
-        for service in ("echo", "tone"):
-            alice.dial("sip:%s@%s" % (service, SOTTO_IP))
+        for number, service in enumerate(("echo", "tone"), start=1):
+            self.dial(alice, "sip:%s@%s" % (service, SOTTO_IP))
             alice.proc.wait_for(r"Call established", 20, count=1 if service == "echo" else 2)
             time.sleep(2.0)
             sessions = self.sessions()
@@ -109,12 +129,12 @@ class FirstRunTests:
                 self.assertGreaterEqual(legs["pbx"]["packetsIn"], 0.8 * legs["softphone"]["packetsIn"],
                                         "the echo brought back much less than alice sent")
             alice.hangup()
+            alice.proc.wait_for(r"terminated \(duration", 10, count=number)
             pbx.wait_for(r"→ %s ended: (\d+) packets received, (\d+) sent" % service, 10)
-            time.sleep(0.5)
         ended = re.search(r"→ echo ended: (\d+) packets received, (\d+) sent", pbx.text())
         self.assertGreaterEqual(int(ended.group(2)), 0.8 * int(ended.group(1)), ended.group(0))
 
-        alice.dial("sip:nobody@%s" % SOTTO_IP)
+        self.dial(alice, "sip:nobody@%s" % SOTTO_IP)
         alice.proc.wait_for(r"404 Not Found", 10)
         pbx.wait_for(r"nobody: 404", 5)
         self.log("a call to an unknown extension got 404")
