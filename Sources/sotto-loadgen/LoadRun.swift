@@ -193,6 +193,7 @@ final class LoadRun: @unchecked Sendable {
             return
         }
         call.phoneEndpoint = endpoint
+        endpoint.expectsEcho = settings.expectEcho
         let body = SIPText.sdp(
             ip: settings.phoneIP, port: endpoint.localPort, codec: settings.codec,
             ptime: settings.ptimeMilliseconds, cryptoTag: 1, key: key)

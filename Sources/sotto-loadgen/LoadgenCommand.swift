@@ -106,6 +106,12 @@ struct LoadgenCommand: ParsableCommand {
                 + "(the calls then reach that PBX, not this PBX side)."))
     var callee: String = "pbx"
 
+    @Flag(
+        help: ArgumentHelp(
+            "The callee echoes (with --callee, a test PBX's echo extension): each phone checks that its own audio "
+                + "comes back, byte for byte; the report's phone→PBX direction is then the round trip."))
+    var expectEcho = false
+
     @Option(help: "PEM certificate chain of the PBX side's TLS server.")
     var cert: String
 
@@ -170,6 +176,10 @@ struct LoadgenCommand: ParsableCommand {
             readyTimeoutSeconds: readyTimeout, certificate: cert, privateKey: key, caFile: ca,
             register: register, direction: direction, ringSeconds: ring, holdDirection: holdDirection)
         settings.callee = callee == "pbx" ? nil : callee
+        settings.expectEcho = expectEcho
+        guard !expectEcho || settings.callee != nil, direction == .outbound || !expectEcho else {
+            throw LoadgenError("--expect-echo needs --callee (the echo extension) and --direction outbound")
+        }
         return settings
     }
 

@@ -6,11 +6,11 @@ and by sotto-loadgen's phones, and the decision scripts/run-dev.sh makes about s
       call is established and, mid-call, Sotto's two legs both carry packets in and out, the PBX leg's packets in
       (the echo) at least 80 % of the phone leg's packets in; it calls `tone`: the PBX leg carries packets in (the
       tone) and the phone leg packets out; a call to `nobody` gets 404.
-  test_first_run_loadgen: sotto-loadgen's phones (`--callee echo`, then `--callee tone`) call through Sotto: every
-      call completes; for echo, mid-call, each session's PBX leg brings in about what its phone leg brought in,
-      and the phones get back, authenticated under the key Sotto gave them, at least 90 % of the packets they sent
-      (counted as wrongSSRC by the generator: the echo is a stream of the PBX's own, with its own SSRC); for tone,
-      the phones receive the tone's packets, authenticated.
+  test_first_run_loadgen: sotto-loadgen's phones (`--callee echo --expect-echo`, then `--callee tone`) call
+      through Sotto: every call completes; for echo, mid-call, each session's PBX leg brings in about what its
+      phone leg brought in, and the phones get back at least 99 % of the packets they sent, authenticated under
+      the key Sotto gave them, each with the sequence number and payload it was sent with (the generator's run
+      passes its limits); for tone, the phones receive the tone's packets, authenticated.
   test_run_dev_decision: scripts/run-dev.sh with a config whose PBX answers (a bare TCP listener) starts no test
       PBX; with nothing there it starts one at that address, Sotto connects to it, the banner names the account
       line and `sottoctl watch --socket ...`, and SIGINT to the script stops Sotto and the test PBX (exit 0,
@@ -141,51 +141,60 @@ class FirstRunTests:
 
     # -- sotto-loadgen's phones -----------------------------------------------------------------------
 
-    def loadgen_calls(self, callee, calls=4, hold=4.0):
-        """Runs sotto-loadgen's phones against `callee` through Sotto; returns (report, sessions mid-call)."""
+    def loadgen_calls(self, callee, calls=4, hold=4.0, extra=()):
+        """Runs sotto-loadgen's phones against `callee` through Sotto; returns (exit status, report, sessions
+        mid-call)."""
         report_path = os.path.join(self.dir, "loadgen-%s.json" % callee)
         argv = [self.bin_path("sotto-loadgen"), "--relay", "%s:%d" % (SOTTO_IP, SOTTO_PORT),
                 # Its own PBX side listens where nothing calls it: the calls go to the test PBX behind Sotto.
                 "--listen", "127.0.0.3:5063", "--server-name", SOTTO_IP, "--cert", self.pki.path("kamailio.pem"),
                 "--key", self.pki.path("kamailio.key"), "--ca", self.pki.ca, "--callee", callee,
                 "--calls", str(calls), "--concurrency", str(calls), "--phones", str(calls), "--hold", str(hold),
-                "--ready-timeout", "0", "--media-sockets", "2", "--json", report_path]
+                "--ready-timeout", "0", "--media-sockets", "2", "--json", report_path] + list(extra)
         run = self.track(procs.Proc("loadgen-" + callee, argv, os.path.join(self.dir, "loadgen-%s.log" % callee)))
         time.sleep(hold / 2 + 0.5)
         sessions = self.sessions()
-        run.popen.wait(timeout=hold + 30)
+        status = run.popen.wait(timeout=hold + 30)
         with open(report_path) as f:
             report = json.load(f)
-        self.log("loadgen --callee %s: %d calls completed; phone->PBX sent %d; back at the phones: %d authenticated "
-                 "(wrongSSRC %d), auth failures %d" % (
-                     callee, report["calls"]["completed"], report["media"]["phoneToPBX"]["sent"],
-                     report["media"]["pbxToPhone"]["received"] + report["media"]["pbxToPhone"]["wrongSSRC"],
-                     report["media"]["pbxToPhone"]["wrongSSRC"], report["media"]["authFailures"]))
+        media = report["media"]
+        self.log("loadgen --callee %s (exit %d): %d calls completed; phone->PBX sent %d, received %d; PBX->phone "
+                 "received %d, wrongSSRC %d; auth failures %d" % (
+                     callee, status, report["calls"]["completed"], media["phoneToPBX"]["sent"],
+                     media["phoneToPBX"]["received"], media["pbxToPhone"]["received"],
+                     media["pbxToPhone"]["wrongSSRC"], media["authFailures"]))
         self.assertEqual(report["calls"]["completed"], calls, "not every call to %s completed" % callee)
-        self.assertEqual(report["media"]["authFailures"], 0)
+        self.assertEqual(media["authFailures"], 0)
         self.assertEqual(len(sessions), calls, "mid-call sessions: %r" % sessions)
-        return report, sessions
+        return status, report, sessions
 
     def test_first_run_loadgen(self):
         self.start_test_pbx()
         self.start_sotto_to_test_pbx()
-        report, sessions = self.loadgen_calls("echo")
+        # --expect-echo: each phone checks that its own packets come back byte for byte (sequence number and
+        # payload), through Sotto both ways; the report's phone->PBX direction is then the round trip.
+        status, report, sessions = self.loadgen_calls("echo", extra=["--expect-echo", "--max-loss", "1"])
         for session in sessions:
             legs = self.legs(session)
             self.assertGreater(legs["softphone"]["packetsIn"], 20)
             ratio = legs["pbx"]["packetsIn"] / float(legs["softphone"]["packetsIn"])
             self.assertTrue(0.8 <= ratio <= 1.2, "echo session %s: pbx in / phone in = %.2f" % (session["id"], ratio))
             self.assertGreaterEqual(legs["softphone"]["packetsOut"], 0.8 * legs["softphone"]["packetsIn"])
-        sent = report["media"]["phoneToPBX"]["sent"]
-        back = report["media"]["pbxToPhone"]["wrongSSRC"]
-        self.assertGreaterEqual(back, 0.9 * sent, "the phones got back %d of the %d packets they sent" % (back, sent))
-        self.assertEqual(report["media"]["pbxToPhone"]["corrupt"], 0)
+        round_trip = report["media"]["phoneToPBX"]
+        self.assertEqual(status, 0, "sotto-loadgen's limits were not met: %s" % report.get("violations"))
+        self.assertGreater(round_trip["sent"], 0)
+        self.assertGreaterEqual(round_trip["received"], 0.99 * round_trip["sent"],
+                                "the phones got back %d of the %d packets they sent" % (
+                                    round_trip["received"], round_trip["sent"]))
+        self.assertEqual(round_trip["corrupt"] + round_trip["wrongSSRC"], 0)
 
-        report, sessions = self.loadgen_calls("tone", calls=2, hold=3.0)
+        status, report, sessions = self.loadgen_calls("tone", calls=2, hold=3.0)
         for session in sessions:
             legs = self.legs(session)
             self.assertGreater(legs["pbx"]["packetsIn"], 20, "no tone from the test PBX in session %s" % session["id"])
             self.assertGreater(legs["softphone"]["packetsOut"], 20)
+        # The tone is not the generator's own stream, so it counts it as packets of another SSRC, but only those
+        # that authenticated under the key Sotto gave the phone.
         self.assertGreater(report["media"]["pbxToPhone"]["wrongSSRC"], 2 * 3 * 50 * 0.5,
                            "the phones got little of the tone")
 
