@@ -145,7 +145,7 @@ if [ "$start_pbx" = yes ]; then
     fi
     mkdir -p "$log_dir"
     setsid "$bin/sotto-loadgen" pbx --listen "$pbx_host:$pbx_port" --cert "$pbx_cert" --key "$pbx_key" \
-        --media-ip "$pbx_media" 2> >(tee "$log_dir/test-pbx.log" >&2) &
+        --media-ip "$pbx_media" 2> >(trap '' INT TERM; exec tee "$log_dir/test-pbx.log" >&2) &
     pbx_pid=$!
     for _ in $(seq 50); do
         reachable "$pbx_host" "$pbx_port" && break
@@ -183,7 +183,8 @@ EOF
 # Sotto refuses to run as root unless told to; a development run as root (a container) is told to.
 root_flag=()
 [ "$(id -u)" = 0 ] && root_flag=(--allow-root)
-# Sotto and the test PBX run in sessions of their own, so that Ctrl-C reaches only this script, which passes one
+# Sotto and the test PBX run in sessions of their own, so that Ctrl-C reaches only this script (and the tee above,
+# which ignores it and ends when the PBX's output does), which passes one
 # SIGTERM to Sotto (it drains calls, BYE going to a PBX that is still there) and stops the PBX once Sotto has
 # exited. A second Ctrl-C is passed on too: Sotto then ends every call at once.
 setsid "$bin/sotto" --config "$config" "${sotto_extra[@]}" "${root_flag[@]}" &

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Glibc
 import SIP
 import SRTP
 import TLS
@@ -80,7 +81,9 @@ final class TestPBX: @unchecked Sendable {
     static func log(_ text: String) {
         let stamp = ISO8601DateFormatter.string(
             from: Date(), timeZone: .current, formatOptions: [.withTime, .withColonSeparatorInTime])
-        FileHandle.standardError.write(Data("\(stamp) sotto-loadgen pbx: \(text)\n".utf8))
+        // write(2), not FileHandle: a closed standard error (the terminal's reader gone) must not end the PBX.
+        let line = Array("\(stamp) sotto-loadgen pbx: \(text)\n".utf8)
+        _ = line.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
     }
 
     private func handlers() -> TLSStreamHandlers {

@@ -17,12 +17,15 @@ and by sotto-loadgen's phones, and the decision scripts/run-dev.sh makes about s
       nothing left listening).
 """
 
+import fcntl
 import json
 import os
 import re
 import signal
 import socket
 import subprocess
+import termios
+import threading
 import time
 
 from . import procs
@@ -206,6 +209,51 @@ class FirstRunTests:
                                  os.path.dirname(self.sotto_path()), config],
             os.path.join(self.dir, "run-dev-%s.log" % label), env=env, cwd=REPO))
 
+    def run_dev_in_terminal(self, config, env):
+        """run-dev.sh on a pseudo-terminal of its own, as `make run` in a terminal: Ctrl-C (a 0x03 written to the
+        terminal) then sends SIGINT to its whole foreground process group, not only to the script. Returns (the
+        process, the master side, the log path); the output is copied to the log by a thread."""
+        master, slave = os.openpty()
+        log_path = os.path.join(self.dir, "run-dev-terminal.log")
+
+        def controlling_terminal():  # after setsid (start_new_session): the pty becomes the session's terminal
+            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+        proc = subprocess.Popen(
+            ["bash", os.path.join(REPO, "scripts", "run-dev.sh"), os.path.dirname(self.sotto_path()), config],
+            stdin=slave, stdout=slave, stderr=slave, cwd=REPO, env=dict(os.environ, **env), start_new_session=True,
+            preexec_fn=controlling_terminal)
+        os.close(slave)
+
+        def copy():
+            with open(log_path, "wb") as log:
+                while True:
+                    try:
+                        data = os.read(master, 4096)
+                    except OSError:
+                        return
+                    if not data:
+                        return
+                    log.write(data)
+                    log.flush()
+
+        threading.Thread(target=copy, daemon=True).start()
+        self.addCleanup(lambda: proc.poll() is None and os.killpg(proc.pid, signal.SIGKILL))
+        return proc, master, log_path
+
+    @staticmethod
+    def read(path):
+        with open(path, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def wait_text(self, path, pattern, timeout):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if re.search(pattern, self.read(path)):
+                return
+            time.sleep(0.1)
+        self.fail("no /%s/ from run-dev.sh within %ss:\n%s" % (pattern, timeout, self.read(path)[-3000:]))
+
     def stop_like_ctrl_c(self, proc):
         """SIGINT to the script (Ctrl-C); it passes SIGTERM to Sotto and stops the test PBX after."""
         os.kill(proc.pid, signal.SIGINT)
@@ -242,24 +290,33 @@ class FirstRunTests:
             self.assertEqual(self.stop_like_ctrl_c(script), 0, script.text()[-2000:])
         self.log("PBX reachable: run-dev.sh started no test PBX")
 
-        # Nothing there: the test PBX is started at that address, Sotto connects to it, both stop on SIGINT.
-        script = self.run_dev("unreachable", config, env)
-        script.wait_for(r"nothing answers at %s:%d .*: starting the test PBX there" % (re.escape(PBX_IP), PBX_PORT),
-                        15)
-        script.wait_for(r"connected to the PBX", 20)
+        # Nothing there: the test PBX is started at that address, Sotto connects to it; Ctrl-C on the terminal
+        # stops both (the script, the tee of the PBX's log and anything else in its foreground group get SIGINT).
+        script, terminal, log_path = self.run_dev_in_terminal(config, env)
+        self.wait_text(log_path, r"nothing answers at %s:%d .*: starting the test PBX there" % (
+            re.escape(PBX_IP), PBX_PORT), 15)
+        self.wait_text(log_path, r"connected to the PBX", 20)
         self.assertTrue(self.find_test_pbx(loadgen_pbx), "no test PBX process")
-        text = script.text()
+        text = self.read(log_path).replace("\r\n", "\n")
         self.assertIn(readme_account_line("alice"), text, "the banner does not give README's account line")
         self.assertIn("sottoctl watch --socket %s" % os.path.join(self.dir, "admin.sock"), text)
         self.assertRegex(text, r"issued .*pbx-127\.0\.0\.2\.crt for 127\.0\.0\.2",
                          "no PBX certificate was issued for the name Sotto checks")
-        status = self.stop_like_ctrl_c(script)
-        self.assertEqual(status, 0, script.text()[-2000:])
-        self.assertIn("test PBX stopped", script.text())
+        os.write(terminal, b"\x03")  # Ctrl-C
+        try:
+            status = script.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.fail("run-dev.sh did not exit within 20 s of Ctrl-C:\n" + self.read(log_path)[-3000:])
+        time.sleep(0.3)  # the last output through the terminal
+        text = self.read(log_path)
+        self.assertEqual(status, 0, text[-3000:])
+        self.assertIn("test PBX stopped", text)
+        self.assertRegex(text, r"sotto-loadgen pbx: stopped", "the test PBX did not stop by itself (its log ends)")
         self.assertFalse(listening(PBX_IP, PBX_PORT), "the test PBX still listens after run-dev.sh exited")
         self.assertFalse(listening(SOTTO_IP, SOTTO_PORT), "sotto still listens after run-dev.sh exited")
         self.assertFalse(self.find_test_pbx(loadgen_pbx), "a test PBX process is left")
-        self.log("PBX not reachable: run-dev.sh started the test PBX, Sotto connected, SIGINT stopped both")
+        os.close(terminal)
+        self.log("PBX not reachable: run-dev.sh started the test PBX, Sotto connected, Ctrl-C stopped both")
 
     @staticmethod
     def find_test_pbx(pattern):
