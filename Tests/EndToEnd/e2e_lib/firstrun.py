@@ -12,7 +12,8 @@ and by sotto-loadgen's phones, and the decision scripts/run-dev.sh makes about s
       the key Sotto gave them, each with the sequence number and payload it was sent with (the generator's run
       passes its limits); for tone, the phones receive the tone's packets, authenticated.
   test_run_dev_decision: scripts/run-dev.sh with a config whose PBX answers (a bare TCP listener) starts no test
-      PBX; with nothing there it starts one at that address, Sotto connects to it, the banner names the account
+      PBX, nor for a PBX on another host that does not answer; with nothing there on loopback it starts one at
+      that address, Sotto connects to it, the banner names the account
       line and `sottoctl watch --socket ...`, and SIGINT to the script stops Sotto and the test PBX (exit 0,
       nothing left listening).
 """
@@ -289,6 +290,17 @@ class FirstRunTests:
             self.assertFalse(self.find_test_pbx(loadgen_pbx), "a test PBX runs although the PBX answered")
             self.assertEqual(self.stop_like_ctrl_c(script), 0, script.text()[-2000:])
         self.log("PBX reachable: run-dev.sh started no test PBX")
+
+        # A PBX on another host that does not answer (TEST-NET-1, never routed): no stand-in is started for it.
+        remote = os.path.join(self.dir, "sotto-remote.toml")
+        with open(config) as f, open(remote, "w") as out:
+            out.write(f.read().replace('address = "%s:%d"' % (PBX_IP, PBX_PORT), 'address = "192.0.2.1:5062"'))
+        script = self.run_dev("remote", remote, env)
+        script.wait_for(r"the PBX at 192\.0\.2\.1:5062 is not reachable and not on this machine: no test PBX", 15)
+        script.wait_for(r"sotto is running", 20)
+        self.assertFalse(self.find_test_pbx(re.compile(r"sotto-loadgen pbx")), "a test PBX runs for a remote PBX")
+        self.assertEqual(self.stop_like_ctrl_c(script), 0, script.text()[-2000:])
+        self.log("PBX on another host, not reachable: run-dev.sh started no test PBX")
 
         # Nothing there: the test PBX is started at that address, Sotto connects to it; Ctrl-C on the terminal
         # stops both (the script, the tee of the PBX's log and anything else in its foreground group get SIGINT).
