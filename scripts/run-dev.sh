@@ -48,6 +48,9 @@ values = {
     "sip_listen": str(sip.get("listen", "0.0.0.0:5061")), "sip_ca": absolute(sip.get("ca", "")),
     "media_ip": str(media.get("ip", "127.0.0.1")),
     "admin_socket": absolute(admin.get("socket", "/run/sotto/admin.sock")),
+    # Who has an admin role (the defaults: root is an admin), for the hint below.
+    "admin_roles": " ".join(str(x) for key, default in (("viewers", []), ("operators", []), ("admins", ["uid:0"]))
+                            for x in admin.get(key, default)),
 }
 for key, value in values.items():
     print("%s=%s" % (key, value))
@@ -176,6 +179,17 @@ EOF
 fi
 cat <<EOF
   Watch the call: $(realpath -m "$bin/sottoctl") watch --socket ${conf[admin_socket]}
+EOF
+# sottoctl's role comes from the caller's uid ([admin] in the config); say so when this user has none listed.
+me_uid="$(id -u)"
+me_name="$(id -un)"
+if ! [[ " ${conf[admin_roles]} " == *" uid:$me_uid "* || " ${conf[admin_roles]} " == *" user:$me_name "* ]]; then
+    cat <<EOF
+  (sottoctl answers only users with a role: as $me_name, add viewers = ["uid:$me_uid"] under [admin] in
+  $config, unless a group of yours is listed there)
+EOF
+fi
+cat <<EOF
   Ctrl-C stops Sotto$([ "$start_pbx" = yes ] && echo " and the test PBX").
 
 EOF
