@@ -226,8 +226,10 @@ class FirstRunTests:
             preexec_fn=controlling_terminal)
         os.close(slave)
 
+        log = open(log_path, "wb")  # made before the first read of it
+
         def copy():
-            with open(log_path, "wb") as log:
+            with log:
                 while True:
                     try:
                         data = os.read(master, 4096)
@@ -244,8 +246,11 @@ class FirstRunTests:
 
     @staticmethod
     def read(path):
-        with open(path, "rb") as f:
-            return f.read().decode(errors="replace")
+        try:
+            with open(path, "rb") as f:
+                return f.read().decode(errors="replace")
+        except FileNotFoundError:
+            return ""
 
     def wait_text(self, path, pattern, timeout):
         deadline = time.monotonic() + timeout
