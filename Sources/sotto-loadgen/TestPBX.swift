@@ -27,6 +27,8 @@ final class TestPBX: @unchecked Sendable {
         var answer: [UInt8]
         var service: TestPBXService
         var from: String
+        /// The connection the INVITE came on: its calls end with it.
+        var connection: ObjectIdentifier
     }
 
     let settings: Settings
@@ -101,7 +103,9 @@ final class TestPBX: @unchecked Sendable {
                     switch frame {
                     case .message(let raw):
                         if let message = try? SIPMessage(parsing: raw), message.isRequest {
-                            received(message) { reply in reply.withUnsafeBytes { _ = stream.sendOnLoop($0) } }
+                            received(message, on: key) { reply in
+                                reply.withUnsafeBytes { _ = stream.sendOnLoop($0) }
+                            }
                         }
                     case .keepAlivePing:
                         SIPStreamFramer.pong.withUnsafeBytes { _ = stream.sendOnLoop($0) }
@@ -117,26 +121,25 @@ final class TestPBX: @unchecked Sendable {
                 if framers.removeValue(forKey: ObjectIdentifier(stream)) != nil {
                     Self.log("connection from \(stream.peer) closed: \(reason.detail)")
                 }
+                // No BYE can come for its calls any more: their media ends here.
+                for (callID, call) in calls where call.connection == ObjectIdentifier(stream) { end(callID) }
             })
     }
 
-    private func received(_ message: SIPMessage, reply: @escaping ([UInt8]) -> Void) {
+    private func received(
+        _ message: SIPMessage, on connection: ObjectIdentifier, reply: @escaping ([UInt8]) -> Void
+    ) {
         switch message.method {
         case .register:
             register(message, reply: reply)
         case .invite:
-            invite(message, reply: reply)
+            invite(message, on: connection, reply: reply)
         case .ack:
             // The tone starts at the ACK: a relay drops what reaches it before it has processed the answer.
             if calls[message.callID]?.service == .tone { media.startTone(callID: message.callID) }
         case .bye:
             reply(SIPMessageBuilder.response(to: message, status: 200, reason: "OK", toTag: nil))
-            guard let call = calls.removeValue(forKey: message.callID) else { return }
-            media.remove(callID: message.callID) { received, sent, dropped in
-                Self.log(
-                    "call \(call.from) → \(call.service.rawValue) ended: \(received) packets received, \(sent) sent"
-                        + (dropped > 0 ? ", \(dropped) dropped (not authenticated or not RTP)" : ""))
-            }
+            end(message.callID)
         case .options, .cancel, .info, .update, .prack:
             // Every call is answered at once, so a CANCEL finds nothing left to cancel.
             reply(SIPMessageBuilder.response(to: message, status: 200, reason: "OK", toTag: SIPText.token(10)))
@@ -144,6 +147,16 @@ final class TestPBX: @unchecked Sendable {
             reply(
                 SIPMessageBuilder.response(
                     to: message, status: 405, reason: "Method Not Allowed", toTag: SIPText.token(10)))
+        }
+    }
+
+    /// Ends a call's media and logs its counters.
+    private func end(_ callID: String) {
+        guard let call = calls.removeValue(forKey: callID) else { return }
+        media.remove(callID: callID) { received, sent, dropped in
+            Self.log(
+                "call \(call.from) → \(call.service.rawValue) ended: \(received) packets received, \(sent) sent"
+                    + (dropped > 0 ? ", \(dropped) dropped (not authenticated or not RTP)" : ""))
         }
     }
 
@@ -163,7 +176,9 @@ final class TestPBX: @unchecked Sendable {
         }
     }
 
-    private func invite(_ message: SIPMessage, reply: @escaping ([UInt8]) -> Void) {
+    private func invite(
+        _ message: SIPMessage, on connection: ObjectIdentifier, reply: @escaping ([UInt8]) -> Void
+    ) {
         let user = message.requestLine?.uri.user
         let contact = SIPHeader(
             name: "Contact",
@@ -211,7 +226,8 @@ final class TestPBX: @unchecked Sendable {
             TestPBXPlan.answerSDP(
                 plan: plan, ip: settings.mediaIP, port: callMedia.socket.localAddress.port, ownKey: ownKey
             ).utf8)
-        calls[message.callID] = Answered(toTag: toTag, answer: body, service: plan.service, from: from)
+        calls[message.callID] = Answered(
+            toTag: toTag, answer: body, service: plan.service, from: from, connection: connection)
         Self.log(
             "INVITE \(from) → \(user ?? "?"): answered by \(plan.service.rawValue), \(plan.codec.name)/"
                 + "\(plan.codec.clockRate), \(plan.offererKey.profile.rawValue)")
