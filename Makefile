@@ -37,14 +37,17 @@ build: deps
 	$(SWIFT) build
 
 ## run: sotto in the foreground with conf/sotto.toml (development certificates are made on first use),
-## and sottoctl built beside it.
+## and sottoctl built beside it. When the config's PBX ([upstream] address) is not set or does not answer within
+## about 1 s, scripts/run-dev.sh first starts the test PBX there (sotto-loadgen pbx: registrar, echo and tone
+## extensions) and stops it when sotto exits; it prints the softphone settings and what to call.
 run: deps
 	@test -f .dev/certs/server.crt || bash scripts/dev-certs.sh .dev/certs
 	$(SWIFT) build -c release --product sotto
 	$(SWIFT) build -c release --product sottoctl
+	$(SWIFT) build -c release --product sotto-loadgen
 	@echo "sottoctl is $$($(SWIFT) build -c release --show-bin-path)/sottoctl (socket .dev/sotto-admin.sock)"
-	@# Sotto refuses to run as root unless told to; a development run as root (a container) is told to.
-	"$$($(SWIFT) build -c release --show-bin-path)/sotto" --config conf/sotto.toml $$([ "$$(id -u)" = 0 ] && echo --allow-root)
+	@# run-dev.sh passes --allow-root when run as root: Sotto refuses root unless told, and a container is told.
+	bash scripts/run-dev.sh "$$($(SWIFT) build -c release --show-bin-path)" conf/sotto.toml
 
 ## demo: sotto with its development config and sotto-loadgen against it: 40 calls of Opus over SRTP through the
 ## relay for a few seconds each, then the generator's report.

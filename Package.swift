@@ -112,7 +112,9 @@ var targets: [Target] = [
     .testTarget(name: "SottoConfigTests", dependencies: ["SottoConfig", "SottoTestSupport", "SRTP"]),
     .testTarget(
         name: "AdminTests", dependencies: ["Admin", "AdminProtocol", "admin-fixture-server", "SottoTestSupport"]),
-    .testTarget(name: "LoadgenTests", dependencies: ["sotto-loadgen", "SottoTestSupport"]),
+    .testTarget(
+        name: "LoadgenTests",
+        dependencies: ["sotto-loadgen", "SottoTestSupport", "RTPWire", "SIP", "SRTP", "Transport"]),
     // The real sotto as a process: descriptor limits, the privilege drop, core dumps, --check-config, and
     // `sottoctl config` against it.
     .testTarget(name: "SottoProcessTests", dependencies: ["sotto", "sottoctl", "SottoTestSupport"]),

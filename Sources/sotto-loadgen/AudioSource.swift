@@ -46,30 +46,41 @@ struct PayloadFrames: Sendable {
                 frames.append(slice.map(muLaw))
             }
         case .opus:
-            var status: Int32 = 0
-            guard let encoder = opus_encoder_create(48_000, 1, OPUS_APPLICATION_VOIP, &status), status == OPUS_OK
-            else {
-                throw LoadgenError("libopus could not make an encoder (status \(status))")
-            }
-            defer { opus_encoder_destroy(encoder) }
-            guard CSottoCodec_opus_set_bitrate(encoder, Int32(opusBitrate)) == OPUS_OK else {
-                throw LoadgenError("libopus refused the bitrate \(opusBitrate) bit/s")
-            }
-            var output = [UInt8](repeating: 0, count: 1500)
-            for index in 0..<frameCount {
-                let pcm = Array(signal[(index * samplesPerFrame)..<((index + 1) * samplesPerFrame)])
-                let written = pcm.withUnsafeBufferPointer { input in
-                    output.withUnsafeMutableBufferPointer { out in
-                        opus_encode(encoder, input.baseAddress!, Int32(samplesPerFrame), out.baseAddress!, 1500)
-                    }
-                }
-                guard written > 0 else {
-                    throw LoadgenError("libopus could not encode a \(ptimeMilliseconds) ms frame (status \(written))")
-                }
-                frames.append(Array(output[..<Int(written)]))
-            }
+            frames = try opusFrames(
+                signal, samplesPerFrame: samplesPerFrame, frameCount: frameCount, ptimeMilliseconds: ptimeMilliseconds,
+                bitrate: opusBitrate)
         }
         return PayloadFrames(frames: frames, samplesPerFrame: samplesPerFrame, codec: codec)
+    }
+
+    /// Encodes `frameCount` frames of `samplesPerFrame` 48 kHz mono samples of `signal` with libopus, one by one.
+    static func opusFrames(
+        _ signal: [Int16], samplesPerFrame: Int, frameCount: Int, ptimeMilliseconds: Int, bitrate: Int
+    ) throws(LoadgenError) -> [[UInt8]] {
+        var frames: [[UInt8]] = []
+        var status: Int32 = 0
+        guard let encoder = opus_encoder_create(48_000, 1, OPUS_APPLICATION_VOIP, &status), status == OPUS_OK
+        else {
+            throw LoadgenError("libopus could not make an encoder (status \(status))")
+        }
+        defer { opus_encoder_destroy(encoder) }
+        guard CSottoCodec_opus_set_bitrate(encoder, Int32(bitrate)) == OPUS_OK else {
+            throw LoadgenError("libopus refused the bitrate \(bitrate) bit/s")
+        }
+        var output = [UInt8](repeating: 0, count: 1500)
+        for index in 0..<frameCount {
+            let pcm = Array(signal[(index * samplesPerFrame)..<((index + 1) * samplesPerFrame)])
+            let written = pcm.withUnsafeBufferPointer { input in
+                output.withUnsafeMutableBufferPointer { out in
+                    opus_encode(encoder, input.baseAddress!, Int32(samplesPerFrame), out.baseAddress!, 1500)
+                }
+            }
+            guard written > 0 else {
+                throw LoadgenError("libopus could not encode a \(ptimeMilliseconds) ms frame (status \(written))")
+            }
+            frames.append(Array(output[..<Int(written)]))
+        }
+        return frames
     }
 
     /// A linear sweep up then down, at a third of full scale.

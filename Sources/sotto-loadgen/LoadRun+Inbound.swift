@@ -72,35 +72,9 @@ extension LoadRun {
 
     // MARK: The registrar (the PBX side)
 
-    /// Stores the binding (Contact and Path, per AOR) and answers 200 with the Contact, its expiry and the
-    /// Path echoed (RFC 3327 §5.3). Expires 0 removes the binding.
+    /// Stores the binding (Contact and Path, per AOR) and answers (``Registrar``).
     func pbxRegister(_ message: SIPMessage, reply: ([UInt8]) -> Void) {
-        let toTag = SIPText.token(10)
-        guard let user = message.to.uri.user, !user.isEmpty, let contactList = try? message.contacts(),
-            let paths = try? message.paths()
-        else {
-            reply(SIPMessageBuilder.response(to: message, status: 400, reason: "Bad Request", toTag: toTag))
-            return
-        }
-        let path = paths.map { "<\($0.uri.description)>" }
-        var extra: [SIPHeader] = []
-        if case .addresses(let contacts) = contactList, let contact = contacts.first {
-            let expires =
-                contact.parameters.first(where: { $0.name.lowercased() == "expires" })?.value.flatMap { Int($0) }
-                ?? message.firstValue(of: "Expires").flatMap { Int($0) } ?? 600
-            if expires == 0 {
-                registrations[user] = nil
-            } else {
-                registrations[user] = (contact.uri.description, path)
-                extra.append(
-                    SIPHeader(name: "Contact", value: "<\(contact.uri.description)>;expires=\(min(expires, 600))"))
-            }
-        } else if let binding = registrations[user] {
-            // A query: list the binding.
-            extra.append(SIPHeader(name: "Contact", value: "<\(binding.contact)>;expires=600"))
-        }
-        extra += path.map { SIPHeader(name: "Path", value: $0) }
-        reply(SIPMessageBuilder.response(to: message, status: 200, reason: "OK", toTag: toTag, extra: extra))
+        reply(registrar.handle(message).response)
     }
 
     // MARK: Inbound calls (PBX side → relay → phone)
@@ -108,7 +82,7 @@ extension LoadRun {
     /// Sends the PBX side's INVITE to the phone's registered Contact, routed by its stored Path.
     func startInboundCall(_ call: Call) {
         let phone = call.phone
-        guard let binding = registrations[phone.aor] else {
+        guard let binding = registrar.bindings[phone.aor] else {
             fail(call, "not registered")
             return
         }

@@ -18,7 +18,7 @@ final class LoadRun: @unchecked Sendable {
     var pbxStreams: [ObjectIdentifier: (stream: TLSStream, framer: SIPStreamFramer)] = [:]
     var relayConnected = false
     /// The registrar's bindings (`--register`): per AOR, the Contact and the Path values, in order.
-    var registrations: [String: (contact: String, path: [String])] = [:]
+    var registrar = Registrar(maxExpires: 600)
     /// The PBX side's own connection to the relay (inbound calls), and why it is not up.
     var pbxClient: PBXConnection?
     var pbxClientFailure = "no PBX connection"
@@ -193,13 +193,15 @@ final class LoadRun: @unchecked Sendable {
             return
         }
         call.phoneEndpoint = endpoint
+        endpoint.expectsEcho = settings.expectEcho
         let body = SIPText.sdp(
             ip: settings.phoneIP, port: endpoint.localPort, codec: settings.codec,
             ptime: settings.ptimeMilliseconds, cryptoTag: 1, key: key)
-        call.toHeader = "<sip:pbx@\(settings.listenHost)>"
+        let callee = settings.callee ?? "pbx"
+        call.toHeader = "<sip:\(callee)@\(settings.listenHost)>"
         call.callerVia = "\(settings.phoneIP):5061"
         call.fromHeader = "<sip:\(phone.aor)@loadgen.invalid>;tag=\(call.fromTag)"
-        call.inviteURI = "sip:pbx@\(settings.listenHost):\(settings.listenPort);transport=tls"
+        call.inviteURI = "sip:\(callee)@\(settings.listenHost):\(settings.listenPort);transport=tls"
         let invite = invite(
             for: call, contact: "<sip:\(phone.aor)@\(settings.phoneIP):5061;transport=tls>", offer: body)
         call.inviteSentAt = pump.now()

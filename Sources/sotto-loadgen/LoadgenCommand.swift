@@ -9,7 +9,7 @@ struct LoadgenCommand: ParsableCommand {
         commandName: "sotto-loadgen",
         abstract: "Load-test a SIP-over-TLS + SRTP relay by playing both the softphones and the PBX.",
         discussion: "Exit status: 0 when every limit is met, 1 when failures, loss or integrity errors exceed them, "
-            + "2 for bad arguments or a set-up failure.")
+            + "2 for bad arguments or a set-up failure. `sotto-loadgen pbx --help`: the PBX side alone, as a test PBX.")
 
     @Option(help: "The relay's SIP-over-TLS address (softphones connect here), IP:PORT.")
     var relay: String
@@ -100,6 +100,18 @@ struct LoadgenCommand: ParsableCommand {
                 + "needs --register) or both (alternately)."))
     var direction: String = "outbound"
 
+    @Option(
+        help: ArgumentHelp(
+            "The user part the softphones call (outbound calls): another PBX's extension, such as a test PBX's echo "
+                + "(the calls then reach that PBX, not this PBX side)."))
+    var callee: String = "pbx"
+
+    @Flag(
+        help: ArgumentHelp(
+            "The callee echoes (with --callee, a test PBX's echo extension): each phone checks that its own audio "
+                + "comes back, byte for byte; the report's phone→PBX direction is then the round trip."))
+    var expectEcho = false
+
     @Option(help: "PEM certificate chain of the PBX side's TLS server.")
     var cert: String
 
@@ -151,7 +163,10 @@ struct LoadgenCommand: ParsableCommand {
                 throw LoadgenError("\(option) \(path) cannot be read")
             }
         }
-        return LoadgenSettings(
+        guard !callee.isEmpty, callee.allSatisfy({ $0.isLetter || $0.isNumber || "-_.+".contains($0) }) else {
+            throw LoadgenError("--callee must be a SIP user part (letters, digits, - _ . +)")
+        }
+        var settings = LoadgenSettings(
             relayHost: relayHost, relayPort: relayPort, serverName: serverName ?? relayHost, listenHost: listenHost,
             listenPort: listenPort, phoneIP: phoneIP, pbxIP: pbxIP ?? listenHost, calls: calls,
             concurrency: concurrency, rate: rate, holdSeconds: hold, durationSeconds: duration, codec: codec,
@@ -160,6 +175,12 @@ struct LoadgenCommand: ParsableCommand {
             maxFailures: maxFailures,
             readyTimeoutSeconds: readyTimeout, certificate: cert, privateKey: key, caFile: ca,
             register: register, direction: direction, ringSeconds: ring, holdDirection: holdDirection)
+        settings.callee = callee == "pbx" ? nil : callee
+        settings.expectEcho = expectEcho
+        guard !expectEcho || settings.callee != nil, direction == .outbound || !expectEcho else {
+            throw LoadgenError("--expect-echo needs --callee (the echo extension) and --direction outbound")
+        }
+        return settings
     }
 
     func run() throws {
@@ -220,24 +241,5 @@ struct LoadgenCommand: ParsableCommand {
     }
 
     /// Parses, runs and exits: 2 for argument and set-up errors (ArgumentParser's own default is 64).
-    static func entry(_ arguments: [String]) -> Int32 {
-        do {
-            var command = try parseAsRoot(arguments)
-            try command.run()
-            return 0
-        } catch let failure as Failure {
-            FileHandle.standardError.write(Data((failure.message + "\n").utf8))
-            return failure.status
-        } catch let code as ExitCode {
-            return code.rawValue
-        } catch {
-            let status = exitCode(for: error).rawValue
-            if status == 0 {
-                print(fullMessage(for: error))
-                return 0
-            }
-            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n" + usageString() + "\n").utf8))
-            return 2
-        }
-    }
+    static func entry(_ arguments: [String]) -> Int32 { runCommand(Self.self, arguments) }
 }

@@ -8,6 +8,7 @@ extension LoadgenReport {
                 + "\(settings.relayHost):\(settings.relayPort), \(settings.codec.rawValue) \(settings.ptimeMilliseconds) ms, "
                 + "\(settings.suite), hold \(f(settings.holdSeconds, 1)) s, direction \(settings.direction.rawValue)"
                 + (settings.register ? ", --register" : "")
+                + (settings.callee.map { ", callee \($0)" } ?? "") + (settings.expectEcho ? " (echo expected)" : "")
                 + (settings.ringSeconds > 0 ? ", ring \(f(settings.ringSeconds, 1)) s" : "")
                 + (settings.holdDirection.map { ", answered \($0.rawValue)" } ?? ""))
         lines.append("duration            \(f(durationSeconds, 2)) s")
@@ -49,7 +50,10 @@ extension LoadgenReport {
                 "  REGISTER→200      p50 \(f(r.p50, 2)) ms  p90 \(f(r.p90, 2))  p99 \(f(r.p99, 2))  max \(f(r.max, 2))")
         }
         lines.append("")
-        lines.append("media               phone→PBX        PBX→phone")
+        // With --expect-echo the first column is each phone's own packets, out through the relay and back.
+        lines.append(
+            settings.expectEcho
+                ? "media               phone→echo→phone PBX→phone" : "media               phone→PBX        PBX→phone")
         let a = media.phoneToPBX
         let b = media.pbxToPhone
         func row(_ name: String, _ x: String, _ y: String) {

@@ -36,6 +36,11 @@ struct LoadgenSettings: Sendable, Codable, Equatable {
     var ringSeconds = 0.0
     /// The hold the answering side's SDP answer puts the call on (`--hold-direction`); nil answers sendrecv.
     var holdDirection: HoldDirection?
+    /// The user part the softphones' INVITEs are addressed to (`--callee`); nil: `pbx`.
+    var callee: String?
+    /// The callee sends each phone's own audio back (`--expect-echo`, a test PBX's echo extension): each phone
+    /// checks its own payloads coming back, and direction 0 is the round trip.
+    var expectEcho = false
 
     var profile: SRTPProfile { SRTPProfile(rawValue: suite) ?? .aesCM128HMACSHA1_80 }
 }

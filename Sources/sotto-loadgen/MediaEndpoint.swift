@@ -81,6 +81,10 @@ final class MediaEndpoint: @unchecked Sendable {
     /// Ticks skipped because the generator fell more than a few packets behind its schedule.
     var skipped = 0
     var statistics = ReceiveStatistics()
+    /// The far end sends this endpoint's own stream back (`--expect-echo`): it checks its own payloads, under the
+    /// SSRC of the first packet that authenticates (the echo's own), and measures the round trip.
+    var expectsEcho = false
+    var echoSSRC: UInt32?
     var maxLatency: UInt64 = 0
 
     init(side: Side, call: CallMedia, socket: (index: Int, port: UInt16)) {

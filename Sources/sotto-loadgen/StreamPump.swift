@@ -219,8 +219,15 @@ final class StreamPump: MediaLoopHandler, @unchecked Sendable {
         var result = CallMediaResult()
         let bySide = Dictionary(endpoints.map { ($0.side, $0) }, uniquingKeysWith: { first, _ in first })
         // Direction 0: sent by the phone, received by the PBX; direction 1 the other way.
-        for (direction, (from, to)) in [(Side.phone, Side.pbx), (.pbx, .phone)].enumerated() {
+        // With an echo (`--expect-echo`) direction 0 is the round trip, phone to phone, and direction 1 is empty.
+        let echo = bySide[.phone]?.expectsEcho == true
+        for (direction, (from, far)) in [(Side.phone, Side.pbx), (.pbx, .phone)].enumerated() {
             var entry = DirectionResult()
+            let to = echo ? Side.phone : far
+            if echo && direction == 1 {
+                result.directions[direction] = entry
+                continue
+            }
             if let sender = bySide[from] {
                 entry.sent = Int(sender.sent) - sender.sendErrors
                 result.skipped += sender.skipped
@@ -367,7 +374,8 @@ final class StreamPump: MediaLoopHandler, @unchecked Sendable {
             endpoint.statistics.otherDrops += 1
             return
         }
-        guard header.ssrc == endpoint.expectedSSRC else {
+        if endpoint.expectsEcho && endpoint.echoSSRC == nil { endpoint.echoSSRC = header.ssrc }
+        guard header.ssrc == (endpoint.echoSSRC ?? endpoint.expectedSSRC) else {
             endpoint.statistics.wrongSSRC += 1
             return
         }
@@ -381,11 +389,13 @@ final class StreamPump: MediaLoopHandler, @unchecked Sendable {
             endpoint.statistics.corrupt += 1
             return
         }
-        if let sentAt = endpoint.peerRing.time(of: index), arrival >= sentAt {
+        // An echo's packet was sent by this endpoint itself: its latency is the round trip.
+        let ring = endpoint.expectsEcho ? endpoint.ownRing : endpoint.peerRing
+        if let sentAt = ring.time(of: index), arrival >= sentAt {
             let nanoseconds = arrival - sentAt
             endpoint.maxLatency = max(endpoint.maxLatency, nanoseconds)
-            // Direction 0 is phone → PBX, so a packet received by the PBX side.
-            _ = latency[endpoint.side == .pbx ? 0 : 1].record(max(1, nanoseconds / 1000))
+            // Direction 0 is phone → PBX, so a packet received by the PBX side (or an echo, back at the phone).
+            _ = latency[endpoint.side == .pbx || endpoint.expectsEcho ? 0 : 1].record(max(1, nanoseconds / 1000))
         }
         endpoint.statistics.record(
             index: index, timestamp: header.timestamp, arrival: arrival,

@@ -1,3 +1,8 @@
 import Foundation
 
-exit(LoadgenCommand.entry(Array(CommandLine.arguments.dropFirst())))
+// `sotto-loadgen pbx ...` is the PBX side alone (TestPBXCommand); anything else is a load test.
+let arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.first == "pbx" {
+    exit(TestPBXCommand.entry(Array(arguments.dropFirst())))
+}
+exit(LoadgenCommand.entry(arguments))

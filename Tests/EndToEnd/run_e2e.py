@@ -38,7 +38,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 
-from e2e_lib import abuse, capture, configs, legcheck, preflight, procs, sip  # noqa: E402
+from e2e_lib import abuse, capture, configs, firstrun, legcheck, preflight, procs, sip  # noqa: E402
 from e2e_lib.legcheck import key_entry  # noqa: E402
 from e2e_lib.probes import options_request, s_client, tcp_plain_options, udp_options  # noqa: E402
 from e2e_lib.phone import Phone  # noqa: E402
@@ -659,6 +659,18 @@ class AbuseTest(abuse.AbuseTests, E2ETest):
         super().setUp()
 
 
+class FirstRunTest(firstrun.FirstRunTests, E2ETest):
+    """The first run (e2e_lib/firstrun.py): the test PBX behind Sotto, and scripts/run-dev.sh's decision."""
+
+    def sotto_path(self):
+        return OPTIONS.sotto
+
+    def setUp(self):
+        if OPTIONS.direct:
+            self.skipTest("needs Sotto (not with --direct)")
+        super().setUp()
+
+
 # ---------------------------------------------------------------------------------------------------
 
 def main():
@@ -694,7 +706,7 @@ def main():
         log("throwaway PKI in %s" % RUN["pki"].directory)
         loader = unittest.TestLoader()
         suite = unittest.TestSuite()
-        for case in (CallTest, RefusalTest, AbuseTest):
+        for case in (CallTest, RefusalTest, AbuseTest, FirstRunTest):
             for name in loader.getTestCaseNames(case):
                 if OPTIONS.only and not any(text in name for text in OPTIONS.only):
                     continue
