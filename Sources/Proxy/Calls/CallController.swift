@@ -36,6 +36,8 @@ final class CallController {
     private var tokensByCallID: [String: [String]] = [:]
     /// When each call being set up stops ringing (`calls.max_ringing_s`), by call key.
     private var ringing = TimerQueue<String>()
+    /// Ringing limits pending (one per call being set up until it fires; answered calls' stay until then).
+    var ringingTimerCount: Int { ringing.count }
 
     init(
         configuration: ProxyConfiguration, media: any MediaControl, clock: any MediaClock, logger: Logger,
