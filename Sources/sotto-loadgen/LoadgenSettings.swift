@@ -36,6 +36,8 @@ struct LoadgenSettings: Sendable, Codable, Equatable {
     var ringSeconds = 0.0
     /// The hold the answering side's SDP answer puts the call on (`--hold-direction`); nil answers sendrecv.
     var holdDirection: HoldDirection?
+    /// Seconds between each phone's REGISTER refreshes (`--register-every`); nil or 0: registered once.
+    var registerEverySeconds: Double? = nil
 
     var profile: SRTPProfile { SRTPProfile(rawValue: suite) ?? .aesCM128HMACSHA1_80 }
 }
