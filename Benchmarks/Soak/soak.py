@@ -222,6 +222,11 @@ def run(opts):
     config = write_config(out, pki)
     socket_path = os.path.join(out, "admin.sock")
 
+    try:
+        procs.wait_tcp(RELAY_IP, RELAY_PORT, 0.5)
+        raise RuntimeError("something already listens on %s:%d (another soak?)" % (RELAY_IP, RELAY_PORT))
+    except procs.NotListening:
+        pass
     sotto = procs.Proc("sotto", [opts.sotto, "--config", config], os.path.join(out, "sotto.log"))
     procs.wait_tcp(RELAY_IP, RELAY_PORT, 30, sotto)
     deadline = time.monotonic() + 20
@@ -330,6 +335,12 @@ def main():
     opts = parse_args()
     try:
         return run(opts)
+    except (OSError, RuntimeError, ValueError, subprocess.TimeoutExpired, procs.NotListening,
+            procs.TimeoutExpired) as error:
+        # sotto gone mid-run (its /proc entry or admin socket vanished), a child that never started: no line of
+        # figures, but a clear one, and a failure.
+        print("soak: did not finish: %s (logs in %s)" % (error, os.path.abspath(opts.out)), flush=True)
+        return 1
     finally:
         procs.stop_all()
 
