@@ -57,6 +57,14 @@ public enum PrometheusText {
         }
         out.family("sotto_pbx_connected", .gauge, "1 while the TLS connection to the PBX is up.")
         out.sample("sotto_pbx_connected", value: stats.pbxConnected ? 1 as Int : 0)
+        if let transactions = stats.transactions {
+            out.family("sotto_sip_transactions", .gauge, "SIP transactions held (server and client).")
+            out.sample("sotto_sip_transactions", value: transactions)
+        }
+        if let timers = stats.timers {
+            out.family("sotto_signalling_timers", .gauge, "Timers pending on the signalling loop.")
+            out.sample("sotto_signalling_timers", value: timers)
+        }
 
         renderSessions(sessions, into: &out)
         return out.text

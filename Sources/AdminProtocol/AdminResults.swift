@@ -119,12 +119,17 @@ public struct AdminStats: Codable, Sendable, Equatable {
     /// Media re-latches (a peer's authenticated packets from a new address) since the relay started; nil from an
     /// older relay.
     public var relatches: UInt64?
+    /// SIP transactions held now (server and client); nil from an older relay.
+    public var transactions: Int?
+    /// Timers pending on the signalling loop now (transaction timers and ringing limits); nil from an older relay.
+    public var timers: Int?
 
     public init(
         uptimeSeconds: Double, calls: Int, sessions: Int, callsStarted: Int, callsEnded: Int, srtpRefusals: Int,
         packetsRelayed: UInt64, bytesRelayed: UInt64, drops: [String: UInt64], tlsConnectionsOpen: Int,
         tlsConnectionsAccepted: Int, tlsHandshakeFailures: Int, portsInUse: Int, portsFree: Int,
-        loopSessions: [Int], pbxConnected: Bool, relatches: UInt64? = nil
+        loopSessions: [Int], pbxConnected: Bool, relatches: UInt64? = nil, transactions: Int? = nil,
+        timers: Int? = nil
     ) {
         self.uptimeSeconds = uptimeSeconds
         self.calls = calls
@@ -143,6 +148,8 @@ public struct AdminStats: Codable, Sendable, Equatable {
         self.loopSessions = loopSessions
         self.pbxConnected = pbxConnected
         self.relatches = relatches
+        self.transactions = transactions
+        self.timers = timers
     }
 }
 

@@ -21,6 +21,13 @@ extension SIPProxy {
     /// Whether the upstream connection is up.
     public var pbxConnected: Bool { router.upstream != nil }
 
+    /// SIP transactions held (server and client, from everyone): a gauge that must come back down once calls
+    /// end, so a leak shows over a long run.
+    public var transactionCount: Int { transactions.count }
+
+    /// Timers pending on the signalling loop: the transaction layer's and the calls' ringing limits.
+    public var timerCount: Int { transactions.timerCount + calls.ringingTimerCount }
+
     /// Ends the call whose media session is `session` (end reason `admin`): BYE both ways for a confirmed
     /// call, CANCEL and `487` for one being set up. False when there is no such call.
     public func terminate(session: UInt64) -> Bool { calls.terminate(session: session) }

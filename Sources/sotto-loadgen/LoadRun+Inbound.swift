@@ -22,25 +22,7 @@ extension LoadRun {
                 }
                 phone.registerCallID = "lg-reg-\(phone.index)-\(SIPText.token(12))"
                 phone.registerSentAt = pump.now()
-                phone.send(
-                    SIPMessageBuilder.request(
-                        .register, uri: "sip:\(settings.listenHost):\(settings.listenPort);transport=tls",
-                        headers: [
-                            SIPHeader(
-                                name: "Via",
-                                value: "SIP/2.0/TLS \(settings.phoneIP):5061;branch=\(SIPText.branch());rport"),
-                            SIPHeader(name: "Max-Forwards", value: "70"),
-                            SIPHeader(
-                                name: "From", value: "<sip:\(phone.aor)@loadgen.invalid>;tag=\(SIPText.token(10))"),
-                            SIPHeader(name: "To", value: "<sip:\(phone.aor)@loadgen.invalid>"),
-                            SIPHeader(name: "Call-ID", value: phone.registerCallID),
-                            SIPHeader(name: "CSeq", value: "1 REGISTER"),
-                            SIPHeader(
-                                name: "Contact", value: "<sip:\(phone.aor)@\(settings.phoneIP):5061;transport=tls>"),
-                            SIPHeader(name: "Expires", value: "600"),
-                            SIPHeader(name: "Supported", value: "path, outbound"),
-                            SIPHeader(name: "User-Agent", value: "sotto-loadgen"),
-                        ]))
+                phone.send(registerRequest(for: phone, cseq: 1))
             }
         }
         let by = DispatchTime.now() + 10

@@ -22,6 +22,8 @@ final class LoadRun: @unchecked Sendable {
     /// The PBX side's own connection to the relay (inbound calls), and why it is not up.
     var pbxClient: PBXConnection?
     var pbxClientFailure = "no PBX connection"
+    /// `--register-every`: the phones' REGISTER refreshes (nil without it).
+    var refresh: RegistrationRefresh?
     var calls: [String: Call] = [:]
     var ended: [Call] = []
     var started = 0
@@ -94,6 +96,13 @@ final class LoadRun: @unchecked Sendable {
             usleep(10_000)
         }
         if settings.register { registerPhones() }
+        if settings.register, let every = settings.registerEverySeconds, every > 0 {
+            let refresh = RegistrationRefresh(run: self, interval: every)
+            loop.queue.sync {
+                self.refresh = refresh
+                refresh.start()
+            }
+        }
         if settings.direction != .outbound {
             let clientIdentity = TLSConfiguration.client(
                 serverName: settings.serverName, caFile: settings.caFile,
@@ -127,6 +136,7 @@ final class LoadRun: @unchecked Sendable {
         finished.wait()
         pump.shutdown()
         loop.queue.sync {
+            refresh?.stop()
             listener?.stop()
             for phone in phones { phone.stream?.close() }
             pbxClient?.close()
@@ -212,6 +222,7 @@ final class LoadRun: @unchecked Sendable {
 
     func phoneReceived(_ message: SIPMessage, on phone: Softphone) {
         if !message.isRequest && message.cseq.method == .register {
+            if let refresh, refresh.answered(message, on: phone) { return }
             registerAnswered(message, on: phone)
             return
         }

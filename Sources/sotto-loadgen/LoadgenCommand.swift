@@ -96,6 +96,12 @@ struct LoadgenCommand: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
+            "With --register: each phone refreshes its registration every S seconds for the whole run "
+                + "(0: registers once).", valueName: "S"))
+    var registerEvery: Double = 0
+
+    @Option(
+        help: ArgumentHelp(
             "Who places the calls: outbound (softphone → PBX), inbound (PBX → softphone through the stored Path; "
                 + "needs --register) or both (alternately)."))
     var direction: String = "outbound"
@@ -139,6 +145,9 @@ struct LoadgenCommand: ParsableCommand {
             throw LoadgenError(
                 "--direction \(direction.rawValue) needs --register (the PBX side calls the phones' contacts)")
         }
+        guard registerEvery >= 0, registerEvery == 0 || register else {
+            throw LoadgenError("--register-every must not be negative, and needs --register")
+        }
         guard [10, 20, 40, 60].contains(ptime) else { throw LoadgenError("--ptime must be 10, 20, 40 or 60") }
         guard (1...1024).contains(mediaSockets) else { throw LoadgenError("--media-sockets must be 1 to 1024") }
         guard (6_000...510_000).contains(bitrate) else { throw LoadgenError("--bitrate must be 6000 to 510000") }
@@ -174,7 +183,8 @@ struct LoadgenCommand: ParsableCommand {
             maxLossPercent: maxLoss,
             maxFailures: maxFailures,
             readyTimeoutSeconds: readyTimeout, certificate: cert, privateKey: key, caFile: ca,
-            register: register, direction: direction, ringSeconds: ring, holdDirection: holdDirection)
+            register: register, direction: direction, ringSeconds: ring, holdDirection: holdDirection,
+            registerEverySeconds: registerEvery > 0 ? registerEvery : nil)
         settings.callee = callee == "pbx" ? nil : callee
         settings.expectEcho = expectEcho
         guard !expectEcho || settings.callee != nil, direction == .outbound || !expectEcho else {
@@ -220,10 +230,17 @@ struct LoadgenCommand: ParsableCommand {
         let cpu = cpuSeconds() - cpuBefore
         let results = run.results
         let duration = Double(run.finishedAt &- run.runStart) / 1e9
-        return LoadgenReport.make(
+        var report = LoadgenReport.make(
             settings: settings, results: results, latency: run.pump.latency, durationSeconds: duration,
             cpuSeconds: cpu, skipped: run.pump.skippedTotal,
             strays: run.pump.strays, registrations: run.registrationResults)
+        if let refresh = run.loop.queue.sync(execute: { run.refresh }) {
+            let (sent, refreshed, failures) = run.loop.queue.sync {
+                (refresh.sent, refresh.refreshed, refresh.failuresByCause)
+            }
+            report.addRefreshes(sent: sent, refreshed: refreshed, failuresByCause: failures)
+        }
+        return report
     }
 
     static func cpuSeconds() -> Double {

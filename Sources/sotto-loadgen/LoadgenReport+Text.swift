@@ -48,6 +48,15 @@ extension LoadgenReport {
             }
             lines.append(
                 "  REGISTER→200      p50 \(f(r.p50, 2)) ms  p90 \(f(r.p90, 2))  p99 \(f(r.p99, 2))  max \(f(r.max, 2))")
+            if let sent = registrations.refreshesSent {
+                let failures = registrations.refreshFailuresByStatus ?? [:]
+                lines.append(
+                    "  refreshes         sent \(sent), answered 200 \(registrations.refreshed ?? 0), "
+                        + "failed \(failures.values.reduce(0, +))")
+                for (cause, count) in failures.sorted(by: { $0.key < $1.key }) {
+                    lines.append("  refresh failed: \(cause)  \(count)")
+                }
+            }
         }
         lines.append("")
         // With --expect-echo the first column is each phone's own packets, out through the relay and back.

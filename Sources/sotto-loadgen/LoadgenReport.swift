@@ -90,6 +90,10 @@ struct LoadgenReport: Sendable, Codable, Equatable {
         /// Failures by cause: `"REGISTER 403"`, `"connection failed"`, `"timeout"`.
         var failuresByStatus: [String: Int] = [:]
         var registerMs = Percentiles()
+        /// `--register-every`: refreshes sent, answered 2xx, and failed by cause (nil without it).
+        var refreshesSent: Int?
+        var refreshed: Int?
+        var refreshFailuresByStatus: [String: Int]?
     }
 
     struct Media: Sendable, Codable, Equatable {

@@ -41,6 +41,8 @@ struct LoadgenSettings: Sendable, Codable, Equatable {
     /// The callee sends each phone's own audio back (`--expect-echo`, a test PBX's echo extension): each phone
     /// checks its own payloads coming back, and direction 0 is the round trip.
     var expectEcho = false
+    /// Seconds between each phone's REGISTER refreshes (`--register-every`); nil or 0: registered once.
+    var registerEverySeconds: Double? = nil
 
     var profile: SRTPProfile { SRTPProfile(rawValue: suite) ?? .aesCM128HMACSHA1_80 }
 }

@@ -68,8 +68,11 @@ final class RelayAdminBackend: AdminBackend, @unchecked Sendable {
     }
 
     func stats() -> AdminStats {
-        let (counters, calls, pbx) = server.loop.queue.sync {
-            (server.proxy.counters, server.proxy.callCount, server.proxy.pbxConnected)
+        let (counters, calls, pbx, transactions, timers) = server.loop.queue.sync {
+            (
+                server.proxy.counters, server.proxy.callCount, server.proxy.pbxConnected,
+                server.proxy.transactionCount, server.proxy.timerCount
+            )
         }
         // Since start, ended sessions included (the `*_total` metrics must never fall when a call ends).
         let (snapshots, totals) = media.snapshotWithTotals()
@@ -90,7 +93,8 @@ final class RelayAdminBackend: AdminBackend, @unchecked Sendable {
             tlsConnectionsAccepted: server.counters.connectionsAccepted,
             tlsHandshakeFailures: serverCounters.handshakeFailures, portsInUse: ports.inUse * 2,
             portsFree: ports.free * 2,
-            loopSessions: perLoop, pbxConnected: pbx, relatches: totals.relatched)
+            loopSessions: perLoop, pbxConnected: pbx, relatches: totals.relatched, transactions: transactions,
+            timers: timers)
         stats.limitRefusals = counters.limitRefusals.merging(Self.listenerRefusals(server.counters)) { $0 + $1 }
         return stats
     }

@@ -38,6 +38,8 @@ final class CallController {
     private var ringing = TimerQueue<String>()
     /// BYEs toward the PBX made while its connection was down.
     var byesAwaitingPBX = ByesAwaitingPBX()
+    /// Ringing limits pending (one per call being set up until it fires; answered calls' stay until then).
+    var ringingTimerCount: Int { ringing.count }
 
     init(
         configuration: ProxyConfiguration, media: any MediaControl, clock: any MediaClock, logger: Logger,
