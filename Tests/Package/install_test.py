@@ -336,6 +336,34 @@ def one_call(state):
     check(media.get("packetsSent", 0) > 0 and media.get("lossPercent") == 0, "media flowed with loss 0")
 
 
+def served_fingerprint(port):
+    """The SHA-256 fingerprint of the certificate the listener on port serves now."""
+    served = run(["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-servername", "localhost"],
+                 input="", timeout=20).stdout
+    return run(["openssl", "x509", "-noout", "-fingerprint", "-sha256"], input=served).stdout.strip()
+
+
+def rotate_certificate(state):
+    print("== certificate rotation as docs/install.md says: new files in place, then the unit's ExecReload")
+    pki = os.path.join(state.work, "pki")
+    fresh = os.path.join(state.work, "pki-new")
+    check(run(["bash", os.path.join(ROOT, "scripts/dev-certs.sh"), fresh]).returncode == 0, "a new certificate")
+    before = served_fingerprint(state.sip_port)
+    wanted = run(["openssl", "x509", "-noout", "-fingerprint", "-sha256", "-in", f"{fresh}/server.crt"]).stdout.strip()
+    check(before and before != wanted, "the listener serves the old certificate")
+    for name in ("server.crt", "server.key"):
+        run(["install", "-m", "0640", "-g", "sotto", f"{fresh}/{name}", f"{pki}/{name}"])
+    reload = unit_settings()["ExecReload"].replace("$MAINPID", str(state.relay.pid))
+    check(run(shlex.split(reload)).returncode == 0, f"ExecReload ({reload})")
+    deadline = time.monotonic() + 20
+    while "certificates reloaded" not in open(state.log_path).read() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    check("certificates reloaded" in open(state.log_path).read(), "sotto logged: certificates reloaded")
+    check(served_fingerprint(state.sip_port) == wanted, "a new connection gets the new certificate")
+    rotated = [name for name in os.listdir("/var/log/sotto") if name.startswith("admin-audit.jsonl.")]
+    check(rotated, f"the reload rotated the audit log ({rotated})")
+
+
 def stop_relay(state):
     print("== SIGTERM, as systemctl stop sends it")
     state.relay.send_signal(signal.SIGTERM)
@@ -402,6 +430,7 @@ def main():
         start_relay(state)
         check_admin_roles()
         one_call(state)
+        rotate_certificate(state)
         stop_relay(state)
         remove_and_purge(state)
     except (Failure, subprocess.TimeoutExpired) as failure:
