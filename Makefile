@@ -9,7 +9,7 @@ FUZZ_CI_SECONDS ?= 30
 RELAY_SECONDS ?= 5
 SHELL := /bin/bash
 
-.PHONY: deps e2e-deps faults-deps compare-deps apt-install build run demo test e2e faults lint fuzz bench-crypto bench-relay bench-signalling bench-compare soak soak-deps clean
+.PHONY: deps e2e-deps faults-deps compare-deps deb-deps apt-install build run demo test e2e faults lint fuzz bench-crypto bench-relay bench-signalling bench-compare soak soak-deps deb deb-test clean
 
 ## deps: install the Debian packages the build needs (only those missing).
 deps:
@@ -133,6 +133,26 @@ fuzz: deps
 	@# Swift's crash reporter would hold the output open after a finding (SWIFT_BACKTRACE): libFuzzer reports instead.
 	@# The progress lines of new and reduced inputs are left out of the output; the final statistics stay.
 
+## deb: the Debian package (.build/deb/sotto_VERSION_amd64.deb, docs/install.md): sotto, sottoctl and sotto-loadgen
+## built in release mode with the Swift runtime linked statically, man pages from their --help, the systemd unit, the
+## production config as a conffile; then lintian, which must find no error.
+DEB_VERSION = $(shell sed -n 's/.*static let current = "\(.*\)".*/\1/p' Sources/AdminProtocol/SottoVersion.swift)
+DEB_FILE = .build/deb/sotto_$(DEB_VERSION)_amd64.deb
+deb-deps:
+	@$(MAKE) --no-print-directory apt-install PACKAGES="dpkg-dev binutils lintian python3"
+
+deb: deps deb-deps
+	bash scripts/build-deb.sh "$(SWIFT)"
+	@# Informational tags shown too; spelling-error-in-binary only finds words in the statically linked Foundation and ICU.
+	lintian --fail-on error --display-info --suppress-tags spelling-error-in-binary $(DEB_FILE)
+
+## deb-test: as root, installs the package with dpkg -i, checks the user, modes and conffile, starts the installed sotto
+## as the unit would (user sotto, Type=notify: READY=1 awaited), places one call through it with the installed
+## sotto-loadgen, stops it, then removes and purges the package (Tests/Package/install_test.py; cleans up on every path).
+deb-test: deb
+	@$(MAKE) --no-print-directory apt-install PACKAGES="procps util-linux adduser openssl"
+	python3 Tests/Package/install_test.py $(DEB_FILE)
+
 ## bench-crypto: the SRTP hot-path benchmarks (package-benchmark) and one summary line per suite.
 bench-crypto: deps
 	cd Benchmarks && set -o pipefail && $(SWIFT) package --allow-writing-to-package-directory benchmark \
@@ -188,4 +208,4 @@ soak: deps soak-deps
 	  --sottoctl "$$($(SWIFT) build -c release --show-bin-path)/sottoctl" $(SOAK_FLAGS)
 
 clean:
-	rm -rf .build .build-fuzz .build-soak Benchmarks/.build
+	rm -rf .build .build-fuzz .build-soak .build-manual Benchmarks/.build

@@ -29,6 +29,9 @@ final class Relay: @unchecked Sendable {
     private let serverCounters: TLSCounters
     private var signalSources: [DispatchSourceSignal] = []
     private var stopping = false
+    /// systemd's `Type=notify` (READY, STOPPING, WATCHDOG); does nothing outside a unit.
+    private let notifier = ServiceNotifier.fromEnvironment()
+    private var watchdogTimer: DispatchSourceTimer?
 
     /// `runAs` is the account Sotto switches to once everything is bound (`process.run_as_user`), if any.
     init(config: SottoConfig, runAs: UInt32? = nil) throws(StartError) {
@@ -234,7 +237,27 @@ final class Relay: @unchecked Sendable {
                 "suites": "\(config.media.suites.map(\.rawValue).joined(separator: ","))",
                 "version": "\(SottoCommand.version)", "admin-socket": "\(config.admin.socket)",
             ])
+        notifyReady()
         dispatchMain()
+    }
+
+    /// READY=1 once the SIP listener and the admin socket are bound and accepting (both bind in `init`), so that
+    /// `systemctl start` returns when Sotto can take calls; then WATCHDOG=1 from the signalling loop at half of
+    /// `WatchdogSec=`: a loop that stops turning stops the pings, and systemd restarts the relay.
+    private func notifyReady() {
+        guard notifier.isActive else { return }
+        if !notifier.ready(status: "relaying; SIP on \(server.localAddress)") {
+            logger.warning(
+                "could not tell systemd Sotto is ready", metadata: ["socket": "\(notifier.socketPath ?? "-")"])
+        }
+        guard let microseconds = notifier.watchdogMicroseconds else { return }
+        let interval = DispatchTimeInterval.microseconds(Int(min(microseconds / 2, UInt64(Int.max))))
+        let timer = DispatchSource.makeTimerSource(queue: server.loop.queue)
+        timer.schedule(deadline: .now() + interval, repeating: interval)
+        timer.setEventHandler { [notifier] in notifier.watchdog() }
+        timer.activate()
+        watchdogTimer = timer
+        logger.info("systemd watchdog on", metadata: ["interval-us": "\(microseconds)"])
     }
 
     private func handle(signal number: Int32) {
@@ -256,6 +279,7 @@ final class Relay: @unchecked Sendable {
     private func drain() {
         stopping = true
         server.proxy.startDraining()
+        notifier.stopping(status: "draining \(server.proxy.callCount) calls; new calls get 503")
         let deadline = DispatchTime.now() + .seconds(Int(config.calls.drain.components.seconds))
         logger.notice(
             "draining: new calls get 503",
