@@ -57,8 +57,8 @@ demo: deps
 	$(SWIFT) build -c release --product sotto-loadgen
 	bash scripts/demo.sh "$$($(SWIFT) build -c release --show-bin-path)"
 
-## test: the whole test suite (the command CI runs): unit and integration tests, end to end, the fault suite, then every fuzz
-## target for FUZZ_CI_SECONDS (default 30) each.
+## test: the whole test suite (the command CI runs): unit and integration tests, end to end, the fault suite, the
+## Debian package's install test, then every fuzz target for FUZZ_CI_SECONDS (default 30) each.
 test: deps e2e-deps lint
 	$(SWIFT) build --build-tests
 	@# One test at a time (about 45 s; in parallel about 20 s, but then a few tests flake on a busy 2-core
@@ -72,6 +72,9 @@ test: deps e2e-deps lint
 	@if ip netns add sotto-ci-probe 2>/dev/null; then ip netns del sotto-ci-probe; \
 	  $(MAKE) --no-print-directory faults FAULTS_SIZE=ci; \
 	  else echo "*** FAULT SUITE NOT RUN: this machine does not allow network namespaces (ip netns add failed) ***"; fi
+	@# The Debian package: built (release, static Swift runtime; about 10 minutes from a fresh clone), checked by
+	@# lintian, installed with dpkg -i, run as user sotto with one call through it, then purged (docs/install.md).
+	$(MAKE) --no-print-directory deb-test
 	@# Every libFuzzer target for FUZZ_CI_SECONDS from its committed seeds (a crash fails the run; see fuzz). Measured
 	@# on the 2-core machine from a fresh .build-fuzz: 70 s to build the six targets with ASan (about 280 s while
 	@# other builds ran), then 31 s per target, 261 s in all.

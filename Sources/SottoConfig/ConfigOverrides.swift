@@ -19,6 +19,8 @@ public struct ConfigOverrides: Sendable, Equatable {
     public var mediaPorts: String?
     /// `--admin-socket`, for `admin.socket`.
     public var adminSocket: String?
+    /// `--audit-log`, for `admin.audit_log`.
+    public var auditLog: String?
     /// `--log-level`, for `log.level`.
     public var logLevel: String?
     /// `--run-as-user`, for `process.run_as_user`.
@@ -31,8 +33,8 @@ public struct ConfigOverrides: Sendable, Equatable {
     /// Overrides for the flags given; the rest stay nil.
     public init(
         listen: String? = nil, upstream: String? = nil, cert: String? = nil, key: String? = nil, ca: String? = nil,
-        mediaIP: String? = nil, mediaPorts: String? = nil, adminSocket: String? = nil, logLevel: String? = nil,
-        runAsUser: String? = nil, runAsGroup: String? = nil, allowRoot: Bool? = nil
+        mediaIP: String? = nil, mediaPorts: String? = nil, adminSocket: String? = nil, auditLog: String? = nil,
+        logLevel: String? = nil, runAsUser: String? = nil, runAsGroup: String? = nil, allowRoot: Bool? = nil
     ) {
         self.listen = listen
         self.upstream = upstream
@@ -42,6 +44,7 @@ public struct ConfigOverrides: Sendable, Equatable {
         self.mediaIP = mediaIP
         self.mediaPorts = mediaPorts
         self.adminSocket = adminSocket
+        self.auditLog = auditLog
         self.logLevel = logLevel
         self.runAsUser = runAsUser
         self.runAsGroup = runAsGroup
@@ -59,6 +62,7 @@ public struct ConfigOverrides: Sendable, Equatable {
             ("--media-ip", "media.ip", mediaIP),
             ("--media-ports", "media.ports", mediaPorts),
             ("--admin-socket", "admin.socket", adminSocket),
+            ("--audit-log", "admin.audit_log", auditLog),
             ("--log-level", "log.level", logLevel),
             ("--run-as-user", "process.run_as_user", runAsUser),
             ("--run-as-group", "process.run_as_group", runAsGroup),

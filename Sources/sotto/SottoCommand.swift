@@ -50,6 +50,9 @@ struct SottoCommand: ParsableCommand {
     @Option(name: .long, help: "admin.socket: the admin socket's path.")
     var adminSocket: String?
 
+    @Option(name: .long, help: "admin.audit_log: the admin audit log's path.")
+    var auditLog: String?
+
     @Option(name: .long, help: "log.level: trace, debug, info, notice, warning, error or critical.")
     var logLevel: String?
 
@@ -73,7 +76,7 @@ struct SottoCommand: ParsableCommand {
         let descriptorLimit = ProcessHardening.raiseDescriptorLimit()
         let overrides = ConfigOverrides(
             listen: listen, upstream: upstream, cert: cert, key: key, ca: ca, mediaIP: mediaIP,
-            mediaPorts: mediaPorts, adminSocket: adminSocket, logLevel: logLevel, runAsUser: runAsUser,
+            mediaPorts: mediaPorts, adminSocket: adminSocket, auditLog: auditLog, logLevel: logLevel, runAsUser: runAsUser,
             runAsGroup: runAsGroup, allowRoot: allowRoot ? true : nil)
         let resolved: SottoConfig
         let budget: DescriptorBudget

@@ -126,7 +126,9 @@ class E2ETest(unittest.TestCase):
         return ["--listen", "%s:%d" % (SOTTO_IP, SOTTO_PORT), "--upstream", "%s:%d" % (KAM_IP, KAM_PORT),
                 "--cert", self.pki.path("sotto.pem"), "--key", self.pki.path("sotto.key"), "--ca", self.pki.ca,
                 "--media-ip", MEDIA_IP, "--media-ports", "%d-%d" % MEDIA_PORTS,
-                "--admin-socket", os.path.join(self.dir, "admin.sock"), "--log-level", "info"] + (
+                "--admin-socket", os.path.join(self.dir, "admin.sock"),
+                # Its own audit log: the default, /var/log/sotto, belongs to an installed Sotto.
+                "--audit-log", os.path.join(self.dir, "admin-audit.jsonl"), "--log-level", "info"] + (
                     # Sotto refuses to run as root unless told (process.allow_root); these tests run as root.
                     ["--allow-root"] if os.geteuid() == 0 else [])
 

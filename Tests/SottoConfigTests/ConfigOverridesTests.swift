@@ -10,7 +10,8 @@ import Testing
         let overrides = ConfigOverrides(
             listen: "[::]:5071", upstream: "sip:pbx2.example.com:5080;transport=tls", cert: "certs/client.crt",
             key: "certs/client.key", ca: cwd.path + "/certs/server.crt", mediaIP: "192.0.2.9",
-            mediaPorts: "20000-20999", adminSocket: "admin.sock", logLevel: "warning", runAsUser: "sotto",
+            mediaPorts: "20000-20999", adminSocket: "admin.sock", auditLog: "audit/admin.jsonl", logLevel: "warning",
+            runAsUser: "sotto",
             runAsGroup: "audio", allowRoot: true)
         let config = try loaded.applying(overrides, cwd: cwd.path)
         try config.validated()
@@ -24,6 +25,7 @@ import Testing
         #expect(config.media.ip == "192.0.2.9")
         #expect(config.media.ports == 20_000...20_999)
         #expect(config.admin.socket == cwd.path + "/admin.sock")
+        #expect(config.admin.auditLog == cwd.path + "/audit/admin.jsonl")
         #expect(config.log.level == .warning)
         #expect(config.process.runAsUser == "sotto")
         #expect(config.process.runAsGroup == "audio")

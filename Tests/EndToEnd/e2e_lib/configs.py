@@ -102,6 +102,7 @@ def sotto_toml(path, *, listen, cert, key, ca, require_client_cert, upstream, me
         {"LISTEN": listen, "CERT": cert, "KEY": key, "CA": ca,
          "REQUIRE_CLIENT_CERT": "true" if require_client_cert else "false", "UPSTREAM": upstream,
          "MEDIA_IP": media_ip, "MEDIA_PORTS": "%d-%d" % media_ports, "ADMIN_SOCKET": admin_socket,
+         "AUDIT_LOG": os.path.join(os.path.dirname(admin_socket), "admin-audit.jsonl"),
          "SIP_EXTRA": lines(sip_extra), "CALLS_EXTRA": lines(calls_extra)},
     )
     return write(path, text)
