@@ -76,7 +76,8 @@ struct SottoCommand: ParsableCommand {
         let descriptorLimit = ProcessHardening.raiseDescriptorLimit()
         let overrides = ConfigOverrides(
             listen: listen, upstream: upstream, cert: cert, key: key, ca: ca, mediaIP: mediaIP,
-            mediaPorts: mediaPorts, adminSocket: adminSocket, auditLog: auditLog, logLevel: logLevel, runAsUser: runAsUser,
+            mediaPorts: mediaPorts, adminSocket: adminSocket, auditLog: auditLog, logLevel: logLevel,
+            runAsUser: runAsUser,
             runAsGroup: runAsGroup, allowRoot: allowRoot ? true : nil)
         let resolved: SottoConfig
         let budget: DescriptorBudget
