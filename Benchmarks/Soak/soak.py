@@ -33,11 +33,11 @@ from e2e_lib.pki import PKI  # noqa: E402
 
 import analysis  # noqa: E402
 
-# Ports of their own, away from the tests' and bench-compare's (5061, 5062, 23000-23999, 30000-49999), so a test
+# Ports of their own, away from the tests' and bench-compare's (5061, 5062, 23000-29999, 30000-49999), so a test
 # run on the same machine meanwhile does not collide with a soak that runs for an hour.
 RELAY_IP, RELAY_PORT = "127.0.0.1", 15061
 PBX_IP, PBX_PORT = "127.0.0.2", 15062
-MEDIA_PORTS = (24000, 27999)
+MEDIA_PORTS = (50000, 53999)
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 

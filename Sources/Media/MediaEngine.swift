@@ -78,7 +78,11 @@ public final class MediaEngine: MediaControl, @unchecked Sendable {
     private let pool: Mutex<PortPool>
     private let sessions = Mutex<[UInt64: MediaSession]>([:])
     private let nextID = Atomic<UInt64>(1)
-    private let onSessionEnded = Mutex<(@Sendable (MediaSessionSnapshot) -> Void)?>(nil)
+    /// In a box, not as a bare function value: reading a function stored as a `Mutex`'s generic value through
+    /// `withLock`'s `inout` re-abstracts it and writes the wrapped copy back, so every read would add a thunk
+    /// around the handler, and every session ending would call it one frame deeper than the last (found by the
+    /// soak: megabytes of stack an hour, and a thread's stack overflowed after about 100,000 calls).
+    private let onSessionEnded = Mutex<SessionEndedHandler?>(nil)
     /// Runs what must wait on a loop on behalf of callers that may not (ending sessions), and the idle
     /// sweep.
     private let control = DispatchQueue(label: "sotto.media.control")
@@ -311,7 +315,8 @@ public final class MediaEngine: MediaControl, @unchecked Sendable {
     }
 
     public func setSessionEndedHandler(_ handler: @escaping @Sendable (MediaSessionSnapshot) -> Void) {
-        onSessionEnded.withLock { $0 = handler }
+        let box = SessionEndedHandler(call: handler)
+        onSessionEnded.withLock { $0 = box }
     }
 
     /// Waits until every change asked for so far (updates, ends and their handler calls) has been carried
@@ -323,7 +328,7 @@ public final class MediaEngine: MediaControl, @unchecked Sendable {
     }
 
     private func notifyEnded(_ snapshot: MediaSessionSnapshot) {
-        onSessionEnded.withLock { $0 }?(snapshot)
+        onSessionEnded.withLock { $0 }?.call(snapshot)
     }
 
     /// Ends every keyed session whose legs have been silent for longer than the idle timeout (the hold
@@ -495,5 +500,14 @@ public final class MediaEngine: MediaControl, @unchecked Sendable {
                         counters: leg.counters, statistics: leg.statistics)
                 }
             })
+    }
+}
+
+/// The session-ended handler, boxed (see ``MediaEngine``'s `onSessionEnded`).
+private final class SessionEndedHandler: Sendable {
+    let call: @Sendable (MediaSessionSnapshot) -> Void
+
+    init(call: @escaping @Sendable (MediaSessionSnapshot) -> Void) {
+        self.call = call
     }
 }
