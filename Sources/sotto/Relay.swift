@@ -219,12 +219,21 @@ final class Relay: @unchecked Sendable {
 
     /// Runs until SIGTERM/SIGINT; never returns.
     func run() -> Never {
+        // SIG_IGN discards a signal the moment it is sent, and libdispatch arms a signal source later, on its own
+        // thread: a SIGTERM in between (systemd stopping a unit it has just started, a test) would be lost and
+        // the relay would never stop. So Sotto says it is running (and READY=1) only once every source is armed.
+        let armed = DispatchGroup()
         for number in [SIGTERM, SIGINT, SIGHUP] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: server.loop.queue)
             source.setEventHandler { [self] in handle(signal: number) }
+            armed.enter()
+            source.setRegistrationHandler { armed.leave() }
             source.activate()
             signalSources.append(source)
+        }
+        if armed.wait(timeout: .now() + .seconds(10)) == .timedOut {
+            logger.warning("the signal handlers were not armed within 10 s; a stop signal sent now may be lost")
         }
         server.start()
         admin.start()
