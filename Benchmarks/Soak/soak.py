@@ -33,10 +33,11 @@ from e2e_lib.pki import PKI  # noqa: E402
 
 import analysis  # noqa: E402
 
-# Ports of their own, away from the tests' and bench-compare's (5061, 5062, 23000-29999, 30000-49999), so a test
-# run on the same machine meanwhile does not collide with a soak that runs for an hour.
-RELAY_IP, RELAY_PORT = "127.0.0.1", 15061
-PBX_IP, PBX_PORT = "127.0.0.2", 15062
+# Ports of their own, away from the tests' and bench-compare's (5061, 5062, the end-to-end phones' 15060-19070,
+# 20000-29999, 30000-49999), so a test run on the same machine meanwhile does not collide with a soak that runs
+# for an hour. (The first 60-minute run had 15061, which is the end-to-end phone alice's TLS port.)
+RELAY_IP, RELAY_PORT = "127.0.0.1", 14061
+PBX_IP, PBX_PORT = "127.0.0.2", 14062
 MEDIA_PORTS = (50000, 53999)
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
