@@ -18,16 +18,7 @@ extension LoadRun {
                 guard var entry = pbxStreams[key] else { return bytes.count }
                 let frames = entry.framer.feed(bytes)
                 pbxStreams[key] = entry
-                for frame in frames {
-                    switch frame {
-                    case .message(let raw):
-                        if let message = try? SIPMessage(parsing: raw) { pbxReceived(message, on: stream) }
-                    case .keepAlivePing:
-                        SIPStreamFramer.pong.withUnsafeBytes { _ = stream.sendOnLoop($0) }
-                    case .keepAlivePong, .fatal:
-                        break
-                    }
-                }
+                handleFrames(frames, on: stream) { pbxReceived($0, on: stream) }
                 return bytes.count
             },
             onClose: { [unowned self] stream, _ in

@@ -32,16 +32,7 @@ final class Softphone: @unchecked Sendable {
             },
             onData: { [weak self] _, bytes in
                 guard let self else { return bytes.count }
-                for frame in self.framer.feed(bytes) {
-                    switch frame {
-                    case .message(let raw):
-                        if let message = try? SIPMessage(parsing: raw) { self.run.phoneReceived(message, on: self) }
-                    case .keepAlivePing:
-                        SIPStreamFramer.pong.withUnsafeBytes { _ = self.stream?.sendOnLoop($0) }
-                    case .keepAlivePong, .fatal:
-                        break
-                    }
-                }
+                handleFrames(self.framer.feed(bytes), on: self.stream) { self.run.phoneReceived($0, on: self) }
                 return bytes.count
             },
             onClose: { [weak self] _, reason in

@@ -99,19 +99,9 @@ final class TestPBX: @unchecked Sendable {
                 guard var framer = framers[key] else { return bytes.count }
                 let frames = framer.feed(bytes)
                 framers[key] = framer
-                for frame in frames {
-                    switch frame {
-                    case .message(let raw):
-                        if let message = try? SIPMessage(parsing: raw), message.isRequest {
-                            received(message, on: key) { reply in
-                                reply.withUnsafeBytes { _ = stream.sendOnLoop($0) }
-                            }
-                        }
-                    case .keepAlivePing:
-                        SIPStreamFramer.pong.withUnsafeBytes { _ = stream.sendOnLoop($0) }
-                    case .keepAlivePong, .fatal:
-                        break
-                    }
+                handleFrames(frames, on: stream) { message in
+                    guard message.isRequest else { return }
+                    received(message, on: key) { reply in reply.withUnsafeBytes { _ = stream.sendOnLoop($0) } }
                 }
                 return bytes.count
             },
