@@ -66,8 +66,35 @@ public enum PrometheusText {
             out.sample("sotto_signalling_timers", value: timers)
         }
 
+        if let loops = stats.loops { renderLoops(loops, into: &out) }
+
         renderSessions(sessions, into: &out)
         return out.text
+    }
+
+    /// Per media loop: its mode, and packets per wakeup as a Prometheus histogram (cumulative `le` buckets).
+    private static func renderLoops(_ loops: [AdminLoop], into out: inout Writer) {
+        out.family("sotto_media_loop_polling", .gauge, "1 while the media loop polls on its timer tick (under load).")
+        for (index, loop) in loops.enumerated() {
+            out.sample("sotto_media_loop_polling", [("loop", String(index))], value: loop.polling ? 1 as Int : 0)
+        }
+        out.family("sotto_media_loop_polling_entries_total", .counter, "Times the media loop started polling.")
+        for (index, loop) in loops.enumerated() {
+            out.sample("sotto_media_loop_polling_entries_total", [("loop", String(index))], value: loop.pollingEntries)
+        }
+        let name = "sotto_media_loop_packets_per_wakeup"
+        out.family(name, .histogram, "Packets a media loop served per wakeup (readiness event or polling tick).")
+        for (index, loop) in loops.enumerated() {
+            let label = ("loop", String(index))
+            var cumulative: UInt64 = 0
+            for (bucket, count) in loop.buckets.enumerated() {
+                cumulative &+= count
+                let bound = bucket < loop.bucketBounds.count ? String(loop.bucketBounds[bucket]) : "+Inf"
+                out.sample(name + "_bucket", [label, ("le", bound)], value: cumulative)
+            }
+            out.sample(name + "_sum", [label], value: loop.packets)
+            out.sample(name + "_count", [label], value: loop.wakeups)
+        }
     }
 
     private static func renderSessions(_ sessions: [AdminSession], into out: inout Writer) {
@@ -145,7 +172,7 @@ public enum PrometheusText {
 
     private struct Writer {
         enum Kind: String {
-            case counter, gauge
+            case counter, gauge, histogram
         }
 
         var text = ""

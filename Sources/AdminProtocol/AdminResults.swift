@@ -123,6 +123,8 @@ public struct AdminStats: Codable, Sendable, Equatable {
     public var transactions: Int?
     /// Timers pending on the signalling loop now (transaction timers and ringing limits); nil from an older relay.
     public var timers: Int?
+    /// Each media loop's wakeups (its mode and packets per wakeup), in loop order; nil from an older relay.
+    public var loops: [AdminLoop]?
 
     public init(
         uptimeSeconds: Double, calls: Int, sessions: Int, callsStarted: Int, callsEnded: Int, srtpRefusals: Int,
@@ -150,6 +152,37 @@ public struct AdminStats: Codable, Sendable, Equatable {
         self.relatches = relatches
         self.transactions = transactions
         self.timers = timers
+    }
+}
+
+/// One media loop's wakeups since start: whether it polls now, and how many packets its wakeups carried.
+public struct AdminLoop: Codable, Sendable, Equatable {
+    /// True while the loop polls its sockets on a timer tick (under load); false while it wakes per readiness
+    /// event.
+    public var polling: Bool
+    /// Wakeups served (readiness events and polling ticks), and of those the ticks.
+    public var wakeups: UInt64
+    public var ticks: UInt64
+    /// Datagrams served by those wakeups.
+    public var packets: UInt64
+    /// Times the loop started polling.
+    public var pollingEntries: UInt64
+    /// Wakeups by packets served: `buckets[i]` counts wakeups that carried at most `bucketBounds[i]` packets (and
+    /// more than the bound before); the last count, one past the bounds, those above the last bound.
+    public var bucketBounds: [Int]
+    public var buckets: [UInt64]
+
+    public init(
+        polling: Bool, wakeups: UInt64, ticks: UInt64, packets: UInt64, pollingEntries: UInt64, bucketBounds: [Int],
+        buckets: [UInt64]
+    ) {
+        self.polling = polling
+        self.wakeups = wakeups
+        self.ticks = ticks
+        self.packets = packets
+        self.pollingEntries = pollingEntries
+        self.bucketBounds = bucketBounds
+        self.buckets = buckets
     }
 }
 

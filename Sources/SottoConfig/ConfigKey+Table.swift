@@ -137,6 +137,9 @@ extension ConfigKey {
         .duration("media", "early_buffer_ms", in: 1...2000, .milliseconds, \.media.earlyBufferAge),
         .integer("media", "unlatched_auth_budget", in: 0...100_000, \.media.unlatchedAuthBudget),
         .integer("media", "max_datagram_bytes", in: 512...9216, \.media.maxDatagramBytes),
+        .integer("media", "poll_tick_us", in: 100...20_000, \.media.pollTickMicroseconds),
+        .integer("media", "poll_enter_wakeups_per_s", in: 0...10_000_000, \.media.pollEnterWakeupsPerSecond),
+        .integer("media", "poll_exit_pps", in: 0...10_000_000, \.media.pollExitPacketsPerSecond),
 
         .duration("calls", "drain_s", in: 0...86_400, .seconds, \.calls.drain),
         .integer("calls", "max_calls", in: 0...10_000_000, \.calls.maxCalls),

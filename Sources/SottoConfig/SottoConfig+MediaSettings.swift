@@ -33,6 +33,14 @@ extension SottoConfig {
         public var unlatchedAuthBudget = 50
         /// `media.max_datagram_bytes`: longer datagrams are dropped before any work (`tooLong`).
         public var maxDatagramBytes = 1500
+        /// `media.poll_tick_us`: while a loop polls its sockets (under load), how often, in microseconds.
+        public var pollTickMicroseconds = 1000
+        /// `media.poll_enter_wakeups_per_s`: a loop's readiness-event rate (per second, over 100 ms) at which it
+        /// stops waking per event and polls on the tick instead; 0: never.
+        public var pollEnterWakeupsPerSecond = 2000
+        /// `media.poll_exit_pps`: the packet rate below which a polling loop goes back to readiness events; less
+        /// than ``pollEnterWakeupsPerSecond``.
+        public var pollExitPacketsPerSecond = 1000
 
         /// The defaults listed in `conf/sotto.toml`.
         public init() {}

@@ -57,6 +57,14 @@ extension SottoConfig {
                     + "viewers could never connect")
         }
 
+        // Hysteresis: a loop leaves polling below the exit packet rate, and in event mode has at most one wakeup
+        // per packet; an exit rate at or above the enter wakeup rate could switch a loop back and forth every window.
+        if media.pollEnterWakeupsPerSecond > 0 && media.pollExitPacketsPerSecond >= media.pollEnterWakeupsPerSecond {
+            throw refuse(
+                "media.poll_exit_pps",
+                "\(media.pollExitPacketsPerSecond) is not less than media.poll_enter_wakeups_per_s "
+                    + "(\(media.pollEnterWakeupsPerSecond)), so a loop could switch modes every 100 ms")
+        }
         if media.advertisedIP.isEmpty && IPAddress.isWildcard(media.ip) {
             throw refuse(
                 "media.advertised_ip",

@@ -13,6 +13,8 @@ public protocol MediaLoopHandler: AnyObject {
 /// One media event loop: a serial `DispatchQueue` that owns an epoll set of media sockets, driven by
 /// one `DispatchSourceRead` on the epoll descriptor (a Dispatch source per socket costs
 /// twice the CPU per packet at call rates, because each 50 pps socket holds one packet per wakeup).
+/// Under load the loop suspends that source and polls the set from a strict `DispatchSourceTimer`
+/// instead, and goes back to the source when traffic falls (``MediaLoopPolling``).
 ///
 /// Everything registered here is used only on `queue`. Register and deregister from the queue too.
 public final class MediaLoop: @unchecked Sendable {
@@ -23,6 +25,16 @@ public final class MediaLoop: @unchecked Sendable {
     public let budget: Int
     private let epollFD: Int32
     private var source: DispatchSourceRead?
+    /// The polling tick's timer (made by `start()` when polling is enabled; suspended while not polling).
+    private var ticker: DispatchSourceTimer?
+    /// When to poll instead of waiting for readiness events.
+    public let polling: MediaLoopPolling
+    /// Packets and wakeups served since `windowStart` (monotonic nanoseconds): the rates that decide the mode.
+    private var windowPackets = 0
+    private var windowWakeups = 0
+    private var windowStart: UInt64 = 0
+    /// Wakeups by packets served, mode changes (on `queue`; ``statistics()`` copies them).
+    private var stats = MediaLoopStatistics()
     /// Registered sockets, indexed by the slot number carried in each epoll event (with the slot's
     /// generation, so that an event for a socket removed earlier in the same round is recognised as
     /// stale): the packet path finds its handler by array index, not by hashing a token.
@@ -38,16 +50,24 @@ public final class MediaLoop: @unchecked Sendable {
     private let maxEvents: Int32
     /// Marks `queue` as this loop's, for ``isCurrent``.
     nonisolated(unsafe) private static let current = DispatchSpecificKey<ObjectIdentifier>()
-    /// Wakeups served (read it on `queue`).
-    private(set) var wakeups = 0
 
-    /// Creates a loop; `start()` begins serving it.
-    public init(label: String, maxEvents: Int = 256, budget: Int = 4096) throws(TransportError) {
+    /// Creates a loop; `start()` begins serving it. Refuses an epoll descriptor that Dispatch would take
+    /// for a regular file (``checkPollable(_:label:)``).
+    public init(
+        label: String, maxEvents: Int = 256, budget: Int = 4096, polling: MediaLoopPolling = .off
+    ) throws(TransportError) {
         let fd = epoll_create1(Int32(EPOLL_CLOEXEC))
         guard fd >= 0 else {
             throw TransportError(.socketFailed, "media loop \(label) has no epoll set: \(errnoSentence(errno))")
         }
+        do throws(TransportError) {
+            try Self.checkPollable(fd, label: label)
+        } catch {
+            Glibc.close(fd)
+            throw error
+        }
         epollFD = fd
+        self.polling = polling
         queue = DispatchQueue(label: label)
         self.budget = budget
         self.maxEvents = Int32(maxEvents)
@@ -65,17 +85,56 @@ public final class MediaLoop: @unchecked Sendable {
         if source == nil { Glibc.close(epollFD) }
     }
 
-    /// Starts serving readiness events.
+    /// Refuses a descriptor that `fstat` reports as a regular file. libdispatch's Linux event layer
+    /// registers such a descriptor as always readable (a regular file cannot be polled, so it substitutes
+    /// an eventfd that is always signalled), and some kernels have reported epoll descriptors that way: the
+    /// loop's read source would then fire without end and spin a core while relaying nothing.
+    public static func checkPollable(_ fd: Int32, label: String) throws(TransportError) {
+        var status = stat()
+        guard fstat(fd, &status) == 0 else {
+            throw TransportError(
+                .socketFailed, "media loop \(label): fstat on its epoll set failed: \(errnoSentence(errno))")
+        }
+        if status.st_mode & S_IFMT == S_IFREG {
+            throw TransportError(
+                .socketFailed,
+                "media loop \(label): this kernel reports the loop's epoll descriptor as a regular file, which "
+                    + "Dispatch would treat as always readable, so the loop would spin; Sotto does not start")
+        }
+    }
+
+    /// Starts serving readiness events (and, when ``polling`` is enabled, makes the polling timer).
     public func start() {
         let source = DispatchSource.makeReadSource(fileDescriptor: epollFD, queue: queue)
-        source.setEventHandler { [unowned self] in self.serve() }
+        source.setEventHandler { [unowned self] in self.serve(tick: false) }
         source.setCancelHandler { [epollFD] in Glibc.close(epollFD) }
         self.source = source
+        if polling.enabled {
+            // Strict, no leeway: a tick is a packet's wait, so Dispatch may not coalesce or defer it.
+            let ticker = DispatchSource.makeTimerSource(flags: .strict, queue: queue)
+            ticker.setEventHandler { [unowned self] in self.serve(tick: true) }
+            self.ticker = ticker  // created suspended; resumed when the loop starts polling
+        }
+        queue.async { [self] in windowStart = Self.monotonicNow() }
         source.resume()
     }
 
     /// Stops the loop; the epoll descriptor is closed once Dispatch has let go of it.
-    public func stop() { source?.cancel() }
+    public func stop() {
+        // On the queue: the mode (which of the two sources is suspended) changes only there, and a suspended
+        // source must be resumed before it is cancelled and let go.
+        queue.async { [self] in
+            if stats.polling { source?.resume() } else { ticker?.resume() }
+            ticker?.cancel()
+            source?.cancel()
+        }
+    }
+
+    /// The loop's wakeup statistics, copied on the loop (a bounded copy: it never waits for more than the
+    /// wakeup in progress).
+    public func statistics() -> MediaLoopStatistics {
+        isCurrent ? stats : queue.sync { stats }
+    }
 
     /// Adds a socket to the epoll set (level-triggered `EPOLLIN`); `token` names it to its handler and
     /// to `deregister`, and must be unique on this loop. Call on `queue`.
@@ -165,16 +224,70 @@ public final class MediaLoop: @unchecked Sendable {
         return served
     }
 
-    private func serve() {
-        wakeups += 1
+    /// One wakeup: a readiness event, or a polling tick.
+    private func serve(tick: Bool) {
+        let served = drain()
+        stats.wakeups &+= 1
+        if tick { stats.ticks &+= 1 }
+        stats.packets &+= UInt64(served)
+        stats.packetsPerWakeup[MediaLoopStatistics.bucket(served)] &+= 1
+        guard polling.enabled else { return }
+        windowPackets += served
+        windowWakeups += 1
+        let now = Self.monotonicNow()
+        let elapsed = now &- windowStart
+        guard elapsed >= polling.windowNanoseconds else { return }
+        let perSecond = 1e9 / Double(elapsed)
+        let (packetRate, wakeupRate) = (Double(windowPackets) * perSecond, Double(windowWakeups) * perSecond)
+        (windowPackets, windowWakeups, windowStart) = (0, 0, now)
+        // Events → polling when readiness events come more often than the threshold (by default twice the tick
+        // rate): only then do ticks cost fewer wakeups than events. Polling → events when packets come more
+        // rarely than the exit rate (by default one per tick): events then cannot outnumber ticks, since each
+        // carries at least one packet.
+        if !stats.polling && wakeupRate >= Double(polling.enterWakeupsPerSecond) {
+            startPolling()
+        } else if stats.polling && packetRate < Double(polling.exitPacketsPerSecond) {
+            stopPolling()
+        }
+    }
+
+    /// Serves ready sockets round after round until none is ready or the budget is spent.
+    private func drain() -> Int {
         var served = 0
         while served < budget {
             if hasPending.load(ordering: .acquiring) { runPending() }
             let ready = epoll_wait(epollFD, events, maxEvents, 0)
-            if ready <= 0 { return }
+            if ready <= 0 { break }
             // A socket removed by an earlier handler in this round leaves a stale event: dispatch skips it.
             for index in 0..<Int(ready) { served += dispatch(events[index].data.u64) }
         }
+        return served
+    }
+
+    /// From readiness events to the timer. On `queue` (a source's handler may suspend its own source).
+    private func startPolling() {
+        guard let source, let ticker else { return }
+        source.suspend()
+        let tick = DispatchTimeInterval.nanoseconds(Int(polling.tickNanoseconds))
+        ticker.schedule(deadline: .now() + tick, repeating: tick, leeway: .nanoseconds(0))
+        ticker.resume()
+        stats.polling = true
+        stats.pollingEntries &+= 1
+    }
+
+    /// From the timer back to readiness events; packets that arrive meanwhile make the source fire at once
+    /// (the epoll set is level-triggered).
+    private func stopPolling() {
+        guard let source, let ticker else { return }
+        ticker.suspend()
+        source.resume()
+        stats.polling = false
+    }
+
+    private static func monotonicNow() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return UInt64(now.tv_sec) &* 1_000_000_000 &+ UInt64(now.tv_nsec)
     }
 }
 

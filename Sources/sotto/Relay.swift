@@ -76,6 +76,10 @@ final class Relay: @unchecked Sendable {
                 + UInt64(config.media.earlyBufferAge.components.seconds) * 1_000_000_000
             mediaConfiguration.unlatchedAuthBudget = config.media.unlatchedAuthBudget
             mediaConfiguration.maxDatagramBytes = config.media.maxDatagramBytes
+            mediaConfiguration.polling = MediaLoopPolling(
+                tickNanoseconds: UInt64(config.media.pollTickMicroseconds) * 1000,
+                enterWakeupsPerSecond: config.media.pollEnterWakeupsPerSecond,
+                exitPacketsPerSecond: config.media.pollExitPacketsPerSecond)
             mediaConfiguration.logger = TransportLogger(bridging: logger)
             media = try MediaEngine(configuration: mediaConfiguration)
         } catch {

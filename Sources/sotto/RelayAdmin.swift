@@ -96,6 +96,12 @@ final class RelayAdminBackend: AdminBackend, @unchecked Sendable {
             loopSessions: perLoop, pbxConnected: pbx, relatches: totals.relatched, transactions: transactions,
             timers: timers)
         stats.limitRefusals = counters.limitRefusals.merging(Self.listenerRefusals(server.counters)) { $0 + $1 }
+        stats.loops = media.loopStatistics().map {
+            AdminLoop(
+                polling: $0.polling, wakeups: $0.wakeups, ticks: $0.ticks, packets: $0.packets,
+                pollingEntries: $0.pollingEntries, bucketBounds: MediaLoopStatistics.bucketBounds,
+                buckets: $0.packetsPerWakeup)
+        }
         return stats
     }
 

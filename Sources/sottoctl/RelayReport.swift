@@ -38,9 +38,18 @@ enum RelayReport {
             ),
             ("media ports", "\(Format.count(stats.portsInUse)) in use, \(Format.count(stats.portsFree)) free"),
             ("sessions per loop", stats.loopSessions.map(String.init).joined(separator: ", ")),
-            ("PBX", stats.pbxConnected ? "connected" : "not connected"),
         ]
+        pairs += (stats.loops ?? []).enumerated().map { ("  loop \($0.offset)", loop($0.element)) }
+        pairs.append(("PBX", stats.pbxConnected ? "connected" : "not connected"))
         return SessionReport.fields(pairs, indent: 0)
+    }
+
+    /// `polling, 1.8 packets per wakeup (412,003 wakeups, 12 polling entries)`: a loop's mode and what its
+    /// wakeups carried on average since start.
+    static func loop(_ loop: AdminLoop) -> String {
+        let mean = loop.wakeups == 0 ? 0 : Double(loop.packets) / Double(loop.wakeups)
+        return (loop.polling ? "polling" : "events") + ", " + String(format: "%.1f", mean)
+            + " packets per wakeup (\(Format.count(loop.wakeups)) wakeups, \(loop.pollingEntries) polling entries)"
     }
 
     /// `12 (requests_per_connection 10, calls_per_aor 2)`: the total, then each limit, most refusals first.

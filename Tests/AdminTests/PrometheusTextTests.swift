@@ -26,13 +26,15 @@ import Testing
                 let name = String(match.1)
                 guard helps[name] == nil else { throw ParseError.bad(line: number + 1, "a second HELP") }
                 helps[name] = String(match.2)
-            } else if let match = line.wholeMatch(of: /# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge)/) {
+            } else if let match = line.wholeMatch(of: /# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram)/) {
                 let name = String(match.1)
                 guard types[name] == nil else { throw ParseError.bad(line: number + 1, "a second TYPE") }
                 types[name] = String(match.2)
             } else {
                 let sample = try parseSample(Substring(line), line: number + 1)
-                guard types[sample.name] != nil else {
+                // A histogram's samples are its name with _bucket, _sum or _count.
+                let family = sample.name.replacing(/_(bucket|sum|count)$/, with: "")
+                guard types[sample.name] != nil || types[family] == "histogram" else {
                     throw ParseError.bad(line: number + 1, "a sample before its TYPE")
                 }
                 samples.append(sample)

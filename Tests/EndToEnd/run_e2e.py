@@ -238,6 +238,14 @@ class E2ETest(unittest.TestCase):
         stats = json.loads(self.sottoctl("stats", "--json"))
         self.assertEqual(stats["sessions"], 2)
         self.assertTrue(stats["pbxConnected"])
+        # Every media loop reports its wakeups: the call's packets are among them, each wakeup in one bucket.
+        loops = stats["loops"]
+        self.assertEqual(len(loops), len(stats["loopSessions"]))
+        self.assertGreater(sum(loop["packets"] for loop in loops), 0, "no loop served a packet: %r" % loops)
+        for loop in loops:
+            self.assertEqual(sum(loop["buckets"]), loop["wakeups"], "buckets do not add up: %r" % loop)
+        metrics = self.sottoctl("metrics")
+        self.assertIn('sotto_media_loop_packets_per_wakeup_bucket{loop="0",le="+Inf"}', metrics)
         self.abuse_admin_socket(sessions)
         if shutil.which("tmux") is None:
             log("tmux is not installed: the watch screen is not checked")

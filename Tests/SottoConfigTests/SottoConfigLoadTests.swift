@@ -103,6 +103,9 @@ import Testing
         early_buffer_ms = 60
         unlatched_auth_budget = 20
         max_datagram_bytes = 1200
+        poll_tick_us = 500
+        poll_enter_wakeups_per_s = 4000
+        poll_exit_pps = 1500
 
         [calls]
         drain_s = 5
@@ -192,6 +195,9 @@ import Testing
         expected.media.earlyBufferAge = .milliseconds(60)
         expected.media.unlatchedAuthBudget = 20
         expected.media.maxDatagramBytes = 1200
+        expected.media.pollTickMicroseconds = 500
+        expected.media.pollEnterWakeupsPerSecond = 4000
+        expected.media.pollExitPacketsPerSecond = 1500
         expected.calls.drain = .seconds(5)
         expected.calls.maxCalls = 200
         expected.calls.maxRinging = .seconds(120)

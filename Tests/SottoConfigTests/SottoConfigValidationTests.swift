@@ -46,6 +46,7 @@ struct RefusedValue: Sendable, CustomTestStringConvertible {
         .init(["upstream.reconnect_min_ms": "0"], "upstream.reconnect_min_ms", "out of range"),
         .init(["upstream.reconnect_max_ms": "0"], "upstream.reconnect_max_ms", "out of range"),
         .init(["upstream.keepalive_s": "0"], "upstream.keepalive_s", "out of range"),
+        .init(["media.poll_tick_us": "50"], "media.poll_tick_us", "50 is out of range; it must be 100-20000"),
         .init(["sip.max_handshakes": "0"], "sip.max_handshakes", "out of range"),
         .init(["sip.accepts_per_second_per_address": "0"], "sip.accepts_per_second_per_address", "out of range"),
         .init(["sip.ipv6_prefix_length": "129"], "sip.ipv6_prefix_length", "must be 1-128"),
@@ -131,6 +132,9 @@ struct RefusedValue: Sendable, CustomTestStringConvertible {
         .init(
             ["media.ip": "\"0.0.0.0\"", "media.advertised_ip": "\"2001:db8::1\""], "media.advertised_ip",
             "is not the same IP version"),
+        .init(
+            ["media.poll_enter_wakeups_per_s": "1000", "media.poll_exit_pps": "1000"], "media.poll_exit_pps",
+            "1000 is not less than media.poll_enter_wakeups_per_s (1000)"),
     ]
 
     @Test(arguments: whole)
@@ -152,6 +156,8 @@ struct RefusedValue: Sendable, CustomTestStringConvertible {
         ["media.ports": "\"65530-65535\""],
         ["upstream.client_cert": "\"certs/client.crt\"", "upstream.client_key": "\"certs/client.key\""],
         ["upstream.reconnect_min_ms": "1000", "upstream.reconnect_max_ms": "1000"],
+        ["media.poll_enter_wakeups_per_s": "1000", "media.poll_exit_pps": "999"],
+        ["media.poll_enter_wakeups_per_s": "0", "media.poll_exit_pps": "5000"],
         ["upstream.keepalive_s": "59", "sip.idle_timeout_s": "60"],
         ["sip.max_connections": "10", "sip.max_connections_per_address": "10"],
         ["sip.client_identity": "\"user\"", "sip.require_client_cert": "true"],

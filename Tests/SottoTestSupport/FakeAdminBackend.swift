@@ -108,6 +108,14 @@ public final class FakeAdminBackend: AdminBackend {
             tlsConnectionsOpen: 3, tlsConnectionsAccepted: 5, tlsHandshakeFailures: 1, portsInUse: sessions.count * 4,
             portsFree: max(0, 1000 - sessions.count * 4), loopSessions: [sessions.count, 0], pbxConnected: true)
         stats.limitRefusals = ["requests_per_connection": 10, "calls_per_aor": 2]
+        stats.loops = [
+            AdminLoop(
+                polling: true, wakeups: 10, ticks: 6, packets: 23, pollingEntries: 2, bucketBounds: [0, 1, 2, 4],
+                buckets: [1, 2, 3, 3, 1]),
+            AdminLoop(
+                polling: false, wakeups: 0, ticks: 0, packets: 0, pollingEntries: 0, bucketBounds: [0, 1, 2, 4],
+                buckets: [0, 0, 0, 0, 0]),
+        ]
         return stats
     }
 

@@ -111,6 +111,8 @@ import Testing
             "limit refusals     12 (requests_per_connection 10, calls_per_aor 2)",
             "TLS connections    3 open, 5 accepted, 1 handshake failures", "media ports        8 in use, 992 free",
             "sessions per loop  2, 0", "PBX                connected",
+            "  loop 0           polling, 2.3 packets per wakeup (10 wakeups, 2 polling entries)",
+            "  loop 1           events, 0.0 packets per wakeup (0 wakeups, 0 polling entries)",
         ] {
             #expect(result.stdout.contains(expected + "\n"), "missing \(expected) in\n\(result.stdout)")
         }
