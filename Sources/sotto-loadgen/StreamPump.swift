@@ -318,8 +318,12 @@ final class StreamPump: MediaLoopHandler, @unchecked Sendable {
                 }
                 length = protected
             } else {
-                // `--floor`: plain, the trailer's bytes left as they are (the floor relay forwards them unread).
-                length = header + payload.count + (plainTrailerLength ?? 0)
+                // `--floor`: plain, followed by zeros where the SRTP tag would be (the floor relay forwards them
+                // unread); zeroed so that no stale bytes of the slot leave the process.
+                let trailer = plainTrailerLength ?? 0
+                (slot.baseAddress! + header + payload.count).initializeMemory(
+                    as: UInt8.self, repeating: 0, count: trailer)
+                length = header + payload.count + trailer
             }
             batch.queue(entry: entry, slot: entry, length: length, to: destination)
             queuedBy[socket].append(endpoint)

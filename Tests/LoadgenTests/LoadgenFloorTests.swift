@@ -71,15 +71,17 @@ import Testing
     }
 
     /// Calls through a latching forwarder: every call completes, every packet sent arrives, and the latch
-    /// packets count nowhere (not as received media, not as drops), and nothing is authenticated.
-    @Test func runsThroughALatchingForwarder() throws {
+    /// packets count nowhere (not as received media, not as drops), and nothing is authenticated. Packets are as
+    /// long as SRTP ones, the tag's place zeroed (Opus frames vary in size: a stale longer frame would show there).
+    @Test(arguments: ["pcmu", "opus"]) func runsThroughALatchingForwarder(codec: String) throws {
         let forwarder = try LatchingForwarder(pairs: 2)
         defer { forwarder.stop() }
         let parsed = try settings([
             "--floor", "127.0.0.1:\(forwarder.firstPort)-\(forwarder.firstPort + 3)", "--calls", "4",
-            "--concurrency", "2", "--hold", "0.5", "--codec", "pcmu", "--media-sockets", "1",
+            "--concurrency", "2", "--hold", "0.5", "--codec", codec, "--media-sockets", "1",
         ])
         let report = try LoadgenCommand.execute(parsed)
+        forwarder.stop()
         #expect(report.calls.completed == 4)
         #expect(report.calls.failed == 0)
         for direction in [report.media.phoneToPBX, report.media.pbxToPhone] {
@@ -92,6 +94,9 @@ import Testing
         // Each call's two sides sent a latch packet at least once; the forwarder saw them beside the media.
         let media = report.media.phoneToPBX.sent + report.media.pbxToPhone.sent
         #expect(forwarder.received >= media + 8)
+        // PCMU: as long as the SRTP runs' packets (12 + 160 + the suite's 10-byte tag).
+        if codec == "pcmu" { #expect(forwarder.rtpLengths == [182]) }
+        #expect(!forwarder.nonzeroTrailer)
         #expect(report.passed)
     }
 }
@@ -108,6 +113,10 @@ final class LatchingForwarder: @unchecked Sendable {
 
     /// Datagrams received so far (read after ``stop()``).
     var received: Int { count.load(ordering: .relaxed) }
+    /// The lengths of the RTP datagrams seen, and whether any ended in a non-zero byte among its last 10 (read
+    /// after ``stop()``).
+    private(set) var rtpLengths: Set<Int> = []
+    private(set) var nonzeroTrailer = false
 
     init(pairs: Int) throws {
         latched = Array(repeating: nil, count: 2 * pairs)
@@ -162,6 +171,10 @@ final class LatchingForwarder: @unchecked Sendable {
                 }
                 guard got > 0 else { continue }
                 count.add(1, ordering: .relaxed)
+                if buffer[0] >> 6 == 2 {
+                    rtpLengths.insert(got)
+                    if got >= 10 && buffer[(got - 10)..<got].contains(where: { $0 != 0 }) { nonzeroTrailer = true }
+                }
                 latched[index] = source
                 guard var target = latched[index ^ 1] else { continue }
                 _ = withUnsafePointer(to: &target) {
@@ -173,8 +186,9 @@ final class LatchingForwarder: @unchecked Sendable {
         }
     }
 
+    /// Stops the thread and closes the sockets (once; later calls do nothing).
     func stop() {
-        stopped.store(true, ordering: .relaxed)
+        guard !stopped.exchange(true, ordering: .relaxed) else { return }
         done.wait()
         fds.forEach { close($0) }
     }
