@@ -422,7 +422,9 @@ class Figure:
         self.median = statistics.median(self.values) if self.values else None
 
     def show(self, spec, unit=""):
-        text = fmt(self.median, spec) + unit
+        if self.median is None:
+            return "n/a"
+        text = spec % self.median + unit
         if len(self.values) > 1:
             text += " (%s-%s)" % (spec % min(self.values), spec % max(self.values))
         return text
