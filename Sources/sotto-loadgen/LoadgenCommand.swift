@@ -17,9 +17,10 @@ struct LoadgenCommand: ParsableCommand {
     @Option(
         help: ArgumentHelp(
             "For the benchmark's floor relay only (Benchmarks/compare/floor_relay.c), instead of --relay: no SIP, "
-                + "no TLS, no SRTP. Call k's phone side sends plain RTP to port FIRST+2k of IP, its PBX side to "
-                + "FIRST+2k+1, each after one latch packet; loss and latency are measured as in a normal run. "
-                + "A real relay (Sotto) drops such unauthenticated packets.",
+                + "no TLS, no SRTP. A call takes a free port pair (FIRST+2k, FIRST+2k+1): its phone side sends "
+                + "plain RTP to the first, its PBX side to the second, once latch packets have gone through; loss "
+                + "and latency are measured as in a normal run. A real relay (Sotto) drops such unauthenticated "
+                + "packets.",
             valueName: "IP:FIRST-LAST"))
     var floor: String?
 
