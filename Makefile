@@ -176,18 +176,22 @@ bench-signalling: deps
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark \
 	  --target SignallingBenchmarks --no-progress
 
-## compare-deps: Kamailio with rtpengine (the anchor stack bench-compare measures Sotto against).
+## compare-deps: Kamailio with rtpengine (the anchor stack bench-compare measures Sotto against), and a C compiler
+## for the floor relay (Benchmarks/compare/floor_relay.c).
 compare-deps:
-	@$(MAKE) --no-print-directory apt-install PACKAGES="kamailio kamailio-tls-modules rtpengine-daemon baresip-core sox openssl util-linux python3"
+	@$(MAKE) --no-print-directory apt-install PACKAGES="kamailio kamailio-tls-modules rtpengine-daemon baresip-core sox openssl util-linux python3 gcc libc6-dev"
 	@if command -v systemctl >/dev/null 2>&1; then for unit in kamailio rtpengine-daemon; do \
 	  systemctl is-active --quiet $$unit 2>/dev/null && systemctl disable --now $$unit; done; true; fi
 
-## bench-compare: the same load through Sotto and through Kamailio + rtpengine (re-keying), each pinned to
-## core 0 with sotto-loadgen on core 1, concurrency stepped up until loss passes 0.1 %; ends with `compare` lines.
+## bench-compare: the same load through Sotto, through the no-crypto floor relay and through Kamailio + rtpengine
+## (re-keying), each pinned to core 0 with sotto-loadgen on core 1; concurrency stepped up while loss < 0.1 %, p99
+## <= 10 ms and no call fails, then refined; REPEAT rounds (default 3, about 40 min; REPEAT=1 for a quick look),
+## medians with spreads; ends with `compare` lines (docs/bench-compare.md).
+REPEAT ?= 3
 bench-compare: deps compare-deps
 	$(SWIFT) build -c release --product sotto
 	$(SWIFT) build -c release --product sotto-loadgen
-	python3 Benchmarks/compare/run.py $(BENCH_COMPARE_FLAGS)
+	python3 Benchmarks/compare/run.py --repeat $(REPEAT) $(BENCH_COMPARE_FLAGS)
 
 ## soak: a benchmark, not a test (docs/soak.md): one release sotto carrying SOAK_CALLS calls at once (default 400, half
 ## the 800 bench-compare measured on the 2-core VM) with churn (SOAK_HOLD-second calls, new ones all the time),

@@ -56,6 +56,8 @@ final class Call: @unchecked Sendable {  // confined to the signalling loop
     var fromHeader = ""
     var inviteURI = ""
     var inviteRoutes: [String] = []
+    /// `--floor`: the floor relay's port pair the call uses.
+    var floorPair: Int?
     /// The softphone's To tag when it answers an inbound call.
     let answerTag = SIPText.token(10)
 

@@ -29,6 +29,8 @@ final class LoadRun: @unchecked Sendable {
     var started = 0
     var active = 0
     var runStart: UInt64 = 0
+    /// `--floor`: the floor relay's port pairs not in use.
+    var floorPairs: FloorPairs
     var finishedAt: UInt64 = 0
     let finished = DispatchSemaphore(value: 0)
     private var ticker: DispatchSourceTimer?
@@ -40,7 +42,9 @@ final class LoadRun: @unchecked Sendable {
             codec: settings.codec, ptimeMilliseconds: settings.ptimeMilliseconds, opusBitrate: settings.opusBitrate)
         pump = try StreamPump(
             ptimeMilliseconds: settings.ptimeMilliseconds, socketsPerSide: settings.mediaSockets,
-            phoneIP: settings.phoneIP, pbxIP: settings.pbxIP)
+            phoneIP: settings.phoneIP, pbxIP: settings.pbxIP,
+            plainTrailerLength: settings.floor.map { _ in settings.profile.rtpTagLength })
+        floorPairs = FloorPairs(count: settings.floor?.pairs ?? 0)
     }
 
     // MARK: Set-up
@@ -48,6 +52,7 @@ final class LoadRun: @unchecked Sendable {
     /// Starts the PBX listener, waits for the relay to connect to it (up to the ready timeout),
     /// connects the phones, then runs the calls. Blocks until every call has ended.
     func execute() throws(LoadgenError) {
+        if settings.floor != nil { return try executeFloor() }
         do {
             _ = try SRTPLibrary.start()
         } catch {
@@ -125,6 +130,17 @@ final class LoadRun: @unchecked Sendable {
                 FileHandle.standardError.write(Data("sotto-loadgen: \(reason)\n".utf8))
             }
         }
+        runCalls()
+        loop.queue.sync {
+            refresh?.stop()
+            listener?.stop()
+            for phone in phones { phone.stream?.close() }
+            pbxClient?.close()
+        }
+    }
+
+    /// Starts the calls at the configured pace and blocks until every one has ended, then stops the media thread.
+    func runCalls() {
         loop.queue.sync {
             runStart = pump.now()
             let timer = DispatchSource.makeTimerSource(queue: loop.queue)
@@ -135,12 +151,6 @@ final class LoadRun: @unchecked Sendable {
         }
         finished.wait()
         pump.shutdown()
-        loop.queue.sync {
-            refresh?.stop()
-            listener?.stop()
-            for phone in phones { phone.stream?.close() }
-            pbxClient?.close()
-        }
     }
 
     /// Every call's outcome, in call order (read after ``execute()``).
@@ -186,6 +196,7 @@ final class LoadRun: @unchecked Sendable {
         loop.queue.asyncAfter(deadline: .now() + settings.ringSeconds + settings.holdSeconds + 40) { [self] in
             if call.state != .done { fail(call, "timeout") }
         }
+        if settings.floor != nil { return startFloorCall(call) }
         guard phone.open else {
             fail(call, phone.closed ? "connection failed" : "no connection")
             return
@@ -374,7 +385,7 @@ final class LoadRun: @unchecked Sendable {
     }
 
     /// The hold time is over: stop sending, let the last packets arrive, collect, then BYE.
-    private func hangUp(_ call: Call) {
+    func hangUp(_ call: Call) {
         guard call.state == .answered else { return }
         call.state = .stopping
         pump.submit(.stop(call.media))
@@ -382,6 +393,11 @@ final class LoadRun: @unchecked Sendable {
             guard call.state == .stopping else { return }
             collectMedia(call)
             call.state = .byeSent
+            // `--floor`: no signalling, so nothing to hang up; the call completes when its media is collected.
+            if settings.floor != nil {
+                call.byeAnswered = true
+                return
+            }
             sendAsCaller(call, bye(for: call))
         }
     }
@@ -430,6 +446,7 @@ final class LoadRun: @unchecked Sendable {
 
     private func end(_ call: Call) {
         call.state = .done
+        if let pair = call.floorPair { floorPairs.release(pair) }
         ended.append(call)
         active -= 1
         // Kept a little longer so late messages for it are recognised and ignored.

@@ -11,8 +11,18 @@ struct LoadgenCommand: ParsableCommand {
         discussion: "Exit status: 0 when every limit is met, 1 when failures, loss or integrity errors exceed them, "
             + "2 for bad arguments or a set-up failure. `sotto-loadgen pbx --help`: the PBX side alone, as a test PBX.")
 
-    @Option(help: "The relay's SIP-over-TLS address (softphones connect here), IP:PORT.")
-    var relay: String
+    @Option(help: "The relay's SIP-over-TLS address (softphones connect here), IP:PORT. Not with --floor.")
+    var relay: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "For the benchmark's floor relay only (Benchmarks/compare/floor_relay.c), instead of --relay: no SIP, "
+                + "no TLS, no SRTP. A call takes a free port pair (FIRST+2k, FIRST+2k+1): its phone side sends "
+                + "plain RTP to the first, its PBX side to the second, once latch packets have gone through; loss "
+                + "and latency are measured as in a normal run. A real relay (Sotto) drops such unauthenticated "
+                + "packets.",
+            valueName: "IP:FIRST-LAST"))
+    var floor: String?
 
     @Option(
         help: ArgumentHelp(
@@ -118,18 +128,30 @@ struct LoadgenCommand: ParsableCommand {
                 + "comes back, byte for byte; the report's phone→PBX direction is then the round trip."))
     var expectEcho = false
 
-    @Option(help: "PEM certificate chain of the PBX side's TLS server.")
-    var cert: String
+    @Option(help: "PEM certificate chain of the PBX side's TLS server (needed unless --floor).")
+    var cert: String?
 
-    @Option(help: "PEM private key of the PBX side's TLS server.")
-    var key: String
+    @Option(help: "PEM private key of the PBX side's TLS server (needed unless --floor).")
+    var key: String?
 
     @Option(help: "PEM CA bundle that verifies the relay's certificate (default: the system's).")
     var ca: String?
 
     /// Checks the options and turns them into settings.
     func settings() throws(LoadgenError) -> LoadgenSettings {
-        let (relayHost, relayPort) = try splitHostPort(relay, option: "--relay")
+        var floorTarget: FloorTarget?
+        if let floor {
+            floorTarget = try FloorTarget.parse(floor)
+            try checkFloorOptions()
+        }
+        let (relayHost, relayPort): (String, UInt16)
+        if let floorTarget {
+            (relayHost, relayPort) = (floorTarget.ip, floorTarget.firstPort)
+        } else if let relay, cert != nil, key != nil {
+            (relayHost, relayPort) = try splitHostPort(relay, option: "--relay")
+        } else {
+            throw LoadgenError("give --relay, --cert and --key (or, for the floor relay only, --floor)")
+        }
         let (listenHost, listenPort) = try splitHostPort(listen, option: "--listen")
         guard let codec = Codec(rawValue: codec.lowercased()) else {
             throw LoadgenError("--codec must be opus or pcmu, not \"\(self.codec)\"")
@@ -167,7 +189,7 @@ struct LoadgenCommand: ParsableCommand {
         }
         guard ring >= 0, ring <= 3600 else { throw LoadgenError("--ring must be 0 to 3600 seconds") }
         guard calls > 0 || duration > 0 else { throw LoadgenError("give --calls or --duration (or both)") }
-        for (option, path) in [("--cert", cert), ("--key", key), ("--ca", ca ?? "")] where !path.isEmpty {
+        for (option, path) in [("--cert", cert ?? ""), ("--key", key ?? ""), ("--ca", ca ?? "")] where !path.isEmpty {
             guard FileManager.default.isReadableFile(atPath: path) else {
                 throw LoadgenError("\(option) \(path) cannot be read")
             }
@@ -182,13 +204,21 @@ struct LoadgenCommand: ParsableCommand {
             suite: suite, ptimeMilliseconds: ptime, opusBitrate: bitrate, phones: phones, mediaSockets: mediaSockets,
             maxLossPercent: maxLoss,
             maxFailures: maxFailures,
-            readyTimeoutSeconds: readyTimeout, certificate: cert, privateKey: key, caFile: ca,
+            readyTimeoutSeconds: readyTimeout, certificate: cert ?? "", privateKey: key ?? "", caFile: ca,
             register: register, direction: direction, ringSeconds: ring, holdDirection: holdDirection,
             registerEverySeconds: registerEvery > 0 ? registerEvery : nil)
         settings.callee = callee == "pbx" ? nil : callee
         settings.expectEcho = expectEcho
         guard !expectEcho || settings.callee != nil, direction == .outbound || !expectEcho else {
             throw LoadgenError("--expect-echo needs --callee (the echo extension) and --direction outbound")
+        }
+        if let floorTarget {
+            guard concurrency <= floorTarget.pairs else {
+                throw LoadgenError(
+                    "--concurrency \(concurrency) exceeds the \(floorTarget.pairs) port pairs of --floor \(floor ?? "")"
+                )
+            }
+            settings.floor = floorTarget
         }
         return settings
     }

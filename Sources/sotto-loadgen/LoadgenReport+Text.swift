@@ -3,10 +3,14 @@ extension LoadgenReport {
     var text: String {
         let f = Self.format
         var lines: [String] = []
+        let target =
+            settings.floor.map {
+                "the floor relay \($0.ip):\($0.firstPort)-\($0.lastPort) (plain RTP, no SIP, TLS or SRTP)"
+            } ?? "\(settings.relayHost):\(settings.relayPort)"
         lines.append(
             "sotto-loadgen: \(settings.calls) calls (concurrency \(settings.concurrency)) through "
-                + "\(settings.relayHost):\(settings.relayPort), \(settings.codec.rawValue) \(settings.ptimeMilliseconds) ms, "
-                + "\(settings.suite), hold \(f(settings.holdSeconds, 1)) s, direction \(settings.direction.rawValue)"
+                + "\(target), \(settings.codec.rawValue) \(settings.ptimeMilliseconds) ms, "
+                + "\(settings.floor == nil ? settings.suite : "\(settings.suite)-sized packets"), hold \(f(settings.holdSeconds, 1)) s, direction \(settings.direction.rawValue)"
                 + (settings.register ? ", --register" : "")
                 + (settings.callee.map { ", callee \($0)" } ?? "") + (settings.expectEcho ? " (echo expected)" : "")
                 + (settings.ringSeconds > 0 ? ", ring \(f(settings.ringSeconds, 1)) s" : "")

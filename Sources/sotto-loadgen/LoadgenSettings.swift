@@ -43,6 +43,8 @@ struct LoadgenSettings: Sendable, Codable, Equatable {
     var expectEcho = false
     /// Seconds between each phone's REGISTER refreshes (`--register-every`); nil or 0: registered once.
     var registerEverySeconds: Double? = nil
+    /// `--floor`: plain RTP through the benchmark's floor relay, no SIP, TLS or SRTP; nil: a SIP relay.
+    var floor: FloorTarget? = nil
 
     var profile: SRTPProfile { SRTPProfile(rawValue: suite) ?? .aesCM128HMACSHA1_80 }
 }

@@ -37,6 +37,10 @@ final class StreamPump: MediaLoopHandler, @unchecked Sendable {
         case start(MediaEndpoint)
         case stop(CallMedia)
         case finish(CallMedia, [MediaEndpoint], @Sendable (CallMediaResult) -> Void)
+        /// `--floor`: route both endpoints of a call and send a latch packet from each until the floor relay
+        /// has relayed one (both legs latched); then start both and report the time, or nil after
+        /// ``latchTimeoutNanoseconds``.
+        case latch(phone: MediaEndpoint, pbx: MediaEndpoint, @Sendable (UInt64?) -> Void)
         case shutdown
     }
 
@@ -70,9 +74,17 @@ final class StreamPump: MediaLoopHandler, @unchecked Sendable {
     private(set) var strays = 0
     /// At most this many packets per stream in one tick; a stream further behind skips ahead.
     private let catchUp = 8
+    /// `--floor`: packets go out plain, with this many bytes after the payload where the SRTP tag would be
+    /// (so they are as long as the SIP runs' packets), and arrive unchecked; nil: SRTP.
+    let plainTrailerLength: Int?
+    /// `--floor`: the calls whose legs are not latched yet, by their ``CallMedia``.
+    var latching: [ObjectIdentifier: PendingLatch] = [:]
 
-    init(ptimeMilliseconds: Int, socketsPerSide: Int, phoneIP: String, pbxIP: String) throws(LoadgenError) {
+    init(
+        ptimeMilliseconds: Int, socketsPerSide: Int, phoneIP: String, pbxIP: String, plainTrailerLength: Int? = nil
+    ) throws(LoadgenError) {
         intervalNanoseconds = UInt64(ptimeMilliseconds) * 1_000_000
+        self.plainTrailerLength = plainTrailerLength
         sockets = try MediaSockets(perSide: socketsPerSide, phoneIP: phoneIP, pbxIP: pbxIP, batchSize: 64)
         routes = sockets.sockets.map { _ in [:] }
         queuedBy = sockets.sockets.map { _ in
@@ -157,6 +169,7 @@ final class StreamPump: MediaLoopHandler, @unchecked Sendable {
             for command in commands { handle(command) }
             let now = now()
             var earliest = now &+ 5_000_000
+            if !latching.isEmpty { earliest = min(earliest, serviceLatches(now: now)) }
             for endpoint in senders {
                 if endpoint.nextSend <= now { queueDue(endpoint, now: now) }
                 earliest = min(earliest, endpoint.nextSend)
@@ -182,25 +195,37 @@ final class StreamPump: MediaLoopHandler, @unchecked Sendable {
             route(endpoint)
         case .start(let endpoint):
             route(endpoint)
-            endpoint.sending = true
-            endpoint.nextSend = now()
-            senders.append(endpoint)
+            startSending(endpoint)
         case .stop(let call):
+            latching[ObjectIdentifier(call)] = nil
             for case let endpoint? in call.endpoints { endpoint.sending = false }
             senders.removeAll { !$0.sending }
         case .finish(let call, let endpoints, let completion):
+            latching[ObjectIdentifier(call)] = nil
             for endpoint in endpoints { endpoint.sending = false }
             senders.removeAll { !$0.sending }
             let outcome = result(of: call, endpoints: endpoints)
             skippedTotal += outcome.skipped
             completion(outcome)
             for endpoint in endpoints { unroute(endpoint) }
+        case .latch(let phone, let pbx, let completion):
+            route(phone)
+            route(pbx)
+            latching[ObjectIdentifier(phone.call)] = PendingLatch(
+                phone: phone, pbx: pbx, deadline: now() &+ Self.latchTimeoutNanoseconds, completion: completion)
         case .shutdown:
             running = false
         }
     }
 
-    private func route(_ endpoint: MediaEndpoint) {
+    /// Starts sending `endpoint`'s stream from now on.
+    func startSending(_ endpoint: MediaEndpoint) {
+        endpoint.sending = true
+        endpoint.nextSend = now()
+        senders.append(endpoint)
+    }
+
+    func route(_ endpoint: MediaEndpoint) {
         endpoint.call.endpoints[endpoint.side.rawValue] = endpoint
         guard !endpoint.routed, let destination = endpoint.destination else { return }
         routes[endpoint.socketIndex][destination] = endpoint
@@ -261,7 +286,9 @@ final class StreamPump: MediaLoopHandler, @unchecked Sendable {
 
     /// Queues the packets `endpoint` has due into its socket's send batch.
     private func queueDue(_ endpoint: MediaEndpoint, now: UInt64) {
-        guard let destination = endpoint.destination, let outbound = endpoint.outbound else { return }
+        guard let destination = endpoint.destination, endpoint.outbound != nil || plainTrailerLength != nil else {
+            return
+        }
         let frames = endpoint.call.frames
         let socket = endpoint.socketIndex
         let batch = sockets.batches[socket]
@@ -283,9 +310,20 @@ final class StreamPump: MediaLoopHandler, @unchecked Sendable {
             endpoint.sent += 1
             endpoint.nextSend &+= intervalNanoseconds
             count += 1
-            guard let length = outbound.protectRTP(slot, length: header + payload.count).length else {
-                endpoint.sendErrors += 1
-                continue
+            let length: Int
+            if let outbound = endpoint.outbound {
+                guard let protected = outbound.protectRTP(slot, length: header + payload.count).length else {
+                    endpoint.sendErrors += 1
+                    continue
+                }
+                length = protected
+            } else {
+                // `--floor`: plain, followed by zeros where the SRTP tag would be (the floor relay forwards them
+                // unread); zeroed so that no stale bytes of the slot leave the process.
+                let trailer = plainTrailerLength ?? 0
+                (slot.baseAddress! + header + payload.count).initializeMemory(
+                    as: UInt8.self, repeating: 0, count: trailer)
+                length = header + payload.count + trailer
             }
             batch.queue(entry: entry, slot: entry, length: length, to: destination)
             queuedBy[socket].append(endpoint)
@@ -349,6 +387,10 @@ final class StreamPump: MediaLoopHandler, @unchecked Sendable {
     }
 
     private func check(_ endpoint: MediaEndpoint, slot: UnsafeMutableRawBufferPointer, length: Int, arrival: UInt64) {
+        if plainTrailerLength != nil {
+            checkPlain(endpoint, slot: slot, length: length, arrival: arrival)
+            return
+        }
         guard let inbound = endpoint.inbound else {
             endpoint.statistics.otherDrops += 1
             return
@@ -389,6 +431,11 @@ final class StreamPump: MediaLoopHandler, @unchecked Sendable {
             endpoint.statistics.corrupt += 1
             return
         }
+        record(endpoint, index: index, timestamp: header.timestamp, arrival: arrival)
+    }
+
+    /// Counts packet `index` of `endpoint`'s peer as received, and its one-way latency (send time to `arrival`).
+    func record(_ endpoint: MediaEndpoint, index: UInt64, timestamp: UInt32, arrival: UInt64) {
         // An echo's packet was sent by this endpoint itself: its latency is the round trip.
         let ring = endpoint.expectsEcho ? endpoint.ownRing : endpoint.peerRing
         if let sentAt = ring.time(of: index), arrival >= sentAt {
@@ -398,7 +445,7 @@ final class StreamPump: MediaLoopHandler, @unchecked Sendable {
             _ = latency[endpoint.side == .pbx || endpoint.expectsEcho ? 0 : 1].record(max(1, nanoseconds / 1000))
         }
         endpoint.statistics.record(
-            index: index, timestamp: header.timestamp, arrival: arrival,
+            index: index, timestamp: timestamp, arrival: arrival,
             clockRate: endpoint.call.frames.codec.clockRate)
         totals.received.add(1, ordering: .relaxed)
     }
