@@ -10,7 +10,7 @@
 // `thread` (the reference: a dedicated thread blocking in epoll_wait, no Dispatch). It stops at the first
 // count where loss passes 0.1 % or the generator saturates. Every call is two streams (A to B and B to A) of
 // 50 packets/s, 160-byte payloads, AES_CM_128_HMAC_SHA1_80 with a different key on each leg, one socket per
-// stream on both sides, as real calls have; the streams' 20 ms periods are spread over 20 slices of 1 ms (real
+// stream on both sides, as real calls have; the streams' 20 ms periods are spread over 100 slices of 200 µs (real
 // calls do not start in phase, and a generator that sent every stream at once would hand the relay bursts
 // that hide what a wakeup costs).
 import Foundation
@@ -21,8 +21,8 @@ import Transport
 
 let payloadSize = 160
 let packetInterval = 0.020
-/// The 20 ms period is sent in this many slices of 1 ms.
-let slices = 20
+/// The 20 ms period is sent in this many slices of 200 µs.
+let slices = 100
 // Below Linux's ephemeral range (32768-60999), so nothing else on the machine holds them.
 let generatorBase: UInt16 = 10000
 let relayPorts: ClosedRange<UInt16> = 20000...29999
@@ -164,13 +164,16 @@ func runGenerator() throws {
     var nextTick = start
     let stopSending = start.addingTimeInterval(Double(seconds))
     let stopAll = stopSending.addingTimeInterval(0.5)
-    // The loop is served from this thread (no Dispatch); between wakeups, every 1 ms, the sockets of that
-    // slice (one in 20) send their stream's next packet, so each stream still sends every 20 ms.
+    // The loop is served from this thread (no Dispatch), polled between sends; every 200 µs the sockets of that
+    // slice (one in 100) send their stream's next packet, so each stream still sends every 20 ms, and the relay
+    // sees packets spread over the period as independent phones send them, not in bursts.
     var slice = 0
-    loop.serveBlocking(timeoutMilliseconds: 1) {
-        let now = Date()
-        // Every slice due is sent, late ones too (a 1 ms epoll timeout often wakes late), so that each stream
-        // keeps 50 packets/s; only a generator more than 100 ms behind gives up the slices it missed.
+    var now = Date()
+    while now < stopAll {
+        _ = loop.poll(timeoutMilliseconds: 0)
+        now = Date()
+        // Every slice due is sent, late ones too (a sleep often wakes late), so that each stream keeps 50
+        // packets/s; only a generator more than 100 ms behind gives up the slices it missed.
         if now.timeIntervalSince(nextTick) > 0.1 { nextTick = now }
         while now >= nextTick && now < stopSending {
             if slice == 0 { sequence &+= 1 }
@@ -192,7 +195,9 @@ func runGenerator() throws {
             slice = (slice + 1) % slices
             nextTick = nextTick.addingTimeInterval(packetInterval / Double(slices))
         }
-        return now < stopAll
+        let wait = nextTick.timeIntervalSince(Date())
+        if wait > 0 { usleep(UInt32(min(wait, 0.0002) * 1e6)) }
+        now = Date()
     }
     let elapsed = Date().timeIntervalSince(start)
     let cpu = cpuSeconds() - cpuStart

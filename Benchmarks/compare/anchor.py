@@ -14,6 +14,7 @@ Python 3 standard library only.
 
 import base64
 import hashlib
+import json
 import os
 import re
 import socket
@@ -207,8 +208,9 @@ def ng_ping(timeout=10, proc=None):
 
 class SottoRelay:
     def __init__(self, directory, pki, sotto_bin, *, cpu=0, uas=(UAS_IP, UAS_PORT), log_level="warning",
-                 extra=()):
+                 extra=(), extra_toml=""):
         self.directory = directory
+        self.extra_toml = extra_toml
         self.pki = pki
         self.sotto_bin = sotto_bin
         self.cpu = cpu
@@ -240,6 +242,8 @@ class SottoRelay:
         os.makedirs(self.directory, exist_ok=True)
         with open(self.config_path(), "w") as out:
             out.write(self.LOADGEN_LIMITS)
+            if self.extra_toml:
+                out.write(self.extra_toml.rstrip("\n") + "\n")
         self.proc = procs.Proc("sotto", taskset(self.cpu, self.argv()), os.path.join(self.directory, "sotto.log"))
         procs.wait_tcp(RELAY_IP, RELAY_PORT, 30, self.proc)
         if wait_upstream:
@@ -250,6 +254,18 @@ class SottoRelay:
 
     def pids(self):
         return process_tree(self.proc.pid) if self.proc else []
+
+    def admin_stats(self):
+        """`sottoctl stats --json` from the sottoctl beside the sotto binary, or None (not built, no answer)."""
+        sottoctl = os.path.join(os.path.dirname(self.sotto_bin), "sottoctl")
+        if not os.access(sottoctl, os.X_OK):
+            return None
+        try:
+            out = subprocess.run([sottoctl, "stats", "--json", "--socket", os.path.join(self.directory, "admin.sock")],
+                                 capture_output=True, text=True, timeout=5)
+            return json.loads(out.stdout) if out.returncode == 0 else None
+        except (OSError, ValueError, subprocess.TimeoutExpired):
+            return None
 
     def stop(self):
         if self.proc is not None:

@@ -80,6 +80,9 @@ def parse_args(argv=None):
     p.add_argument("--json", help="write every run's steps and figures here")
     p.add_argument("--keep-logs", help="copy logs and loadgen reports here (no private keys)")
     p.add_argument("--loadgen-extra", default="", help="extra sotto-loadgen flags, space-separated")
+    p.add_argument("--sotto-toml", default="",
+                   help="extra TOML for Sotto's config, e.g. '[media]\\npoll_enter_wakeups_per_s = 0' (experiments; "
+                        "\\n is a newline)")
     p.add_argument("--dry-run", action="store_true", help="print the plan and the time estimate, and exit")
     opts = p.parse_args(argv)
     opts.step_list = [int(s) for s in opts.steps.split(",") if s.strip()]
@@ -183,7 +186,7 @@ def steady_window(gen, relay, concurrency, seconds):
         if line is None:
             return None
         if line[0] >= concurrency:
-            start = (anchor.cpu_seconds(relay.pids()), line[2], time.monotonic())
+            start = (anchor.cpu_seconds(relay.pids()), line[2], time.monotonic(), loop_counts(relay))
             break
     if start is None:
         return None
@@ -194,8 +197,27 @@ def steady_window(gen, relay, concurrency, seconds):
         if line[0] < concurrency:
             return None  # calls ended (or failed) before the window closed
         if time.monotonic() - start[2] >= seconds:
-            return (anchor.cpu_seconds(relay.pids()) - start[0], line[2] - start[1], time.monotonic() - start[2])
+            cpu = anchor.cpu_seconds(relay.pids()) - start[0]
+            loops = loop_window(start[3], loop_counts(relay))
+            return (cpu, line[2] - start[1], time.monotonic() - start[2], loops)
     return None
+
+
+def loop_counts(relay):
+    """Sotto's media loops as its admin socket reports them (`sottoctl stats --json`), or None for a relay
+    without one."""
+    stats = relay.admin_stats() if hasattr(relay, "admin_stats") else None
+    return (stats or {}).get("loops")
+
+
+def loop_window(before, after):
+    """Packets per wakeup over the steady window and the loops' modes at its end ("events"/"polling" per loop)."""
+    if not before or not after or len(before) != len(after):
+        return None
+    packets = sum(b["packets"] - a["packets"] for a, b in zip(before, after))
+    wakeups = sum(b["wakeups"] - a["wakeups"] for a, b in zip(before, after))
+    return {"packets_per_wakeup": packets / wakeups if wakeups else None,
+            "modes": ["polling" if loop["polling"] else "events" for loop in after]}
 
 
 def run_loadgen(opts, loadgen, pki, work, side, label, relay, *, calls, concurrency, hold, rate, max_loss,
@@ -250,7 +272,7 @@ def step_numbers(concurrency, result, idle_rss_kb, opts):
     cpu_pp_total = result["cpu_total"] / received * 1e6 if received else None
     cpu_pp_steady = None
     if result["window"]:
-        cpu, packets, _ = result["window"]
+        cpu, packets = result["window"][:2]
         cpu_pp_steady = cpu / packets * 1e6 if packets > 0 else None
     p99 = max(get(up, "latencyMs", "p99"), get(down, "latencyMs", "p99"))
     # The good-call rule: a step counts toward max-calls only if the voice is still good on every call.
@@ -268,6 +290,8 @@ def step_numbers(concurrency, result, idle_rss_kb, opts):
         "p99_ms": p99,
         "cpu_us_per_packet": cpu_pp_steady if cpu_pp_steady is not None else cpu_pp_total,
         "cpu_us_per_packet_whole_run": cpu_pp_total,
+        "packets_per_wakeup": (result["window"][3] or {}).get("packets_per_wakeup") if result["window"] else None,
+        "loop_modes": (result["window"][3] or {}).get("modes") if result["window"] else None,
         "relay_cpu_percent": (result["window"][0] / result["window"][2] * 100) if result["window"] else
                              result["cpu_total"] / result["elapsed"] * 100,
         "rss_peak_kb": result["rss_peak_kb"],
@@ -285,7 +309,8 @@ def step_numbers(concurrency, result, idle_rss_kb, opts):
 
 def start_relay(side, opts, pki, work, directory):
     if side == "sotto":
-        relay = anchor.SottoRelay(directory, pki, opts.sotto, cpu=opts.relay_cpu)
+        relay = anchor.SottoRelay(directory, pki, opts.sotto, cpu=opts.relay_cpu,
+                                  extra_toml=opts.sotto_toml.replace("\\n", "\n"))
         return relay.start(wait_upstream=False)  # the UAS only exists while sotto-loadgen runs
     if side == "floor":
         return floor.FloorRelay(directory, opts.floor_binary, cpu=opts.relay_cpu).start()
@@ -313,10 +338,13 @@ def run_step(side, opts, loadgen, pki, work, relay, idle, tag, concurrency):
     result = run_loadgen(opts, loadgen, pki, work, side, label, relay, calls=concurrency, concurrency=concurrency,
                          hold=hold, rate=opts.ramp_rate, max_loss=100.0, steady=opts.step_seconds * 0.8)
     numbers = step_numbers(concurrency, result, idle, opts)
+    loops = ""
+    if numbers.get("packets_per_wakeup") is not None:
+        loops = ", %.1f packets/wakeup (%s)" % (numbers["packets_per_wakeup"], "/".join(numbers["loop_modes"]))
     log("%s: %d calls: loss %.3f %%, failed %d, p50 %.2f ms, p99 %.2f ms, %.1f us/packet, relay CPU %.0f %%, "
-        "RSS %+d kB%s" % (tag, concurrency, numbers["loss_percent"], numbers["failed"], numbers["p50_ms"],
-                          numbers["p99_ms"], numbers["cpu_us_per_packet"] or -1, numbers["relay_cpu_percent"],
-                          numbers["rss_peak_kb"] - idle,
+        "RSS %+d kB%s%s" % (tag, concurrency, numbers["loss_percent"], numbers["failed"], numbers["p50_ms"],
+                            numbers["p99_ms"], numbers["cpu_us_per_packet"] or -1, numbers["relay_cpu_percent"],
+                            numbers["rss_peak_kb"] - idle, loops,
                           "" if numbers["ok"] else " -- bad step: " + "; ".join(numbers["why_bad"])))
     time.sleep(2.0)  # let the relay tear the step's sessions down
     return numbers
