@@ -1,5 +1,6 @@
 // See CSottoNet.h: the GNU-only calls, compiled with _GNU_SOURCE.
 #define _GNU_SOURCE
+#include <errno.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -45,6 +46,19 @@ int CSottoNet_allowed_cpu_count(void) {
         return -1;
     }
     return CPU_COUNT(&set);
+}
+
+int CSottoNet_epoll_wait_us(int epfd, struct epoll_event *events, int max_events, int64_t timeout_us) {
+    if (timeout_us <= 0) {
+        return epoll_wait(epfd, events, max_events, 0);
+    }
+    struct timespec timeout = {.tv_sec = timeout_us / 1000000, .tv_nsec = (timeout_us % 1000000) * 1000};
+    int ready = epoll_pwait2(epfd, events, max_events, &timeout, NULL);
+    if (ready < 0 && errno == ENOSYS) {
+        // A kernel before 5.11: whole milliseconds, rounded up.
+        return epoll_wait(epfd, events, max_events, (int)((timeout_us + 999) / 1000));
+    }
+    return ready;
 }
 
 int CSottoNet_accept_nonblocking(int fd, struct sockaddr *address, socklen_t *length) {

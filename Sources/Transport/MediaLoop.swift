@@ -33,6 +33,8 @@ public final class MediaLoop: @unchecked Sendable {
     private var windowPackets = 0
     private var windowWakeups = 0
     private var windowStart: UInt64 = 0
+    /// When the loop last started polling (monotonic nanoseconds).
+    private var pollingSince: UInt64 = 0
     /// Wakeups by packets served, mode changes (on `queue`; ``statistics()`` copies them).
     private var stats = MediaLoopStatistics()
     /// Registered sockets, indexed by the slot number carried in each epoll event (with the slot's
@@ -225,6 +227,15 @@ public final class MediaLoop: @unchecked Sendable {
     }
 
     /// One wakeup: a readiness event, or a polling tick.
+    /// ``poll(timeoutMilliseconds:)`` with a timeout in microseconds, for an owner that paces work between polls
+    /// more finely than milliseconds (the load generator's sends).
+    public func poll(timeoutMicroseconds: Int) -> Int {
+        let ready = CSottoNet_epoll_wait_us(epollFD, events, maxEvents, Int64(timeoutMicroseconds))
+        var served = 0
+        for index in 0..<max(0, Int(ready)) { served += dispatch(events[index].data.u64) }
+        return served
+    }
+
     private func serve(tick: Bool) {
         let served = drain()
         stats.wakeups &+= 1
@@ -244,9 +255,12 @@ public final class MediaLoop: @unchecked Sendable {
         // rate): only then do ticks cost fewer wakeups than events. Polling → events when packets come more
         // rarely than the exit rate (by default one per tick): events then cannot outnumber ticks, since each
         // carries at least one packet.
+        // And polling → events for one window every `probeNanoseconds`, to measure the events again.
         if !stats.polling && wakeupRate >= Double(polling.enterWakeupsPerSecond) {
-            startPolling()
-        } else if stats.polling && packetRate < Double(polling.exitPacketsPerSecond) {
+            startPolling(now: now)
+        } else if stats.polling
+            && (packetRate < Double(polling.exitPacketsPerSecond) || now &- pollingSince >= polling.probeNanoseconds)
+        {
             stopPolling()
         }
     }
@@ -265,7 +279,7 @@ public final class MediaLoop: @unchecked Sendable {
     }
 
     /// From readiness events to the timer. On `queue` (a source's handler may suspend its own source).
-    private func startPolling() {
+    private func startPolling(now: UInt64) {
         guard let source, let ticker else { return }
         source.suspend()
         let tick = DispatchTimeInterval.nanoseconds(Int(polling.tickNanoseconds))
@@ -273,6 +287,7 @@ public final class MediaLoop: @unchecked Sendable {
         ticker.resume()
         stats.polling = true
         stats.pollingEntries &+= 1
+        pollingSince = now
     }
 
     /// From the timer back to readiness events; packets that arrive meanwhile make the source fire at once

@@ -7,7 +7,8 @@
 /// one wakeup but carries every packet that arrived since the last tick, at the price of up to one tick of
 /// added latency. So a loop polls when readiness events come faster than ticks would (by default at twice the
 /// tick rate), and goes back to events when packets come more rarely than ticks (events then cannot
-/// outnumber ticks, as each carries at least one packet).
+/// outnumber ticks, as each carries at least one packet), and for one window every 2 s of polling to measure
+/// events again.
 public struct MediaLoopPolling: Sendable, Equatable {
     /// The polling tick (`media.poll_tick_us`): a strict Dispatch timer with no leeway.
     public var tickNanoseconds: UInt64
@@ -19,17 +20,22 @@ public struct MediaLoopPolling: Sendable, Equatable {
     /// How long the rates are measured over before the loop decides (100 ms: short enough to follow a burst
     /// of calls, long enough to hold a hundred ticks).
     public var windowNanoseconds: UInt64
+    /// How long a loop polls before it goes back to events for one window to measure them again (2 s). While
+    /// polling, the loop cannot see how often events would come; traffic that changed its shape (busier, so
+    /// each event would carry many packets) would otherwise keep it polling where events cost less.
+    public var probeNanoseconds: UInt64
 
     /// The defaults (docs/media.md): a 1 ms tick, polling from 2,000 readiness events/s, back to events
     /// below 1,000 packets/s.
     public init(
         tickNanoseconds: UInt64 = 1_000_000, enterWakeupsPerSecond: Int = 2_000, exitPacketsPerSecond: Int = 1_000,
-        windowNanoseconds: UInt64 = 100_000_000
+        windowNanoseconds: UInt64 = 100_000_000, probeNanoseconds: UInt64 = 2_000_000_000
     ) {
         self.tickNanoseconds = tickNanoseconds
         self.enterWakeupsPerSecond = enterWakeupsPerSecond
         self.exitPacketsPerSecond = exitPacketsPerSecond
         self.windowNanoseconds = windowNanoseconds
+        self.probeNanoseconds = probeNanoseconds
     }
 
     /// Never polls: every wakeup is a readiness event.

@@ -23,7 +23,7 @@ final class MediaTotals: Sendable {
 /// the send-time rings, the SRTP contexts, the histograms) is then touched by one thread only, with
 /// no lock or atomic on the packet path. The signalling loop talks to it through a small command queue.
 ///
-/// The epoll set is a Transport `MediaLoop`, served by this thread with `poll(timeoutMilliseconds:)`
+/// The epoll set is a Transport `MediaLoop`, served by this thread with `poll(timeoutMicroseconds:)`
 /// rather than started on Dispatch as the relay's loops are: the thread must wake for its next send as
 /// well as for arrivals, so it waits in `epoll_wait` only until the next send is due. On Dispatch that
 /// would take a timer source beside the read source, and every Dispatch wakeup costs several syscalls
@@ -159,6 +159,9 @@ final class StreamPump: MediaLoopHandler, @unchecked Sendable {
         done.wait()
     }
 
+    /// How early a packet may leave: the pump sends what is due within this much of now in one go.
+    static let sendAhead: UInt64 = 100_000
+
     private func run() {
         while running {
             let commands = pending.withLock { queued -> [Command] in
@@ -170,14 +173,18 @@ final class StreamPump: MediaLoopHandler, @unchecked Sendable {
             let now = now()
             var earliest = now &+ 5_000_000
             if !latching.isEmpty { earliest = min(earliest, serviceLatches(now: now)) }
+            // Everything due within `sendAhead` goes out now, the rest when it is due: packets leave within about
+            // 100 µs of their time, spread over the period as independent phones send them (a pump that woke
+            // once a millisecond sent them in bursts, and a relay's latency then measured its queue for the burst).
+            let due = now &+ Self.sendAhead
             for endpoint in senders {
-                if endpoint.nextSend <= now { queueDue(endpoint, now: now) }
+                if endpoint.nextSend <= due { queueDue(endpoint, now: due) }
                 earliest = min(earliest, endpoint.nextSend)
             }
             for index in queuedBy.indices where !queuedBy[index].isEmpty { flush(index) }
             let after = self.now()
-            let wait = earliest > after ? Int32(min(5, (earliest - after + 999_999) / 1_000_000)) : 0
-            _ = loop.poll(timeoutMilliseconds: wait)
+            let wait = earliest > after ? Int(min(5_000, (earliest - after) / 1_000)) : 0
+            _ = loop.poll(timeoutMicroseconds: wait)
         }
         // Out of the epoll set before closing (which also lets the loop drop its reference to the pump).
         loop.queue.sync { deregisterAll() }

@@ -92,6 +92,21 @@ import Transport
         #expect(after.packetsPerWakeup.reduce(0, +) == after.wakeups, "every wakeup is in one bucket")
     }
 
+    /// A polling loop goes back to events for a window every probe interval and, traffic unchanged, polls again.
+    @Test func aPollingLoopProbesEventsAgain() throws {
+        let pair = try Pair()
+        var policy = Self.eager
+        policy.probeNanoseconds = 60_000_000
+        let loop = try MediaLoop(label: "test.probe", polling: policy)
+        loop.queue.sync { try! loop.register(fd: pair.legA.fd, token: 1, handler: pair.forwarder) }
+        loop.start()
+        defer { loop.stop() }
+        // About 2,000 packets/s for 400 ms: several probe intervals, all of them busy.
+        pair.send(800, every: 500)
+        #expect(pair.waitForwarded(800) == 800)
+        #expect(loop.statistics().pollingEntries >= 3, "the loop left polling to measure, and came back")
+    }
+
     @Test func aLoopWithPollingOffNeverPolls() throws {
         let pair = try Pair()
         let loop = try MediaLoop(label: "test.events", polling: .off)

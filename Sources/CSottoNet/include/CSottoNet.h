@@ -36,6 +36,10 @@ int64_t CSottoNet_receive_timestamp(const struct msghdr *message);
 /// CPUs this process may run on (sched_getaffinity + CPU_COUNT, GNU-only and a macro): -1 when unknown.
 int CSottoNet_allowed_cpu_count(void);
 
+/// epoll_wait with a timeout in microseconds (epoll_pwait2(2), Linux 5.11; whole milliseconds, rounded up, on an
+/// older kernel). 0 or less does not wait.
+int CSottoNet_epoll_wait_us(int epfd, struct epoll_event *events, int max_events, int64_t timeout_us);
+
 /// accept4(2) with SOCK_NONBLOCK | SOCK_CLOEXEC (GNU-only): the accepted socket is non-blocking and
 /// close-on-exec from its first instant, with no window in which a fork and exec elsewhere could
 /// inherit it. Returns the new fd, or -1 with errno.
