@@ -162,8 +162,9 @@ bench-crypto: deps
 	  --target CryptoBenchmarks --no-progress 2>&1 | tee .build-bench-crypto.log
 	python3 Benchmarks/summarize.py Benchmarks/.build-bench-crypto.log
 
-## bench-relay: the relay loop under load (relay on core 0, generator on core 1, calls stepped up until
-## loss passes 0.1 %), the no-Dispatch reference, and the forward path's zero-malloc gate.
+## bench-relay: the forward path's zero-malloc gate, then the relay loop under load (relay on core 0, generator on
+## core 1, calls stepped up until loss passes 0.1 %), each step in three modes: Dispatch with polling (the product),
+## Dispatch events only, and a dedicated thread blocking in epoll_wait (docs/media.md, "Polling under load").
 bench-relay: deps
 	cd Benchmarks && set -o pipefail && $(SWIFT) package --allow-writing-to-package-directory benchmark \
 	  --target MediaBenchmarks --no-progress 2>&1 | tee .build-bench-media.log

@@ -424,7 +424,10 @@ def figures(results, opts):
     return {"max_calls": best, "capped": capped and bool(steps),
             "cpu_us": at["cpu_us_per_packet"] if at else None,
             "p99_ms": at["p99_ms"] if at else None,
-            "rss_kb": at["rss_per_call_kb"] if at and results["side"] in SIGNALLING else None,
+            # RSS per call is read at the largest step both signalling sides carried in the round (common_rss),
+            # as before the floor column: at a small step the allocator's slack from earlier steps weighs more.
+            "rss_by_calls": {s["concurrency"]: s["rss_per_call_kb"] for s in steps if s["ok"]}
+            if results["side"] in SIGNALLING else {},
             "setup_cps": results["setup"]["cps"] if results.get("setup") else None,
             "generator_skipped_at": sorted(s["concurrency"] for s in steps if s.get("generator_skipped"))}
 
@@ -477,10 +480,28 @@ def ratio_text(numerators, denominators):
     return text
 
 
+def common_rss(runs):
+    """Per round, RSS per call of Sotto and of the anchor at the largest step both carried within the good-step rule
+    in that round (the same load on both), and those steps; sets figures["rss_kb"] on both sides' runs."""
+    at = []
+    for sotto, anchor_run in zip(runs.get("sotto", []), runs.get("anchor", [])):
+        ours, theirs = sotto["figures"]["rss_by_calls"], anchor_run["figures"]["rss_by_calls"]
+        common = sorted(set(ours) & set(theirs))
+        sotto["figures"]["rss_kb"] = ours[common[-1]] if common else None
+        anchor_run["figures"]["rss_kb"] = theirs[common[-1]] if common else None
+        at.append(common[-1] if common else None)
+    for side in ("sotto", "anchor"):
+        for run in runs.get(side, [])[len(at):]:
+            run["figures"]["rss_kb"] = None
+    return at
+
+
 def compare_lines(runs, opts):
     """The five lines (medians over the rounds, spreads in brackets) and notes. `runs`: side -> its runs."""
     def values(side, name):
         return per_round(runs.get(side, []), name)
+
+    rss_at = common_rss(runs)
 
     def show(side, name, spec, unit=""):
         return Figure(values(side, name)).show(spec, unit) if runs.get(side) else "n/a"
@@ -508,9 +529,12 @@ def compare_lines(runs, opts):
     rounds = max((len(v) for v in runs.values()), default=0)
     notes.append("medians of %d round(s)%s; a ratio is the ratio of the medians, its bracket the range of the "
                  "per-round ratios" % (rounds, ", (min-max) after each" if rounds > 1 else ""))
-    notes.append("cpu-per-packet, p99 and rss-per-call at %d calls (%d streams); p99 = the generator's one-way "
+    notes.append("cpu-per-packet and p99 at %d calls (%d streams); p99 = the generator's one-way "
                  "latency, send() to the kernel's arrival timestamp (the floor's p99 there: %s)" % (
                      opts.report_calls, opts.latency_streams, show(f, "p99_ms", "%.2f", " ms")))
+    if rss_at:
+        notes.append("rss-per-call at the largest step both sotto and kamailio+rtpengine carried, per round: %s calls"
+                     % ", ".join("n/a" if c is None else str(c) for c in rss_at))
     if runs.get(s) and runs.get(f):
         notes.append("max-calls sotto/floor: %s (target at least 0.8x)"
                      % ratio_text(values(s, "max_calls"), values(f, "max_calls")))
