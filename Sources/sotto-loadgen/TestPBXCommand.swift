@@ -75,6 +75,9 @@ struct TestPBXCommand: ParsableCommand {
             source.resume()
             sources.append(source)
         }
+        // Kept until the process exits: its connections, timer and loops hold it unowned, and the relay may still
+        // write on a connection after SIGTERM; freed on the way out, a late callback would crash the process.
+        Self.running = pbx
         do {
             try pbx.run(until: stop)
         } catch {
@@ -82,6 +85,9 @@ struct TestPBXCommand: ParsableCommand {
         }
         sources.forEach { $0.cancel() }
     }
+
+    /// The PBX this process serves (see ``run()``).
+    nonisolated(unsafe) private static var running: TestPBX?
 
     /// Parses and runs `sotto-loadgen pbx ARGUMENTS`; the exit statuses of ``LoadgenCommand/entry(_:)``.
     static func entry(_ arguments: [String]) -> Int32 { runCommand(Self.self, arguments) }

@@ -108,10 +108,14 @@ final class TestPBXMedia: MediaLoopHandler, @unchecked Sendable {
         loop.start()
         let timer = DispatchSource.makeTimerSource(queue: loop.queue)
         timer.schedule(deadline: .now(), repeating: .milliseconds(5))
-        timer.setEventHandler { [unowned self] in sendTones() }
+        // Weak, and cancelled in deinit: the PBX is let go when it stops, while the timer may already have queued
+        // its next tick (an unowned reference there crashed the process on its way out, exit status non-zero).
+        timer.setEventHandler { [weak self] in self?.sendTones() }
         self.timer = timer
         timer.resume()
     }
+
+    deinit { timer?.cancel() }
 
     private func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds &- epoch }
 

@@ -372,13 +372,23 @@ final class Peer {
         #expect(engine.portUsage.inUse == 400)
         for id in ids { engine.endSessionAndWait(id) }
         #expect(engine.portUsage == (inUse: 0, free: 500))
-        // Memory in use by the allocator returns to where it was after a warm-up round of the same size.
+        // Memory in use by the allocator returns to where it was after a warm-up round of the same size. A second
+        // warm-up first: the allocator's per-thread caches and libdispatch's continuation caches keep filling for
+        // the first couple of thousand sessions (about 200 KiB over the first 1000, less and less after), which
+        // made a single warm-up's figure land within a few hundred bytes of a 64 KiB bound. After two, the measured
+        // round moves it by 10-50 KiB; 128 KiB still catches a leak of a tenth of what a session holds.
+        var warm: [UInt64] = []
+        for i in 0..<1000 {
+            if warm.count == 200 { engine.endSessionAndWait(warm.removeFirst()) }
+            warm.append(try engine.createSession(callID: "w\(i)", streams: [MediaStreamSpec()]).id)
+        }
+        for id in warm { engine.endSessionAndWait(id) }
         let before = CSottoTestSupport_heap_in_use()
         var again: [UInt64] = []
         for i in 0..<200 { again.append(try engine.createSession(callID: "m\(i)", streams: [MediaStreamSpec()]).id) }
         for id in again { engine.endSessionAndWait(id) }
         let after = CSottoTestSupport_heap_in_use()
-        #expect(after <= before + 64 * 1024, "\(after - min(after, before)) bytes more in use after 200 sessions")
+        #expect(after <= before + 128 * 1024, "\(after - min(after, before)) bytes more in use after 200 sessions")
         #expect(engine.snapshot().isEmpty)
         engine.endSessionAndWait(ids[0])  // ending twice is harmless
         #expect(engine.portUsage == (inUse: 0, free: 500))
