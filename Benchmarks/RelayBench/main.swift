@@ -37,18 +37,15 @@ func key(call: Int, role: UInt8) -> SRTPKeyMaterial {
 }
 // Roles: 0 phone's own key, 1 the key Sotto gives the phone, 2 PBX's own key, 3 the key Sotto gives the PBX.
 
-func argument(_ name: String, default value: Int) -> Int {
-    guard let index = CommandLine.arguments.firstIndex(of: name), index + 1 < CommandLine.arguments.count else {
-        return value
-    }
-    return Int(CommandLine.arguments[index + 1]) ?? value
-}
-
 func option(_ name: String, default value: String) -> String {
     guard let index = CommandLine.arguments.firstIndex(of: name), index + 1 < CommandLine.arguments.count else {
         return value
     }
     return CommandLine.arguments[index + 1]
+}
+
+func argument(_ name: String, default value: Int) -> Int {
+    Int(option(name, default: "")) ?? value
 }
 
 func cpuSeconds() -> Double {

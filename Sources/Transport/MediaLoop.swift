@@ -117,7 +117,7 @@ public final class MediaLoop: @unchecked Sendable {
             ticker.setEventHandler { [unowned self] in self.serve(tick: true) }
             self.ticker = ticker  // created suspended; resumed when the loop starts polling
         }
-        queue.async { [self] in windowStart = Self.monotonicNow() }
+        windowStart = Self.monotonicNow()  // before the source runs anything on the queue
         source.resume()
     }
 
@@ -135,7 +135,14 @@ public final class MediaLoop: @unchecked Sendable {
     /// The loop's wakeup statistics, copied on the loop (a bounded copy: it never waits for more than the
     /// wakeup in progress).
     public func statistics() -> MediaLoopStatistics {
-        isCurrent ? stats : queue.sync { stats }
+        // The copy gets its own histogram array: sharing the loop's would make the loop's next wakeup copy it
+        // (copy-on-write), an allocation on the loop.
+        func copy() -> MediaLoopStatistics {
+            var copy = stats
+            copy.packetsPerWakeup = stats.packetsPerWakeup.map { $0 }
+            return copy
+        }
+        return isCurrent ? copy() : queue.sync(execute: copy)
     }
 
     /// Adds a socket to the epoll set (level-triggered `EPOLLIN`); `token` names it to its handler and
@@ -220,13 +227,9 @@ public final class MediaLoop: @unchecked Sendable {
     /// thread then owns the loop as `queue` otherwise would: register and deregister through
     /// `queue.sync`, before the thread starts polling or from that thread. Never combine with `start()`.
     public func poll(timeoutMilliseconds: Int32) -> Int {
-        let ready = epoll_wait(epollFD, events, maxEvents, timeoutMilliseconds)
-        var served = 0
-        for index in 0..<max(0, Int(ready)) { served += dispatch(events[index].data.u64) }
-        return served
+        poll(timeoutMicroseconds: Int(timeoutMilliseconds) * 1000)
     }
 
-    /// One wakeup: a readiness event, or a polling tick.
     /// ``poll(timeoutMilliseconds:)`` with a timeout in microseconds, for an owner that paces work between polls
     /// more finely than milliseconds (the load generator's sends).
     public func poll(timeoutMicroseconds: Int) -> Int {
@@ -236,6 +239,7 @@ public final class MediaLoop: @unchecked Sendable {
         return served
     }
 
+    /// One wakeup: a readiness event, or a polling tick.
     private func serve(tick: Bool) {
         let served = drain()
         stats.wakeups &+= 1

@@ -13,7 +13,7 @@ public struct MediaLoopPolling: Sendable, Equatable {
     /// The polling tick (`media.poll_tick_us`): a strict Dispatch timer with no leeway.
     public var tickNanoseconds: UInt64
     /// The readiness-event rate, over one ``windowNanoseconds`` window, at or above which the loop polls
-    /// (`media.poll_enter_wakeups`); 0 never polls.
+    /// (`media.poll_enter_wakeups_per_s`); 0 never polls.
     public var enterWakeupsPerSecond: Int
     /// The packet rate below which a polling loop goes back to readiness events (`media.poll_exit_pps`).
     public var exitPacketsPerSecond: Int
