@@ -12,6 +12,8 @@ var targets: [Target] = [
     .systemLibrary(name: "CSRTP", pkgConfig: "libsrtp2", providers: [.apt(["libsrtp2-dev"])]),
     .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
     .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
+    // Ogg Opus files for exported recordings (sottoctl only).
+    .systemLibrary(name: "COpusEnc", pkgConfig: "libopusenc", providers: [.apt(["libopusenc-dev"])]),
     // What Swift cannot import or must run in C, one target per purpose, each imported only by the
     // modules that need it. No unsafe flags: they would make every product built on these unusable as a
     // versioned dependency, and SwiftPM's release configuration already compiles C with -O2.
@@ -40,8 +42,24 @@ var targets: [Target] = [
     .target(
         name: "Transport", dependencies: ["TLS", "CSottoNet", .product(name: "Logging", package: "swift-log")]),
 
+    // The recording vault: the capture ring the media loops write into, the sealed chunked container, the
+    // recipients' keys (HPKE through swift-crypto), the SQLite index (GRDB) and the retention sweeper.
+    .target(
+        name: "Recording",
+        dependencies: [
+            .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Logging", package: "swift-log"),
+        ]
+    ),
+    // The officer's side of a recording: decode, reorder, conceal, mix to stereo, encode (WAV, Ogg Opus through
+    // libopusenc), and age v1 files for transport. Only sottoctl links it.
+    .target(
+        name: "RecordingExport",
+        dependencies: ["Recording", "COpus", "COpusEnc", .product(name: "Crypto", package: "swift-crypto")]
+    ),
+
     // Engines.
-    .target(name: "Media", dependencies: ["RTPWire", "SRTP", "Transport"]),
+    .target(name: "Media", dependencies: ["RTPWire", "SRTP", "Transport", "Recording"]),
     .target(
         name: "Proxy",
         dependencies: [
@@ -65,7 +83,7 @@ var targets: [Target] = [
         name: "sotto",
         dependencies: [
             "Proxy", "SottoConfig", "Media", "Transport", "TLS", "SRTP", "Admin", "AdminProtocol", "CSottoNet",
-            "CSottoProcess",
+            "CSottoProcess", "Recording",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             "SIP",
@@ -82,7 +100,8 @@ var targets: [Target] = [
     .executableTarget(
         name: "sottoctl",
         dependencies: [
-            "AdminProtocol", "Admin", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "AdminProtocol", "Admin", "Recording", "RecordingExport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]
     ),
 
@@ -108,7 +127,8 @@ var targets: [Target] = [
         name: "SRTPTests",
         dependencies: ["SRTP", "SDP", "CSRTP", "CSottoSRTPCrypto", "srtp-crosscheck", "SottoTestSupport"]),
     .testTarget(
-        name: "ProxyTests", dependencies: ["Proxy", "SIP", "SDP", "SRTP", "Media", "Transport", "TLS", "SottoTestSupport"]),
+        name: "ProxyTests",
+        dependencies: ["Proxy", "SIP", "SDP", "SRTP", "Media", "Transport", "TLS", "SottoTestSupport"]),
     .testTarget(name: "SottoConfigTests", dependencies: ["SottoConfig", "SottoTestSupport", "SRTP"]),
     .testTarget(
         name: "AdminTests", dependencies: ["Admin", "AdminProtocol", "admin-fixture-server", "SottoTestSupport"]),
@@ -174,6 +194,8 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: targets,
     swiftLanguageModes: [.v6]

@@ -1,0 +1,2 @@
+// libopusenc.pc adds -I.../opus: Ogg Opus writing for exported recordings.
+#include <opusenc.h>
