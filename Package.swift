@@ -63,7 +63,8 @@ var targets: [Target] = [
     .target(
         name: "Proxy",
         dependencies: [
-            "SIP", "SDP", "SRTP", "TLS", "Transport", "Media", .product(name: "Logging", package: "swift-log"),
+            "SIP", "SDP", "SRTP", "TLS", "Transport", "Media", "Recording",
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "HeapModule", package: "swift-collections"),
         ]
     ),
@@ -111,8 +112,10 @@ var targets: [Target] = [
 
     .testTarget(name: "RTPWireTests", dependencies: ["RTPWire", "SottoTestSupport"]),
     .testTarget(
-        name: "MediaTests", dependencies: ["Media", "Transport", "SRTP", "CSottoTestSupport", "SottoTestSupport"]),
+        name: "MediaTests",
+        dependencies: ["Media", "Transport", "SRTP", "Recording", "CSottoTestSupport", "SottoTestSupport"]),
     .testTarget(name: "SDPTests", dependencies: ["SDP"]),
+    .testTarget(name: "RecordingTests", dependencies: ["Recording", "SottoTestSupport"]),
     .testTarget(name: "SIPTests", dependencies: ["SIP"]),
     // Test helpers more than one test target needs: a throwaway PKI made with the openssl CLI, a child-process
     // runner that waits without holding a thread, temporary directories, hex, a manual media clock, and the fake
@@ -128,7 +131,7 @@ var targets: [Target] = [
         dependencies: ["SRTP", "SDP", "CSRTP", "CSottoSRTPCrypto", "srtp-crosscheck", "SottoTestSupport"]),
     .testTarget(
         name: "ProxyTests",
-        dependencies: ["Proxy", "SIP", "SDP", "SRTP", "Media", "Transport", "TLS", "SottoTestSupport"]),
+        dependencies: ["Proxy", "SIP", "SDP", "SRTP", "Media", "Transport", "TLS", "Recording", "SottoTestSupport"]),
     .testTarget(name: "SottoConfigTests", dependencies: ["SottoConfig", "SottoTestSupport", "SRTP"]),
     .testTarget(
         name: "AdminTests", dependencies: ["Admin", "AdminProtocol", "admin-fixture-server", "SottoTestSupport"]),

@@ -1,5 +1,6 @@
 import Dispatch
 import Glibc
+public import Recording
 public import SRTP
 import Synchronization
 public import Transport
@@ -52,6 +53,9 @@ public final class MediaEngine: MediaControl, @unchecked Sendable {
         public var logger: TransportLogger = .standardError
         /// When the loops poll their epoll sets from a timer instead of waking per readiness event.
         public var polling = MediaLoopPolling()
+        /// Bytes of the capture ring each loop hands recorded payloads through (`recording.ring_bytes`); 0 when
+        /// recording is not configured (no ring, nothing is captured).
+        public var captureRingBytes = 0
         /// Serve the loops from Dispatch (the product). False only for the relay benchmark's reference,
         /// which drives a loop from its own thread with `serveOnCurrentThread`.
         public var dispatchDriven = true
@@ -77,8 +81,11 @@ public final class MediaEngine: MediaControl, @unchecked Sendable {
     private let batches: [DatagramBatch]
     /// One store per loop for packets that arrive before their leg's key (used only on the loop's queue).
     private let earlyStores: [EarlyPacketStore]
+    /// One capture ring per loop when recording is configured, written only by that loop (the recording
+    /// writer drains them).
+    public let captureRings: [CaptureRing]
     private let pool: Mutex<PortPool>
-    private let sessions = Mutex<[UInt64: MediaSession]>([:])
+    let sessions = Mutex<[UInt64: MediaSession]>([:])
     private let nextID = Atomic<UInt64>(1)
     /// In a box, not as a bare function value: reading a function stored as a `Mutex`'s generic value through
     /// `withLock`'s `inout` re-abstracts it and writes the wrapped copy back, so every read would add a thunk
@@ -130,6 +137,9 @@ public final class MediaEngine: MediaControl, @unchecked Sendable {
                 perLeg: configuration.earlyBufferPackets, slotSize: configuration.maxDatagramBytes,
                 maxAge: configuration.earlyBufferNanoseconds)
         }
+        captureRings =
+            configuration.captureRingBytes > 0
+            ? loops.map { _ in CaptureRing(bytes: configuration.captureRingBytes) } : []
         pool = Mutex(PortPool(range: configuration.ports))
         if configuration.dispatchDriven {
             for loop in loops { loop.start() }
@@ -199,6 +209,7 @@ public final class MediaEngine: MediaControl, @unchecked Sendable {
         let session = MediaSession(
             id: id, callID: callID, loop: loop, loopIndex: loopIndex, created: now, streams: streams)
         let (batch, early) = (batches[loopIndex], earlyStores[loopIndex])
+        let ring = captureRings.isEmpty ? nil : captureRings[loopIndex]
         let budget = configuration.unlatchedAuthBudget
         sessions.withLock { $0[id] = session }
         // The loop's work holds the engine weakly: an engine let go while the work waits must not be freed
@@ -207,7 +218,8 @@ public final class MediaEngine: MediaControl, @unchecked Sendable {
         loop.submit { [weak self] in
             do throws(TransportError) {
                 try Self.register(
-                    session, batch: batch, early: early, unlatchedBudget: budget, clock: clock, logger: logger)
+                    session, batch: batch, early: early, unlatchedBudget: budget, clock: clock, logger: logger,
+                    ring: ring)
             } catch {
                 logger.log(.warning, "media session \(id) could not join its loop: \(error.reason)")
                 self?.registrationFailed(session)
@@ -227,15 +239,15 @@ public final class MediaEngine: MediaControl, @unchecked Sendable {
     /// Puts a session's sockets into its loop's epoll set. On the loop.
     private static func register(
         _ session: MediaSession, batch: DatagramBatch, early: EarlyPacketStore, unlatchedBudget: Int,
-        clock: any MediaClock, logger: TransportLogger
+        clock: any MediaClock, logger: TransportLogger, ring: CaptureRing?
     ) throws(TransportError) {
         var token = session.id << 16
-        for stream in session.streams {
+        for (index, stream) in session.streams.enumerated() {
             for leg in [stream.a, stream.b] {
                 for (socket, isRTCP) in [(leg.rtpSocket, false)] + (leg.rtcpSocket.map { [($0, true)] } ?? []) {
                     let port = MediaPort(
                         leg: leg, isRTCPPort: isRTCP, batch: batch, early: early, unlatchedBudget: unlatchedBudget,
-                        clock: clock, logger: logger)
+                        clock: clock, logger: logger, captureRing: ring, stream: index)
                     try session.loop.register(fd: socket.fd, token: token, handler: port)
                     session.ports.append((socket.fd, token, port))
                     token += 1

@@ -1,3 +1,4 @@
+internal import Recording
 internal import SRTP
 internal import Transport
 
@@ -54,6 +55,14 @@ final class MediaLeg: @unchecked Sendable {
     var unlatchedAuthenticated = 0
     /// `counters.relatched` when the engine's sweep last looked (for the re-latch log line).
     var reportedRelatches: UInt64 = 0
+    /// The recording this leg's decrypted RTP payloads are copied to (its writer's handle), 0 when the call is
+    /// not recorded or recording is paused. Set on the loop by ``MediaEngine/setCapture(session:_:)``.
+    var captureHandle: UInt32 = 0
+    /// RTP payload types never recorded on this leg (bit n of word n / 64): RFC 4733 telephone-events, so DTMF
+    /// digits never reach a recording.
+    var captureExcluded: (UInt64, UInt64) = (0, 0)
+    /// The leg as recordings name it.
+    var recordedLeg: RecordedLeg { side == .a ? .softphone : .pbx }
     unowned(unsafe) var other: MediaLeg!
 
     init(side: LegSide, rtpSocket: UDPSocket, rtcpSocket: UDPSocket?, portPair: UInt16, clockRate: UInt32, now: UInt64)

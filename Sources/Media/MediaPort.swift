@@ -1,5 +1,6 @@
 import Glibc
 internal import RTPWire
+internal import Recording
 internal import SRTP
 internal import Transport
 
@@ -19,6 +20,10 @@ final class MediaPort: MediaLoopHandler, @unchecked Sendable {
     let unlatchedBudget: Int
     let clock: any MediaClock
     let logger: TransportLogger
+    /// The loop's capture ring for recordings (nil when recording is not configured).
+    let captureRing: CaptureRing?
+    /// The stream this socket's leg belongs to (recordings name it).
+    let stream: UInt8
     /// When this socket last logged an error: at most one line per socket per 10 s (docs/architecture.md, "A packet,
     /// step by step": logs on this path are rate-limited). Errors are counted every time.
     private var lastErrorLog: UInt64 = 0
@@ -26,8 +31,10 @@ final class MediaPort: MediaLoopHandler, @unchecked Sendable {
 
     init(
         leg: MediaLeg, isRTCPPort: Bool, batch: DatagramBatch, early: EarlyPacketStore, unlatchedBudget: Int,
-        clock: any MediaClock, logger: TransportLogger
+        clock: any MediaClock, logger: TransportLogger, captureRing: CaptureRing? = nil, stream: Int = 0
     ) {
+        self.captureRing = captureRing
+        self.stream = UInt8(clamping: stream)
         self.leg = leg
         self.isRTCPPort = isRTCPPort
         self.batch = batch
@@ -163,7 +170,10 @@ final class MediaPort: MediaLoopHandler, @unchecked Sendable {
         batchCounters.packetsIn &+= 1
         batchCounters.bytesIn &+= UInt64(length)
 
-        if let rtp { record(rtp, now: now) }
+        if let rtp {
+            record(rtp, now: now)
+            if leg.captureHandle != 0 { capture(plain, rtp: rtp, now: now) }
+        }
 
         guard other.outbound != nil, let destination = other.destination(rtcp: isRTCP) else {
             batchCounters[.noPeerYet] &+= 1
@@ -226,6 +236,22 @@ final class MediaPort: MediaLoopHandler, @unchecked Sendable {
             "media socket \(leg.rtpSocket.localAddress) (leg \(side)) failed to receive: "
                 + "\(String(cString: strerror(code))) (\(errorsSinceLog) errors since the last report)")
         errorsSinceLog = 0
+    }
+
+    /// Copies a decrypted RTP packet's payload into the loop's capture ring for its recording: after
+    /// authentication (only what the peer really sent is recorded), never RTCP, never an excluded payload type
+    /// (telephone-events). A full ring loses the recorded copy (the ring counts it), never the relayed packet.
+    @inline(__always)
+    private func capture(_ plain: UnsafeRawBufferPointer, rtp: RTPFixedHeader, now: UInt64) {
+        let payloadType = rtp.payloadType
+        let word = payloadType < 64 ? leg.captureExcluded.0 : leg.captureExcluded.1
+        guard word & (1 << UInt64(payloadType & 63)) == 0, let ring = captureRing,
+            case .ok(let header) = RTPHeader.parse(plain)
+        else { return }
+        _ = ring.push(
+            handle: leg.captureHandle, leg: leg.recordedLeg, stream: stream, payloadType: payloadType,
+            sequence: rtp.sequenceNumber, timestamp: rtp.timestamp, ssrc: rtp.ssrc, arrival: now,
+            payload: header.payload)
     }
 
     /// RFC 3550 reception statistics from a decrypted RTP header.

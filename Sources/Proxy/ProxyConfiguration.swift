@@ -34,6 +34,8 @@ public struct ProxyConfiguration: Sendable {
     /// `sip.forward_softphone_identity`: pass P-Asserted-Identity, P-Preferred-Identity and Remote-Party-ID from
     /// softphones on to the PBX (false: they are removed, RFC 3325 §5; docs/proxy.md, "Who may be whom").
     public var forwardSoftphoneIdentity = false
+    /// Recording (`[recording]`): told of every call, and asked whether one may go on; nil when recording is off.
+    public var recorder: (any CallRecorder)?
 
     /// A configuration with the defaults above.
     public init(host: String, port: Int, suites: [SRTPProfile], mediaAddress: String) {

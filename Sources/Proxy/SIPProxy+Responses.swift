@@ -112,7 +112,7 @@ extension SIPProxy {
             return
         }
         if call.inviteClient === client && call.state == .setup {
-            calls.confirm(call)
+            calls.confirm(call, answer: response)
         }
         transactions.forward2xx(response, of: client, on: server)
     }

@@ -1,4 +1,5 @@
 import Media
+import Recording
 import SDP
 import SIP
 import SRTP
@@ -96,6 +97,7 @@ extension CallController {
                 call.mediaSession = created.id
                 var made = created.ports.makeIterator()
                 call.ports = plan.streams.map { $0.isActive ? made.next() : nil }
+                call.recording?.info.codecs = plan.activeStreams.map { Self.recordedCodecs(sdp.media[$0.index]) }
             } catch {
                 logger.warning(
                     "no media session for a call", metadata: ["call-id": "\(call.callID)", "error": "\(error)"])
@@ -262,5 +264,28 @@ extension CallController {
         let port = stream.rtcpPort(muxAgreed: muxAgreed)
         guard (1...65535).contains(port) else { return nil }
         return UDPAddress(ip: muxAgreed ? stream.peerAddress : stream.peerRTCPAddress, port: UInt16(port))
+    }
+
+    /// A media section's formats as a recording names them: its `a=rtpmap`s, and RFC 3551's static payload types
+    /// for the formats without one.
+    static func recordedCodecs(_ section: SDPMediaDescription) -> [RecordedCodec] {
+        let maps = section.rtpMaps
+        return section.field.formats.prefix(32).compactMap { format -> RecordedCodec? in
+            guard let payloadType = Int(format), (0...127).contains(payloadType) else { return nil }
+            if let map = maps.first(where: { $0.payloadType == payloadType }) {
+                return RecordedCodec(
+                    payloadType: UInt8(payloadType), name: map.encodingName, clockRate: UInt32(clamping: map.clockRate),
+                    channels: UInt8(clamping: Int(map.encodingParameters ?? "1") ?? 1))
+            }
+            let name: String? =
+                switch payloadType {
+                case 0: "PCMU"
+                case 8: "PCMA"
+                case 9: "G722"
+                case 18: "G729"
+                default: nil
+                }
+            return name.map { RecordedCodec(payloadType: UInt8(payloadType), name: $0, clockRate: 8000) }
+        }
     }
 }

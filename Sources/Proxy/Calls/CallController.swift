@@ -84,9 +84,33 @@ final class CallController {
             flow: softphoneFlow.id, address: admission.addressKey(softphoneFlow.peerIP),
             aor: Self.aorKey(aorURI))
         if let refusal = admission.admitCall(parties, live: live.count, inbound: side == .b) { throw refusal }
-        return ProxyCall(
+        let call = ProxyCall(
             callID: request.callID, token: token, softphoneFlow: softphoneFlow.id, callerSide: side,
             from: request.from.uri.description, to: request.to.uri.description, parties: parties, now: clock.now())
+        if let recorder = configuration.recorder {
+            let info = Self.recordingInfo(request)
+            switch recorder.admit(info) {
+            case .refuse(let reason):
+                // `recording.required`: no recording, no call.
+                throw ProxyRefusal(status: 503, reason: "Service Unavailable", warning: reason)
+            case .proceed(let decision):
+                call.recording = (info, decision)
+            }
+        }
+        return call
+    }
+
+    /// What recording may match a call on: its parties and its headers, bounded.
+    static func recordingInfo(_ request: SIPMessage) -> CallRecordingInfo {
+        let everyRequest: Set<String> = [
+            "via", "from", "to", "call-id", "cseq", "contact", "max-forwards", "route", "record-route",
+            "content-length", "content-type", "authorization", "proxy-authorization",
+        ]
+        let headers = request.headers.lazy.filter { !everyRequest.contains($0.canonicalName) }
+            .prefix(CallRecordingInfo.maximumHeaders).map { (name: $0.name, value: $0.value) }
+        return CallRecordingInfo(
+            callID: request.callID, caller: request.from.uri.description, callee: request.to.uri.description,
+            requestURI: request.requestLine?.uriText ?? "", headers: Array(headers))
     }
 
     /// Makes an admitted call live: it counts against its limits from now on and rings at most
@@ -143,10 +167,15 @@ final class CallController {
     func noteSRTPRefusal() { srtpRefusals += 1 }
 
     /// The initial INVITE's 2xx went through: the dialog is up.
-    func confirm(_ call: ProxyCall) {
+    func confirm(_ call: ProxyCall, answer: SIPMessage) {
         call.state = .confirmed
         call.answered = clock.now()
         logCallUp(call)
+        if let recorder = configuration.recorder, let recording = call.recording, let session = call.mediaSession {
+            let headers = Self.recordingInfo(answer).headers
+            recorder.established(
+                session: session, call: recording.info, decision: recording.decision, answerHeaders: headers)
+        }
     }
 
     // MARK: Ending
@@ -162,6 +191,9 @@ final class CallController {
         }
         callsEnded += 1
         admission.callEnded(call.parties)
+        if let id = call.mediaSession, call.state == .confirmed, call.recording != nil {
+            configuration.recorder?.ended(session: id)
+        }
         if let id = call.mediaSession {
             call.mediaSession = nil
             ending[id] = (call, reason, clock.now())

@@ -76,6 +76,8 @@ final class ProxyCall {
     weak var inviteServer: ServerTransaction?
     weak var inviteClient: ClientTransaction?
     var dialog: Dialog?
+    /// What recording knows of the call and what it decided on the INVITE (nil when recording is off).
+    var recording: (info: CallRecordingInfo, decision: CallRecordingDecision)?
     /// The highest CSeq seen on requests from each side, so that a BYE Sotto makes is numbered above it.
     var highestCSeq: [LegSide: UInt32] = [:]
 
