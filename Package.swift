@@ -186,6 +186,7 @@ let package = Package(
         .library(name: "SIP", targets: ["SIP"]),
         .library(name: "Transport", targets: ["Transport"]),
         .library(name: "Media", targets: ["Media"]),
+        .library(name: "Recording", targets: ["Recording"]),
         .library(name: "Proxy", targets: ["Proxy"]),
         .executable(name: "sotto", targets: ["sotto"]),
         .executable(name: "sottoctl", targets: ["sottoctl"]),

@@ -22,12 +22,15 @@ final class ForwardPathFixture: @unchecked Sendable {
     var sequence: UInt16 = 0
 
     /// With `keyed` false, leg A never gets its peer's key: every packet goes to the early buffer (kept while the
-    /// leg has room, then dropped as earlyBufferFull), the path a packet takes before the answer.
-    init(keyed: Bool = true) throws {
+    /// leg has room, then dropped as earlyBufferFull), the path a packet takes before the answer. With `recorded`,
+    /// the call is recorded: each packet's payload is also copied into the loop's capture ring (drained outside the
+    /// measured section, as the recording writer does off the loop).
+    init(keyed: Bool = true, recorded: Bool = false) throws {
         try SRTPLibrary.start()
         var configuration = MediaEngine.Configuration(
-            ports: keyed ? 21000...21099 : 21100...21199, loops: 1, batchSize: batchSize)
+            ports: recorded ? 21200...21299 : keyed ? 21000...21099 : 21100...21199, loops: 1, batchSize: batchSize)
         configuration.dispatchDriven = false
+        configuration.captureRingBytes = recorded ? 1 << 20 : 0
         engine = try MediaEngine(configuration: configuration)
         phone = try UDPSocket(binding: UDPAddress(ip: "127.0.0.1", port: 0)!)
         pbx = try UDPSocket(binding: UDPAddress(ip: "127.0.0.1", port: 0)!)
@@ -43,6 +46,7 @@ final class ForwardPathFixture: @unchecked Sendable {
                 session: id, stream: 0, side: .b, declaredRTP: pbx.localAddress, peerKey: keys[2], sottoKey: keys[3]))
         // The session joins its loop and takes its keys on the loop's queue; the benchmark then serves the
         // loop from this thread, so everything queued must have run first.
+        if recorded { engine.setCapture(session: id, handle: 1, excluded: [101]) }
         engine.flush()
         legA = UDPAddress(ip: "127.0.0.1", port: ports[0].rtpA)!
         sender = try SRTPContext(key: keys[0], direction: .outbound)
@@ -78,6 +82,7 @@ final class ForwardPathFixture: @unchecked Sendable {
     func drain() {
         var buffer = [UInt8](repeating: 0, count: 2048)
         while recv(pbx.fd, &buffer, buffer.count, Int32(MSG_DONTWAIT)) > 0 {}
+        for ring in engine.captureRings { _ = ring.drain { _ in } }
     }
 }
 
@@ -91,6 +96,21 @@ let benchmarks: @Sendable () -> Void = {
             thresholds: [.mallocCountTotal: .init(absolute: [.p0: 0, .p50: 0, .p100: 0])])
     ) { benchmark in
         let path = try fixture.get()
+        path.sendBatch(count: batchSize)
+        benchmark.startMeasurement()
+        path.forwardOneRound()
+        benchmark.stopMeasurement()
+        path.drain()
+    }
+    let recorded = LazyFixture(recorded: true)
+    Benchmark(
+        "forward path with recording, batch of 32 SRTP packets",
+        configuration: .init(
+            metrics: [.wallClock, .mallocCountTotal, .throughput], timeUnits: .microseconds, warmupIterations: 5,
+            maxDuration: .seconds(2), maxIterations: 2000,
+            thresholds: [.mallocCountTotal: .init(absolute: [.p0: 0, .p50: 0, .p100: 0])])
+    ) { benchmark in
+        let path = try recorded.get()
         path.sendBatch(count: batchSize)
         benchmark.startMeasurement()
         path.forwardOneRound()
@@ -117,10 +137,14 @@ let benchmarks: @Sendable () -> Void = {
 final class LazyFixture: @unchecked Sendable {
     private var fixture: ForwardPathFixture?
     private let keyed: Bool
-    init(keyed: Bool = true) { self.keyed = keyed }
+    private let recorded: Bool
+    init(keyed: Bool = true, recorded: Bool = false) {
+        self.keyed = keyed
+        self.recorded = recorded
+    }
     func get() throws -> ForwardPathFixture {
         if let fixture { return fixture }
-        let made = try ForwardPathFixture(keyed: keyed)
+        let made = try ForwardPathFixture(keyed: keyed, recorded: recorded)
         fixture = made
         return made
     }

@@ -32,12 +32,18 @@ struct PayloadFrames: Sendable {
 
     /// Makes the frames from a tone sweep (200 Hz to 3 kHz over one second, then back), so that the
     /// payload is never silence (a codec with DTX or VAD would otherwise send nearly nothing).
-    static func make(codec: Codec, ptimeMilliseconds: Int, opusBitrate: Int = 32_000) throws(LoadgenError)
-        -> PayloadFrames
+    /// With `tone`, a steady tone of that frequency instead (one second holds a whole number of its periods when
+    /// the frequency is a whole number, so the loop is seamless).
+    static func make(codec: Codec, ptimeMilliseconds: Int, opusBitrate: Int = 32_000, tone: Double? = nil)
+        throws(LoadgenError) -> PayloadFrames
     {
         let samplesPerFrame = codec.clockRate * ptimeMilliseconds / 1000
         let frameCount = max(1, 1000 / ptimeMilliseconds)
-        let signal = sweep(rate: codec.clockRate, samples: samplesPerFrame * frameCount)
+        let samples = samplesPerFrame * frameCount
+        let signal =
+            tone.map { hertz in
+                (0..<samples).map { Int16(sin(2 * Double.pi * hertz * Double($0) / Double(codec.clockRate)) * 10_000) }
+            } ?? sweep(rate: codec.clockRate, samples: samples)
         var frames: [[UInt8]] = []
         switch codec {
         case .pcmu:

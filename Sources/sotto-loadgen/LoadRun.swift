@@ -12,7 +12,8 @@ final class LoadRun: @unchecked Sendable {
     let settings: LoadgenSettings
     let loop = EventLoop(label: "loadgen-sip")
     let pump: StreamPump
-    let frames: PayloadFrames
+    /// What each side sends, by ``Side/rawValue``.
+    let frames: [PayloadFrames]
     var phones: [Softphone] = []
     var listener: TCPListener?
     var pbxStreams: [ObjectIdentifier: (stream: TLSStream, framer: SIPStreamFramer)] = [:]
@@ -38,8 +39,15 @@ final class LoadRun: @unchecked Sendable {
 
     init(settings: LoadgenSettings) throws(LoadgenError) {
         self.settings = settings
-        frames = try PayloadFrames.make(
-            codec: settings.codec, ptimeMilliseconds: settings.ptimeMilliseconds, opusBitrate: settings.opusBitrate)
+        // Per side: the phone's frames, then the PBX's (the same sweep unless `--tones` gives each its own tone).
+        var frames: [PayloadFrames] = []
+        for tone in [settings.tones?.phone, settings.tones?.pbx] {
+            frames.append(
+                try PayloadFrames.make(
+                    codec: settings.codec, ptimeMilliseconds: settings.ptimeMilliseconds,
+                    opusBitrate: settings.opusBitrate, tone: tone))
+        }
+        self.frames = frames
         pump = try StreamPump(
             ptimeMilliseconds: settings.ptimeMilliseconds, socketsPerSide: settings.mediaSockets,
             phoneIP: settings.phoneIP, pbxIP: settings.pbxIP,

@@ -74,6 +74,13 @@ struct LoadgenCommand: ParsableCommand {
     @Option(help: "SRTP suite the softphones offer.")
     var suite: String = "AES_CM_128_HMAC_SHA1_80"
 
+    @Option(
+        help: ArgumentHelp(
+            "Send steady tones instead of the sweep: the phones' and the PBX's frequency in Hz, e.g. 440,1000 "
+                + "(a recording's export can then be checked channel by channel).",
+            valueName: "PHONE_HZ,PBX_HZ"))
+    var tones: String?
+
     @Option(help: "Packetisation in milliseconds (10, 20, 40 or 60).")
     var ptime: Int = 20
 
@@ -208,6 +215,13 @@ struct LoadgenCommand: ParsableCommand {
             register: register, direction: direction, ringSeconds: ring, holdDirection: holdDirection,
             registerEverySeconds: registerEvery > 0 ? registerEvery : nil)
         settings.callee = callee == "pbx" ? nil : callee
+        if let tones {
+            let values = tones.split(separator: ",").compactMap { Double($0) }
+            guard values.count == 2, values.allSatisfy({ $0 >= 50 && $0 <= 3_900 }) else {
+                throw LoadgenError("--tones is two frequencies from 50 to 3900 Hz, phone's then PBX's: 440,1000")
+            }
+            settings.tones = Tones(phone: values[0], pbx: values[1])
+        }
         settings.expectEcho = expectEcho
         guard !expectEcho || settings.callee != nil, direction == .outbound || !expectEcho else {
             throw LoadgenError("--expect-echo needs --callee (the echo extension) and --direction outbound")

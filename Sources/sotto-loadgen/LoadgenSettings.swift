@@ -19,6 +19,8 @@ struct LoadgenSettings: Sendable, Codable, Equatable {
     var ptimeMilliseconds: Int
     /// Opus target bitrate, bits per second.
     var opusBitrate = 32_000
+    /// Steady tones instead of the sweep (`--tones`).
+    var tones: Tones?
     var phones: Int
     /// Media sockets per side, shared by that side's streams.
     var mediaSockets = 8
@@ -92,4 +94,10 @@ func splitHostPort(_ text: String, option: String) throws(LoadgenError) -> (Stri
         throw LoadgenError("\(option) wants HOST:PORT, not \"\(text)\"")
     }
     return (String(text[..<colon]), port)
+}
+
+/// `--tones`: the frequency each side sends, in Hz.
+struct Tones: Sendable, Codable, Equatable {
+    var phone: Double
+    var pbx: Double
 }

@@ -43,12 +43,13 @@ final class SendTimeRing: @unchecked Sendable {
 /// alone touches the endpoints from then on.
 final class CallMedia: @unchecked Sendable {
     let number: Int
-    let frames: PayloadFrames
+    /// What each side sends, by ``Side/rawValue``.
+    let frames: [PayloadFrames]
     let ssrc: [UInt32]
     let rings = [SendTimeRing(), SendTimeRing()]
     var endpoints: [MediaEndpoint?] = [nil, nil]
 
-    init(number: Int, frames: PayloadFrames) {
+    init(number: Int, frames: [PayloadFrames]) {
         self.number = number
         self.frames = frames
         var first = UInt32.random(in: 1...UInt32.max)

@@ -266,7 +266,7 @@ final class StreamPump: MediaLoopHandler, @unchecked Sendable {
             }
             if let receiver = bySide[to] {
                 let statistics = receiver.statistics
-                let unitsPerMs = Double(call.frames.codec.clockRate) / 1000
+                let unitsPerMs = Double(call.frames[0].codec.clockRate) / 1000
                 entry.received = statistics.received
                 entry.reordered = statistics.reordered
                 entry.duplicates = statistics.duplicates
@@ -296,7 +296,7 @@ final class StreamPump: MediaLoopHandler, @unchecked Sendable {
         guard let destination = endpoint.destination, endpoint.outbound != nil || plainTrailerLength != nil else {
             return
         }
-        let frames = endpoint.call.frames
+        let frames = endpoint.call.frames[endpoint.side.rawValue]
         let socket = endpoint.socketIndex
         let batch = sockets.batches[socket]
         var count = 0
@@ -429,7 +429,9 @@ final class StreamPump: MediaLoopHandler, @unchecked Sendable {
             return
         }
         let index = endpoint.statistics.indexFor(sequence: header.sequenceNumber)
-        let expected = endpoint.call.frames.frame(index)
+        // An echo extension sends the endpoint's own audio back; otherwise it hears the other side's.
+        let from = endpoint.expectsEcho ? endpoint.side : endpoint.side.other
+        let expected = endpoint.call.frames[from.rawValue].frame(index)
         let payload = header.payload
         let same =
             payload.count == expected.count
@@ -453,7 +455,7 @@ final class StreamPump: MediaLoopHandler, @unchecked Sendable {
         }
         endpoint.statistics.record(
             index: index, timestamp: timestamp, arrival: arrival,
-            clockRate: endpoint.call.frames.codec.clockRate)
+            clockRate: endpoint.call.frames[0].codec.clockRate)
         totals.received.add(1, ordering: .relaxed)
     }
 }
