@@ -1,8 +1,8 @@
 # Sotto: every target installs what it needs on a fresh Debian 12 machine (as root, through apt-get).
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
-APT_PACKAGES := pkg-config libssl-dev libsrtp2-dev libopus-dev openssl
+APT_PACKAGES := pkg-config libssl-dev libsrtp2-dev libopus-dev libopusenc-dev libsqlite3-dev openssl
 # Third-party peers for the end-to-end tests (Tests/EndToEnd): softphones, the PBX stand-in, the capture.
-E2E_PACKAGES := baresip-core kamailio kamailio-tls-modules tshark sox openssl iproute2 python3 tmux
+E2E_PACKAGES := baresip-core kamailio kamailio-tls-modules tshark sox opus-tools age openssl iproute2 python3 tmux
 FUZZ_SECONDS ?= 60
 ## How long `make test` runs each fuzz target.
 FUZZ_CI_SECONDS ?= 30
