@@ -109,13 +109,15 @@ var targets: [Target] = [
     // A helper process for the cross-check tests: libsrtp2's type replacement is process-wide,
     // so the stock side of a comparison runs in a child process.
     .executableTarget(name: "srtp-crosscheck", dependencies: ["SRTP"], path: "Tests/SRTPCrossCheck"),
+    // A helper process for the recording index's crash test: it writes a row and waits to be killed with -9.
+    .executableTarget(name: "recording-index-child", dependencies: ["Recording"], path: "Tests/RecordingIndexChild"),
 
     .testTarget(name: "RTPWireTests", dependencies: ["RTPWire", "SottoTestSupport"]),
     .testTarget(
         name: "MediaTests",
         dependencies: ["Media", "Transport", "SRTP", "Recording", "CSottoTestSupport", "SottoTestSupport"]),
     .testTarget(name: "SDPTests", dependencies: ["SDP"]),
-    .testTarget(name: "RecordingTests", dependencies: ["Recording", "SottoTestSupport"]),
+    .testTarget(name: "RecordingTests", dependencies: ["Recording", "SottoTestSupport", "recording-index-child"]),
     .testTarget(name: "SIPTests", dependencies: ["SIP"]),
     // Test helpers more than one test target needs: a throwaway PKI made with the openssl CLI, a child-process
     // runner that waits without holding a thread, temporary directories, hex, a manual media clock, and the fake

@@ -204,5 +204,41 @@ extension ConfigKey {
             $0.process.runAsGroup
         },
         .boolean("process", "allow_root", \.process.allowRoot),
+
+        .boolean("recording", "enabled", \.recording.enabled),
+        .string("recording", "mode") { (config, text, _) throws(InvalidValue) in
+            guard let mode = SottoConfig.RecordingSettings.Mode(rawValue: text) else {
+                throw InvalidValue("\"\(text)\" is not a recording mode (all, rules)")
+            }
+            config.recording.mode = mode
+        } show: {
+            $0.recording.mode.rawValue
+        },
+        .string("recording", "directory") { (config, text, paths) throws(InvalidValue) in
+            guard !text.isEmpty else { throw InvalidValue("the path is empty") }
+            guard !text.contains("\0") else { throw InvalidValue("the path contains a NUL character") }
+            var trimmed = Substring(text)
+            while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+            config.recording.directory = paths.resolve(String(trimmed))
+        } show: {
+            $0.recording.directory
+        },
+        .string("recording", "recipients") { (config, text, paths) throws(InvalidValue) in
+            config.recording.recipients = try ValueParsers.file(text, paths)
+        } show: {
+            $0.recording.recipients
+        },
+        .integer("recording", "retention_days", in: 1...3650, \.recording.retentionDays),
+        .boolean("recording", "required", \.recording.required),
+        .duration("recording", "chunk_seconds", in: 1...30, .seconds, \.recording.chunkInterval),
+        .integer("recording", "ring_bytes", in: (1 << 20)...(256 << 20), \.recording.ringBytes),
+        // Read from [[recording.rule]] tables by the file reader (SottoConfig+RecordingRules.swift); listed here so
+        // the effective-config listing shows the rules, one line each. Only an empty list can come this way.
+        .strings("recording", "rule") { (config, items) throws(InvalidValue) in
+            guard items.isEmpty else { throw InvalidValue("rules are [[recording.rule]] tables in the config file") }
+            config.recording.rules = []
+        } show: {
+            $0.recording.rules.map(\.summary)
+        },
     ]
 }

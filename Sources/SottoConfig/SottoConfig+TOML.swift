@@ -30,6 +30,11 @@ extension SottoConfig {
             }
             for name in table.keys.sorted() {
                 let dotted = sectionName + "." + name
+                // An array of tables, which no entry of the key table reads: the recording rules.
+                if dotted == Self.recordingRuleKey, let value = table[name] {
+                    try readRecordingRules(value, file: file)
+                    continue
+                }
                 guard let key = ConfigKey.named(dotted), let value = table[name] else {
                     let known = ConfigKey.all.filter { $0.section == sectionName }.map(\.dotted)
                     throw ConfigError(

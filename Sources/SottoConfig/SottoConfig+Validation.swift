@@ -77,6 +77,7 @@ extension SottoConfig {
                 "\(media.advertisedIP) is not the same IP version as media.ip (\(media.ip)), so media sent to it "
                     + "could not reach the sockets")
         }
+        try validateRecording(refuse)
         if !process.runAsGroup.isEmpty && process.runAsUser.isEmpty {
             throw refuse(
                 "process.run_as_group",
@@ -91,5 +92,26 @@ extension SottoConfig {
         let boundFamily = IPAddress.family(of: bound)
         if boundFamily == IPAddress.family(of: advertised) { return true }
         return boundFamily == AF_INET6 && IPAddress.isWildcard(bound)
+    }
+}
+
+extension SottoConfig {
+    /// `[recording]`'s checks across keys: only when recording is on, so an unused section never stops a start.
+    fileprivate func validateRecording(_ refuse: (String, String) -> ConfigError) throws(ConfigError) {
+        guard recording.enabled else { return }
+        if recording.recipients.isEmpty {
+            throw refuse(
+                "recording.recipients",
+                "recording.enabled is true but no recipients file is set; recordings are sealed to the public keys "
+                    + "in it (make a pair with `sottoctl recordings keygen`)")
+        }
+        if recording.directory.isEmpty {
+            throw refuse("recording.directory", "recording.enabled is true but no directory is set")
+        }
+        if recording.mode == .rules && !recording.rules.contains(where: \.record) {
+            throw refuse(
+                "recording.mode",
+                "\"rules\" records only calls a [[recording.rule]] with record = true matches, and there is none")
+        }
     }
 }

@@ -21,6 +21,8 @@ public struct SottoConfig: Sendable, Equatable {
     public var log = LogSettings()
     /// `[process]`: the account Sotto runs as.
     public var process = ProcessSettings()
+    /// `[recording]`: the recording vault.
+    public var recording = RecordingSettings()
     /// The config file these values were read from, as given; nil when running on defaults and flags.
     public var file: String?
 

@@ -66,8 +66,11 @@ import Testing
             var config = SottoConfig.defaults
             switch key.kind {
             case .integer:
-                // 1024 is inside every integer key's range but sip.ipv6_prefix_length's (1-128).
-                let value = key.dotted == "sip.ipv6_prefix_length" ? 100 : 1024
+                // 1024 is inside every integer key's range but these.
+                let exceptions = [
+                    "sip.ipv6_prefix_length": 100, "recording.chunk_seconds": 7, "recording.ring_bytes": 3 << 20,
+                ]
+                let value = exceptions[key.dotted] ?? 1024
                 try key.store(&config, .integer(value), paths)
                 #expect(key.show(config) == .integer(value), "\(key.dotted)")
             case .boolean:

@@ -138,14 +138,28 @@ import Testing
         run_as_user = "sotto"
         run_as_group = "sotto"
         allow_root = true
+
+        [recording]
+        enabled = true
+        mode = "rules"
+        directory = "rec"
+        recipients = "certs/ca.crt"
+        retention_days = 30
+        required = true
+        chunk_seconds = 4
+        ring_bytes = 2097152
+        rule = []
         """
 
     @Test func aFileWithEveryKey() throws {
         let directory = try directoryWithCertificates()
         let base = directory.path
         let text = Self.fullFile.replacingOccurrences(of: "CA_PATH", with: base + "/certs/ca.crt")
+        // Mode "rules" needs a rule that records; the rule tables have their own tests (RecordingKeysTests).
         let config = try load(text, in: directory)
-        try config.validated()
+        var withRule = config
+        withRule.recording.rules = [RecordingRule(caller: "*", record: true)]
+        try withRule.validated()
 
         var expected = SottoConfig()
         expected.file = base + "/sotto.toml"
@@ -222,6 +236,14 @@ import Testing
         expected.process.runAsUser = "sotto"
         expected.process.runAsGroup = "sotto"
         expected.process.allowRoot = true
+        expected.recording.enabled = true
+        expected.recording.mode = .rules
+        expected.recording.directory = base + "/rec"
+        expected.recording.recipients = base + "/certs/ca.crt"
+        expected.recording.retentionDays = 30
+        expected.recording.required = true
+        expected.recording.chunkInterval = .seconds(4)
+        expected.recording.ringBytes = 2 << 20
         #expect(config == expected)
 
         #expect(config.sipAdvertisedHost == "sbc.example.com")

@@ -1,0 +1,179 @@
+import Dispatch
+import Foundation
+import Logging
+import Synchronization
+
+/// Retention that shreds: finds recordings past their deadline and not on legal hold, and destroys them so that
+/// no copy of the file can be opened again.
+///
+/// The order of a shred is what makes it hold across a crash at any point:
+/// 1. the sealed data keys are destroyed in the catalog (committed, synced, and checked against a hold in the
+///    same statement); from here on the file, and every backup copy of it, is noise;
+/// 2. the file is unlinked and the directory synced;
+/// 3. the row is marked `shredded` (metadata kept for the audit trail);
+/// 4. the audit line is written.
+/// A crash after step 1 leaves a row with no key that is still due, so the next sweep finishes steps 2-4. Doing it
+/// the other way round (file first) could leave a key with no file that a restored backup would match.
+///
+/// ``sweep()`` runs on an injected clock, so tests move time instead of waiting; ``start(queue:every:)`` runs it on
+/// a timer (hourly by default).
+public final class RetentionSweeper: Sendable {
+    /// How an outcome is reported: the row as it was before the shred, and what happened.
+    public typealias Audit = @Sendable (RecordingRow, String) -> Void
+
+    /// What ``shred(id:reason:)`` did.
+    public enum ShredResult: Sendable, Equatable {
+        /// Shredded now: the row as it is after.
+        case shredded(RecordingRow)
+        /// There is no recording with that id.
+        case notFound
+        /// Refused, with the reason (on hold, still recording, already shredded).
+        case refused(String)
+    }
+
+    /// Rows taken per batch: a sweep after a long pause works through a backlog without loading it all.
+    public static let batchSize = 500
+
+    private let catalog: any RecordingCatalog
+    private let store: any RecordingStore
+    private let clock: @Sendable () -> Date
+    private let audit: Audit
+    private let logger: Logger
+    private let timer = Mutex<TimerHandle?>(nil)
+
+    /// A sweeper over `catalog` and `store`. `clock` gives the time deadlines are compared with; `audit` is called
+    /// once per shredded recording (and per failure to finish one).
+    public init(
+        catalog: any RecordingCatalog, store: any RecordingStore, clock: @escaping @Sendable () -> Date = { Date() },
+        logger: Logger = Logger(label: "sotto.recording.retention"), audit: @escaping Audit
+    ) {
+        self.catalog = catalog
+        self.store = store
+        self.clock = clock
+        self.logger = logger
+        self.audit = audit
+    }
+
+    /// Shreds every recording past its deadline that is not on hold; returns their ids. Errors are logged and
+    /// audited; what they stopped is retried by the next sweep.
+    @discardableResult
+    public func sweep() -> [String] {
+        let now = clock()
+        var shredded: [String] = []
+        var attempted = Set<String>()
+        while true {
+            let batch: [RecordingRow]
+            do {
+                batch = try catalog.expired(now: now, limit: Self.batchSize)
+            } catch {
+                logger.error("retention: cannot list expired recordings: \(error)")
+                break
+            }
+            // A row that failed this sweep comes back in the next batch; stop once a batch holds nothing new.
+            let fresh = batch.filter { !attempted.contains($0.id) }
+            if fresh.isEmpty { break }
+            for row in fresh {
+                attempted.insert(row.id)
+                let deadline = ISO8601DateFormatter().string(from: row.deadline)
+                if shredOne(row, expiredAt: now, why: "retention: deadline \(deadline) passed") {
+                    shredded.append(row.id)
+                }
+            }
+            if batch.count < Self.batchSize { break }
+        }
+        scrub()
+        return shredded
+    }
+
+    /// Shreds `id` now, for `recordings delete`: refused while on legal hold, while still recording, and when
+    /// already shredded. The caller has checked the role and the reason; `reason` goes into the audit line.
+    public func shred(id: String, reason: String) -> ShredResult {
+        let row: RecordingRow?
+        do {
+            row = try catalog.row(id: id)
+        } catch {
+            return .refused("the index cannot be read: \(error)")
+        }
+        guard let row else { return .notFound }
+        if row.legalHold { return .refused("recording \(id) is on legal hold; release it first") }
+        if row.state == .recording { return .refused("recording \(id) is still being recorded") }
+        if row.state == .shredded { return .refused("recording \(id) is already shredded") }
+        guard shredOne(row, expiredAt: nil, why: "deleted: \(reason)") else {
+            let now = (try? catalog.row(id: id)) ?? nil
+            if now?.legalHold == true { return .refused("recording \(id) was put on legal hold meanwhile") }
+            return .refused("recording \(id) could not be shredded (see the log); its key is destroyed if it was due")
+        }
+        scrub()
+        let after = (try? catalog.row(id: id)) ?? nil
+        return .shredded(after ?? row)
+    }
+
+    /// Steps 1-4 for one row; false when the key was not destroyed (a hold won) or a later step failed.
+    private func shredOne(_ row: RecordingRow, expiredAt: Date?, why: String) -> Bool {
+        do {
+            guard try catalog.destroyKeys(id: row.id, expiredAt: expiredAt) else {
+                // Put on hold (or shredded by another sweep) since it was listed: nothing was destroyed.
+                return false
+            }
+        } catch {
+            logger.error("retention: cannot destroy the key of \(row.id): \(error)")
+            return false
+        }
+        do {
+            try store.remove(row.fileName)
+        } catch {
+            // The key is gone, so the file is already noise; the next sweep retries the unlink.
+            logger.error("retention: key of \(row.id) destroyed, but its file was not removed: \(error)")
+            audit(row, "\(why); key destroyed, file not removed (retried next sweep): \(error.reason)")
+            return false
+        }
+        do {
+            try catalog.markShredded(id: row.id, at: clock())
+        } catch {
+            logger.error("retention: \(row.id) shredded but not marked so: \(error)")
+            return false
+        }
+        audit(row, "\(why); key destroyed, file removed")
+        return true
+    }
+
+    private func scrub() {
+        do {
+            try catalog.scrub()
+        } catch {
+            logger.warning("retention: cannot scrub the index: \(error)")
+        }
+    }
+
+    /// Sweeps on `queue` now and then every `interval` until ``stop()``.
+    public func start(queue: DispatchQueue, every interval: Duration = .seconds(3600)) {
+        let source = DispatchSource.makeTimerSource(queue: queue)
+        let (seconds, attoseconds) = interval.components
+        let nanoseconds = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
+        source.schedule(deadline: .now(), repeating: .nanoseconds(max(1_000_000, nanoseconds)), leeway: .seconds(1))
+        source.setEventHandler { [weak self] in
+            self?.sweep()
+        }
+        let previous = timer.withLock { timer in
+            defer { timer = TimerHandle(source: source) }
+            return timer
+        }
+        previous?.source.cancel()
+        source.resume()
+    }
+
+    /// Stops the timer ``start(queue:every:)`` set.
+    public func stop() {
+        let source = timer.withLock { timer in
+            defer { timer = nil }
+            return timer
+        }
+        source?.source.cancel()
+    }
+}
+
+/// A timer source that may be kept behind a lock: Dispatch sources are thread-safe objects (cancel may be called
+/// from any thread), though their Swift type is not marked Sendable.
+private struct TimerHandle: @unchecked Sendable {
+    let source: DispatchSourceTimer
+}
