@@ -15,6 +15,8 @@ struct LegTimeline {
     static let concealNanoseconds: UInt64 = 100_000_000
     /// A packet whose predicted time is further than this from its arrival starts a new anchor.
     static let reanchorNanoseconds: Int64 = 500_000_000
+    /// Arrival times are clamped here before any arithmetic.
+    static let maximumArrival: UInt64 = 1 << 52
 
     enum Codec {
         case pcmu, pcma, opus
@@ -63,14 +65,16 @@ struct LegTimeline {
         var anchors: [UInt32: Anchor] = [:]
         var extent: Int64 = 0
         for (packet, codec) in decodable {
-            let arrival = Int64(clamping: packet.arrival)
+            // Bounded so the arithmetic below cannot overflow (2^52 ns is 52 days; the length limit refuses
+            // anything near it).
+            let arrival = Int64(min(packet.arrival, Self.maximumArrival))
             var anchor: Anchor
             if var known = anchors[packet.ssrc] {
                 known.lastExtended += Int64(Int32(bitPattern: packet.timestamp &- known.lastTimestamp))
                 known.lastTimestamp = packet.timestamp
                 let predicted =
-                    known.anchorArrival + (known.lastExtended - known.anchorExtended) * 1_000_000_000
-                    / codec.clockRate
+                    known.anchorArrival + (known.lastExtended - known.anchorExtended) * 1_000_000 / codec.clockRate
+                    * 1000
                 if abs(predicted - arrival) > Self.reanchorNanoseconds {
                     known.anchorExtended = known.lastExtended
                     known.anchorArrival = arrival
@@ -82,7 +86,7 @@ struct LegTimeline {
             }
             anchors[packet.ssrc] = anchor
             let position =
-                anchor.anchorArrival * Int64(rate) / 1_000_000_000 + (anchor.lastExtended - anchor.anchorExtended)
+                anchor.anchorArrival / 1000 * Int64(rate) / 1_000_000 + (anchor.lastExtended - anchor.anchorExtended)
                 * Int64(rate) / codec.clockRate
             frames.append(
                 Frame(
