@@ -118,6 +118,8 @@ var targets: [Target] = [
         dependencies: ["Media", "Transport", "SRTP", "Recording", "CSottoTestSupport", "SottoTestSupport"]),
     .testTarget(name: "SDPTests", dependencies: ["SDP"]),
     .testTarget(name: "RecordingTests", dependencies: ["Recording", "SottoTestSupport", "recording-index-child"]),
+    .testTarget(
+        name: "RecordingExportTests", dependencies: ["RecordingExport", "Recording", "SottoTestSupport", "COpus"]),
     .testTarget(name: "SIPTests", dependencies: ["SIP"]),
     // Test helpers more than one test target needs: a throwaway PKI made with the openssl CLI, a child-process
     // runner that waits without holding a thread, temporary directories, hex, a manual media clock, and the fake
