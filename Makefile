@@ -9,7 +9,7 @@ FUZZ_CI_SECONDS ?= 30
 RELAY_SECONDS ?= 5
 SHELL := /bin/bash
 
-.PHONY: deps e2e-deps faults-deps compare-deps deb-deps apt-install build run demo test e2e faults lint fuzz bench-crypto bench-relay bench-signalling bench-compare soak soak-deps deb deb-test clean
+.PHONY: deps e2e-deps faults-deps compare-deps deb-deps apt-install build run demo test e2e faults lint fuzz bench-crypto bench-relay bench-signalling bench-compare bench-recording soak soak-deps deb deb-test clean
 
 ## deps: install the Debian packages the build needs (only those missing).
 deps:
@@ -92,7 +92,7 @@ e2e: e2e-deps
 ## `swift build --build-tests` done. FAULTS_SIZE=ci runs the scaled-down cases (`make test` does, about 110 s).
 FAULTS_SIZE ?= full
 faults-deps:
-	@$(MAKE) --no-print-directory apt-install PACKAGES="iproute2 ethtool python3 util-linux mount"
+	@$(MAKE) --no-print-directory apt-install PACKAGES="iproute2 ethtool python3 util-linux mount opus-tools sox age"
 
 faults: faults-deps
 	python3 Tests/Faults/run_faults.py --size $(FAULTS_SIZE) --sotto "$$($(SWIFT) build --show-bin-path)/sotto" \
@@ -193,6 +193,19 @@ bench-compare: deps compare-deps
 	$(SWIFT) build -c release --product sotto
 	$(SWIFT) build -c release --product sotto-loadgen
 	python3 Benchmarks/compare/run.py --repeat $(REPEAT) $(BENCH_COMPARE_FLAGS)
+
+## bench-recording: what recording every call costs the relay (docs/recording.md, "What it costs"): the zero-malloc
+## gate of the forward path with recording, then the same load through one Sotto with recording off and on, rounds
+## interleaved (BENCH_RECORDING_FLAGS passes --calls, --seconds, --rounds, --codec); ends with the `recording:` line.
+bench-recording: deps compare-deps
+	cd Benchmarks && set -o pipefail && $(SWIFT) package --allow-writing-to-package-directory benchmark \
+	  --target MediaBenchmarks --filter "forward path with recording.*" --no-progress 2>&1 \
+	  | tee .build-bench-recording.log
+	python3 Benchmarks/summarize.py --zero-mallocs Benchmarks/.build-bench-recording.log
+	$(SWIFT) build -c release --product sotto
+	$(SWIFT) build -c release --product sottoctl
+	$(SWIFT) build -c release --product sotto-loadgen
+	python3 Benchmarks/recording/run.py --mallocs-log Benchmarks/.build-bench-recording.log $(BENCH_RECORDING_FLAGS)
 
 ## soak: a benchmark, not a test (docs/soak.md): one release sotto carrying SOAK_CALLS calls at once (default 400, half
 ## the 800 bench-compare measured on the 2-core VM) with churn (SOAK_HOLD-second calls, new ones all the time),

@@ -20,6 +20,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "EndToEnd"))
 
 from e2e_lib import procs  # noqa: E402
 from faults_lib import relay, sandbox  # noqa: E402
+from faults_lib.recording import RecordingCases  # noqa: E402
 from faults_lib.relay import Loadgen, Sotto, wait_until  # noqa: E402
 
 # Sizes: `ci` is what a CI run can afford, `full` is `make faults`.
@@ -59,8 +60,10 @@ def direction(report, name):
     return report["media"][name]
 
 
-class FaultCase(unittest.TestCase):
+class FaultCase(RecordingCases, unittest.TestCase):
     def setUp(self):
+        self.sottoctl = OPTIONS.sottoctl
+        self.mounts = MOUNTS
         self.dir = tempfile.mkdtemp(prefix="sotto-faults-%s-" % self._testMethodName)
         WORK_DIRS.append(self.dir)
         self.pki = relay.make_pki(os.path.join(self.dir, "pki"))

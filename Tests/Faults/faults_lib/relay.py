@@ -26,7 +26,7 @@ def make_pki(directory):
     return pki
 
 
-def write_config(directory, pki, media_idle_s=60, sip_idle_s=600, audit_dir=None, extra=""):
+def write_config(directory, pki, media_idle_s=60, sip_idle_s=600, audit_dir=None, extra="", admin_extra=""):
     path = os.path.join(directory, "sotto.toml")
     text = """# Written by Tests/Faults/run_faults.py.
 [sip]
@@ -53,6 +53,7 @@ idle_timeout_s = {media_idle}
 [admin]
 socket = "{dir}/admin.sock"
 audit_log = "{audit_dir}/admin-audit.jsonl"
+{admin_extra}
 
 [process]
 # The suite runs as root (it makes namespaces); Sotto refuses root unless told.
@@ -61,6 +62,7 @@ allow_root = true
 """.format(ip=sandbox.SOTTO_IP, sip=SIP_PORT, cert=pki.path("sotto.pem"), key=pki.path("sotto.key"),
            ca=pki.ca, sip_idle=sip_idle_s, pbx=sandbox.PBX_IP, pbx_port=PBX_PORT, low=MEDIA_LOW, high=MEDIA_HIGH,
            media_idle=media_idle_s, dir=directory, audit_dir=audit_dir or directory, extra=extra,
+           admin_extra=admin_extra,
            keepalive=max(1, min(30, sip_idle_s // 3)))
     with open(path, "w") as f:
         f.write(text)
@@ -161,7 +163,7 @@ class Loadgen:
     """sotto-loadgen in the loadgen namespace: phones from the phones' address, PBX side on the PBX's."""
 
     def __init__(self, binary, pki, directory, name, calls, concurrency, hold, max_failures=0, max_loss=0.1,
-                 phones=None, extra=()):
+                 phones=None, extra=(), codec="pcmu"):
         self.report_path = os.path.join(directory, name + "-report.json")
         argv = [
             "ip", "netns", "exec", sandbox.LOADGEN_NS, binary,
@@ -169,7 +171,7 @@ class Loadgen:
             "--phone-ip", sandbox.PHONE_IP, "--server-name", "sotto.test",
             "--cert", pki.path("pbx.pem"), "--key", pki.path("pbx.key"), "--ca", pki.ca,
             "--calls", str(calls), "--concurrency", str(concurrency), "--hold", str(hold),
-            "--phones", str(phones or concurrency), "--codec", "pcmu", "--media-sockets", "2",
+            "--phones", str(phones or concurrency), "--codec", codec, "--media-sockets", "2",
             "--max-failures", str(max_failures), "--max-loss", str(max_loss), "--json", self.report_path, *extra,
         ]
         self.proc = procs.Proc(name, argv, os.path.join(directory, name + ".log"))
