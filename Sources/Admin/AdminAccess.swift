@@ -70,9 +70,10 @@ public struct AdminAccess: Sendable, Equatable {
         }
     }
 
-    /// The highest role granted to `uid`, `gid` or any of `supplementaryGroups`; nil if none is.
+    /// The role granted to `uid`, `gid` or any of `supplementaryGroups` that takes precedence
+    /// (``AdminRole/precedence``: the auditor, then admin, operator, viewer); nil if none is.
     public func role(uid: UInt32, gid: UInt32, supplementaryGroups: [UInt32]) -> AdminRole? {
-        for role in AdminRole.allCases.sorted(by: >) {
+        for role in AdminRole.allCases.sorted(by: { $0.precedence > $1.precedence }) {
             if uids[role]?.contains(uid) == true { return role }
             if let granted = gids[role], !granted.isEmpty {
                 if granted.contains(gid) || supplementaryGroups.contains(where: granted.contains) { return role }

@@ -1,5 +1,11 @@
 import AdminProtocol
 
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
 /// What the relay shows and lets the admin socket change. The `sotto` executable implements it over its engines'
 /// snapshots; the admin server never reaches into a relay loop itself (docs/architecture.md, "Layers and modules").
 ///
@@ -23,4 +29,27 @@ public protocol AdminBackend: Sendable {
     func setLogLevel(_ level: String) -> Bool
     /// The effective configuration, section → key → value (each of its key's type), secrets already left out.
     func effectiveConfig() -> AdminConfig
+
+    // MARK: Recordings
+
+    /// Starts, stops, pauses or resumes recording live session `session`; `action` is `start`, `stop`, `pause` or
+    /// `resume` (the server checked it is one of them).
+    func recordingControl(session: UInt64, action: String) -> AdminRecordingControlResult
+    /// The recordings in the index that started in `from..<to` (either end open when nil) whose caller or callee
+    /// matches `party` (a pattern with `*`, else a substring), oldest first.
+    func recordings(from: Date?, to: Date?, party: String?) -> [AdminRecording]
+    /// One recording's row, or nil if the index has none with that id.
+    func recording(id: String) -> AdminRecording?
+    /// What an export needs from the relay: the row, the sealed data keys and the sealed file's size now; nil if
+    /// there is no such recording. The server refuses a shredded recording, or one still being recorded, from the
+    /// row's state before it hands out a token.
+    func openRecording(id: String) -> AdminRecordingExport?
+    /// Up to `length` bytes of recording `id`'s sealed file from `offset` (the server keeps both within the size
+    /// `openRecording` gave); nil if the file cannot be read (shredded since, or an I/O error).
+    func readRecording(id: String, offset: UInt64, length: Int) -> [UInt8]?
+    /// Puts recording `id` on legal hold (`hold` true) or ends its hold. `reason` is already in the audit log.
+    func holdRecording(id: String, hold: Bool, reason: String) -> AdminRecordingActionResult
+    /// Shreds recording `id` now (the sealed key first, then the file); refused while it is on legal hold.
+    /// `reason` is already in the audit log.
+    func deleteRecording(id: String, reason: String) -> AdminRecordingActionResult
 }

@@ -31,8 +31,9 @@ extension AdminServer {
         let peer = connection.peer
         let role = connection.role
         let limiter = connection.limiter
+        let number = connection.number
         workers.async { [self] in
-            let outcome = handle(line, peer: peer, role: role, limiter: limiter)
+            let outcome = handle(line, peer: peer, role: role, limiter: limiter, connection: number)
             if case .refused = outcome { limiter.refused() }
             queue.async { [self] in
                 switch outcome {
@@ -44,9 +45,10 @@ extension AdminServer {
     }
 
     /// One request line, start to finish (package access: the admin-protocol fuzz target calls it directly).
-    package func handle(_ line: [UInt8], peer: PeerCredentials, role: AdminRole, limiter: AdminConnectionLimiter)
-        -> Outcome
-    {
+    /// `connection` is the connection's number, which export tokens are bound to.
+    package func handle(
+        _ line: [UInt8], peer: PeerCredentials, role: AdminRole, limiter: AdminConnectionLimiter, connection: Int = 0
+    ) -> Outcome {
         // A connection that used up its refusals is turned away before its line is even decoded.
         if let wait = limiter.refusalsExhausted() {
             count("refusals")
@@ -77,13 +79,13 @@ extension AdminServer {
                         .unknownCommand,
                         "there is no command \"\(AuditText.cut(name, to: 64))\"; the command \"help\" lists them")))
         }
-        guard role >= command.role else {
+        guard role.may(run: command) else {
             let error = AdminError(
                 .forbidden,
                 "\(command.name) needs the \(command.role.rawValue) role; uid \(peer.uid) has \(role.rawValue)")
             audit(
-                peer: peer, role: role, command: command.name,
-                arguments: (envelope.args ?? [:]).mapValues(\.description), result: error.code)
+                peer: peer, role: role, command: command.name, arguments: Self.auditText(envelope.args),
+                result: error.code, always: command.isRecordings)
             return .refused(Self.errorLine(id: id, error))
         }
         let arguments: [String: AdminValue]
@@ -93,9 +95,11 @@ extension AdminServer {
             }
             arguments = try Self.checkArguments(envelope.args ?? [:], for: command)
         } catch {
-            if command.changesState {
-                let text = (envelope.args ?? [:]).mapValues(\.description)
-                guard audit(peer: peer, role: role, command: command.name, arguments: text, result: error.code)
+            if command.audited {
+                guard
+                    audit(
+                        peer: peer, role: role, command: command.name, arguments: Self.auditText(envelope.args),
+                        result: error.code, always: command.isRecordings)
                 else { return .reply(Self.errorLine(id: id, Self.auditFailed)) }
             }
             return .refused(Self.errorLine(id: id, error))
@@ -111,21 +115,28 @@ extension AdminServer {
                         "\(command.name) takes a snapshot of the relay, limited to "
                             + "\(Self.describe(configuration.snapshotLimit)) per connection; try again in \(wait) ms")))
         }
-        return run(command, arguments, id: id, peer: peer, role: role)
+        let request = Request(id: id, peer: peer, role: role, connection: connection)
+        return run(command, arguments, request)
     }
 
-    /// Counts a request answered `rate_limited`, or a skipped `watch` frame, by kind; logs it at most once
-    /// every ten seconds per kind, with how many were not logged since.
-    func count(_ kind: String) {
+    /// Who asked, on which connection, under which request id.
+    struct Request {
+        var id: Int
+        var peer: PeerCredentials
+        var role: AdminRole
+        var connection: Int
+    }
+
+    /// Counts a request answered `rate_limited` (or refused by another limit), or a skipped `watch` frame, by kind;
+    /// logs it, as `message`, at most once every ten seconds per kind, with how many were not logged since.
+    func count(_ kind: String, log message: String = "admin socket: a connection was rate-limited") {
         let now = DispatchTime.now().uptimeNanoseconds
         let unlogged: Int? = limitCounts.withLock { counts in
             counts.total[kind, default: 0] += 1
             return counts.logs[kind, default: LogGate(interval: .seconds(10))].admit(now: now)
         }
         if let unlogged {
-            logger.notice(
-                "admin socket: a connection was rate-limited",
-                metadata: ["limit": "\(kind)", "not-logged-since-last": "\(unlogged)"])
+            logger.notice("\(message)", metadata: ["limit": "\(kind)", "not-logged-since-last": "\(unlogged)"])
         }
     }
 
@@ -135,10 +146,11 @@ extension AdminServer {
         return "1 every \(Int((1 / max(limit.perSecond, 1e-9)).rounded())) s"
     }
 
-    private func run(
-        _ command: AdminCommand, _ arguments: [String: AdminValue], id: Int, peer: PeerCredentials,
-        role: AdminRole
-    ) -> Outcome {
+    private func run(_ command: AdminCommand, _ arguments: [String: AdminValue], _ request: Request) -> Outcome {
+        let (id, peer, role) = (request.id, request.peer, request.role)
+        if command.name == "record" || command.isRecordings {
+            return runRecordings(command, arguments, request)
+        }
         switch command.name {
         case "help":
             return .reply(Self.resultLine(id: id, AdminCommand.table))
@@ -238,13 +250,17 @@ extension AdminServer {
     /// Arguments are cut to a few hundred bytes (``AuditText``). A refusal (any `result` other than `ok`) is
     /// written only within ``AdminServerConfiguration/auditRefusalLimit``; past it, it is counted (and
     /// reported as written: the refusal itself stands) and an `audit-suppressed` line later says how many
-    /// were left out.
+    /// were left out. With `always` (the recordings commands) a refusal is written whatever the limit: every
+    /// attempt on a recording must be in the chain with its uid, recording id and reason. Those lines are still
+    /// bounded, by each connection's refusal allowance (``AdminServerConfiguration/refusalLimit``) and the
+    /// connection limits.
     @discardableResult
     func audit(
-        peer: PeerCredentials, role: AdminRole?, command: String, arguments: [String: String], result: String
+        peer: PeerCredentials, role: AdminRole?, command: String, arguments: [String: String], result: String,
+        always: Bool = false
     ) -> Bool {
         let time = AuditLog.timestamp()
-        if result != "ok", !refusalThrottle.admit(time: time) { return true }
+        if result != "ok", !always, !refusalThrottle.admit(time: time) { return true }
         writeSuppressedSummary()
         do {
             let head = try auditLog.append(
@@ -279,6 +295,14 @@ extension AdminServer {
         } catch {
             refusalThrottle.restore(summary)
         }
+    }
+
+    /// A request's arguments as text for an audit line, an export token withheld: it is a bearer secret (bound to
+    /// its connection, but still not something the log should hand out).
+    static func auditText(_ arguments: [String: AdminValue]?) -> [String: String] {
+        var text = (arguments ?? [:]).mapValues(\.description)
+        if text["token"] != nil { text["token"] = "(withheld)" }
+        return text
     }
 
     /// The arguments checked against the command's table entry: no unknown names, every required one
@@ -372,5 +396,5 @@ extension AdminValue {
 
 extension [String: AdminValue] {
     /// The checked `id` argument.
-    fileprivate var sessionID: UInt64 { self["id"].flatMap(\.integer).map { UInt64($0) } ?? 0 }
+    var sessionID: UInt64 { self["id"].flatMap(\.integer).map { UInt64($0) } ?? 0 }
 }

@@ -59,6 +59,8 @@ public final class AdminServer: @unchecked Sendable {
     }
     /// Bounds the audit lines refusals write.
     let refusalThrottle: AuditRefusalThrottle
+    /// The tokens `recordings-export` hands out, each bound to its connection.
+    let exportGrants: AdminExportGrants
 
     /// Opens the audit log, checks (or creates) the socket's directory, binds the socket (mode 0660,
     /// `socketGroup` if set) and listens; ``start()`` begins accepting.
@@ -98,6 +100,10 @@ public final class AdminServer: @unchecked Sendable {
         self.backend = backend
         self.logger = logger
         self.refusalThrottle = AuditRefusalThrottle(configuration.auditRefusalLimit)
+        self.exportGrants = AdminExportGrants(
+            lifetime: UInt64(max(0, Self.nanoseconds(configuration.exportTokenLifetime))),
+            perConnection: configuration.maxExportsPerConnection, total: configuration.maxExports,
+            clock: configuration.exportClock ?? { DispatchTime.now().uptimeNanoseconds })
     }
 
     /// Starts accepting connections.
@@ -164,6 +170,12 @@ public final class AdminServer: @unchecked Sendable {
     /// Requests answered `rate_limited` (`refusals`, `snapshots`) and `watch` frames skipped (`watch`).
     package func rateLimited(_ kind: String) -> Int { limitCounts.withLock { $0.total[kind] ?? 0 } }
 
+    /// Export tokens live now (each bound to its connection).
+    package var exportTokenCount: Int { exportGrants.count }
+
+    /// Requests refused by a recordings limit (`exports`, `read length`).
+    package func limitRefusals(_ kind: String) -> Int { limitCounts.withLock { $0.total[kind] ?? 0 } }
+
     /// Refusals whose audit line was left out (counted into `audit-suppressed` lines).
     package var auditLinesSuppressed: Int { refusalThrottle.totalSuppressed }
 
@@ -223,13 +235,15 @@ public final class AdminServer: @unchecked Sendable {
                     stream.close()
                     return
                 }
-                // The last slots are kept for operators and admins: viewers (dashboards, `watch`) cannot lock
-                // out the people who may end a call. Decided once the role is known.
+                // The last slots are kept for operators, admins and auditors: viewers (dashboards, `watch`)
+                // cannot lock out the people who may end a call or must reach a recording. Decided once the
+                // role is known.
                 let reserved = configuration.reservedConnections
-                if role < .operator, connections.count + admitting >= maximum - reserved {
+                if role == .viewer, connections.count + admitting >= maximum - reserved {
                     refuse(
                         stream, limit: "reserved",
-                        "the last \(reserved) of \(maximum) admin connections are kept for operators and admins; "
+                        "the last \(reserved) of \(maximum) admin connections are kept for operators, admins and "
+                            + "auditors; "
                             + "try again later")
                     return
                 }
@@ -259,6 +273,8 @@ public final class AdminServer: @unchecked Sendable {
 
     func connectionClosed(_ connection: AdminConnection, _ reason: AdminConnection.CloseReason) {
         connections[connection.number] = nil
+        // Its export tokens die with it: they were only ever good on this connection.
+        exportGrants.dropConnection(connection.number)
         closeCounts[reason, default: 0] += 1
         log(connection, .debug, "closed (\(reason.rawValue))")
     }

@@ -36,6 +36,13 @@ public struct AdminServerConfiguration: Sendable {
     /// Audit lines for refusals, across all connections; past it they are counted into one
     /// `audit-suppressed` line.
     public var auditRefusalLimit: AdminRateLimit
+    /// How long a `recordings-export` token lets its connection read the sealed file.
+    public var exportTokenLifetime: Duration
+    /// Live export tokens one connection may hold, and the server in all.
+    public var maxExportsPerConnection: Int
+    public var maxExports: Int
+    /// Test seam: the monotonic clock (nanoseconds) export tokens expire by. Nil: the system's.
+    package var exportClock: (@Sendable () -> UInt64)?
     /// Test seam: the uid a connection is treated as, from the kernel's (the tests cannot connect as other
     /// uids). Nil: the kernel's.
     package var peerUID: (@Sendable (UInt32) -> UInt32)?
@@ -56,7 +63,10 @@ public struct AdminServerConfiguration: Sendable {
         maxConnectionsPerUID: Int = 8,
         snapshotLimit: AdminRateLimit = AdminRateLimit(perSecond: 10, burst: 20),
         refusalLimit: AdminRateLimit = AdminRateLimit(perSecond: 5, burst: 10),
-        auditRefusalLimit: AdminRateLimit = AdminRateLimit(perSecond: 1, burst: 60)
+        auditRefusalLimit: AdminRateLimit = AdminRateLimit(perSecond: 1, burst: 60),
+        exportTokenLifetime: Duration = .seconds(600),
+        maxExportsPerConnection: Int = 4,
+        maxExports: Int = 64
     ) {
         self.socketPath = socketPath
         self.access = access
@@ -73,5 +83,8 @@ public struct AdminServerConfiguration: Sendable {
         self.snapshotLimit = snapshotLimit
         self.refusalLimit = refusalLimit
         self.auditRefusalLimit = auditRefusalLimit
+        self.exportTokenLifetime = exportTokenLifetime
+        self.maxExportsPerConnection = maxExportsPerConnection
+        self.maxExports = maxExports
     }
 }

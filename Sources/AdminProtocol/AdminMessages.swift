@@ -79,6 +79,9 @@ public struct AdminError: Codable, Sendable, Equatable, Error {
         /// The connection used up its allowance (of refused requests, or of snapshots); the message says
         /// when to try again.
         case rateLimited = "rate_limited"
+        /// The command was allowed and understood, but what it names is in a state that forbids it (a recording on
+        /// legal hold cannot be deleted, a call that is not recorded cannot be paused); the message says why.
+        case refused
         /// Anything else.
         case failed
     }

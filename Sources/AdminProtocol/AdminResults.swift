@@ -56,10 +56,12 @@ public struct AdminSession: Codable, Sendable, Equatable {
     public var legs: [AdminLeg]
     /// Packets per second over the last snapshot interval (filled by `watch`; 0 otherwise).
     public var packetsPerSecond: Double
+    /// `recording` or `paused` while the call is recorded; nil when it is not (or from an older relay).
+    public var recording: String?
 
     public init(
         id: UInt64, callID: String, from: String, to: String, ageSeconds: Double, state: String, legs: [AdminLeg],
-        packetsPerSecond: Double = 0
+        packetsPerSecond: Double = 0, recording: String? = nil
     ) {
         self.id = id
         self.callID = callID
@@ -69,6 +71,7 @@ public struct AdminSession: Codable, Sendable, Equatable {
         self.state = state
         self.legs = legs
         self.packetsPerSecond = packetsPerSecond
+        self.recording = recording
     }
 }
 

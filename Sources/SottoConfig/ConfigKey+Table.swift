@@ -186,6 +186,11 @@ extension ConfigKey {
         .integer("admin", "snapshots_per_s", in: 1...10000, \.admin.snapshotsPerSecond),
         .integer("admin", "refusals_per_s", in: 1...10000, \.admin.refusalsPerSecond),
         .integer("admin", "audit_refusals_per_min", in: 1...100_000, \.admin.auditRefusalsPerMinute),
+        .strings("admin", "auditors") { (config, items) throws(InvalidValue) in
+            config.admin.auditors = try ValueParsers.principals(items)
+        } show: {
+            $0.admin.auditors
+        },
 
         .string("log", "level") { (config, text, _) throws(InvalidValue) in
             config.log.level = try ValueParsers.logLevel(text)

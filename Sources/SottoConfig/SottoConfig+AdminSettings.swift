@@ -31,6 +31,9 @@ extension SottoConfig {
         /// `admin.audit_refusals_per_min`: audit lines for refusals per minute, across all connections (as
         /// many in a burst); past it they are counted into one `audit-suppressed` line.
         public var auditRefusalsPerMinute = 60
+        /// `admin.auditors`: who has the auditor role (compliance officers), the only role that may reach the
+        /// recordings; same forms as the other roles.
+        public var auditors: [String] = []
 
         /// The defaults listed in `conf/sotto.toml`.
         public init() {}

@@ -50,6 +50,19 @@ extension SottoConfig {
                 "\(upstream.reconnectMin) is longer than upstream.reconnect_max_ms (\(upstream.reconnectMax))")
         }
 
+        // Separation of duties: the same principal named as an auditor and as a viewer, operator or admin is a
+        // mistake either way (a peer gets one role, and the auditor's would hide the other), so it is refused.
+        for (key, others) in [
+            ("admin.viewers", admin.viewers), ("admin.operators", admin.operators), ("admin.admins", admin.admins),
+        ] {
+            if let both = admin.auditors.first(where: others.contains) {
+                throw refuse(
+                    "admin.auditors",
+                    "\(both) is also in \(key): the auditor role is kept apart from running the relay (a peer holds "
+                        + "one role); give the compliance officer an account of their own")
+            }
+        }
+
         if admin.reservedConnections >= admin.maxConnections {
             throw refuse(
                 "admin.reserved_connections",

@@ -130,7 +130,7 @@ final class Relay: @unchecked Sendable {
         admin = try Self.adminServer(config, backend: backend, runAs: runAs, logger: logger)
     }
 
-    /// The admin socket: roles from `admin.viewers/operators/admins`, the audit log, the socket's group.
+    /// The admin socket: roles from `admin.viewers/operators/admins/auditors`, the audit log, the socket's group.
     private static func adminServer(
         _ config: SottoConfig, backend: RelayAdminBackend, runAs: UInt32?, logger: Logger
     ) throws(StartError) -> AdminServer {
@@ -160,11 +160,14 @@ final class Relay: @unchecked Sendable {
         }
     }
 
-    /// The roles of the admin socket, from `admin.viewers/operators/admins`.
+    /// The roles of the admin socket, from `admin.viewers/operators/admins/auditors`.
     static func adminAccess(_ config: SottoConfig) throws(StartError) -> AdminAccess {
         do {
             return try AdminAccess(
-                specs: [.viewer: config.admin.viewers, .operator: config.admin.operators, .admin: config.admin.admins])
+                specs: [
+                    .viewer: config.admin.viewers, .operator: config.admin.operators, .admin: config.admin.admins,
+                    .auditor: config.admin.auditors,
+                ])
         } catch {
             throw StartError(description: "admin roles: \(error)", isConfiguration: true)
         }

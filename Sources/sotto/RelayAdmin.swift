@@ -131,6 +131,30 @@ final class RelayAdminBackend: AdminBackend, @unchecked Sendable {
         return values
     }
 
+    // MARK: Recordings (not wired yet: every call says recording is not configured, the index reads empty)
+
+    private static let recordingNotConfigured = "recording is not configured on this relay"
+
+    func recordingControl(session: UInt64, action: String) -> AdminRecordingControlResult {
+        .refused(Self.recordingNotConfigured)
+    }
+
+    func recordings(from: Date?, to: Date?, party: String?) -> [AdminRecording] { [] }
+
+    func recording(id: String) -> AdminRecording? { nil }
+
+    func openRecording(id: String) -> AdminRecordingExport? { nil }
+
+    func readRecording(id: String, offset: UInt64, length: Int) -> [UInt8]? { nil }
+
+    func holdRecording(id: String, hold: Bool, reason: String) -> AdminRecordingActionResult {
+        .refused(Self.recordingNotConfigured)
+    }
+
+    func deleteRecording(id: String, reason: String) -> AdminRecordingActionResult {
+        .refused(Self.recordingNotConfigured)
+    }
+
     private func session(_ call: SIPProxy.CallSummary, _ snapshot: MediaSessionSnapshot) -> AdminSession {
         let legs = (snapshot.streams.first ?? []).map { leg in
             var drops: [String: UInt64] = [:]

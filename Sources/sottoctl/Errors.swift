@@ -21,6 +21,8 @@ struct SottoctlError: Error, Equatable, CustomStringConvertible {
         case audit
         /// The terminal could not be set up for `watch`.
         case terminal
+        /// `recordings export` could not fetch, open, render or write the recording.
+        case export
     }
 
     let code: Code

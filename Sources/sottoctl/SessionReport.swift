@@ -9,20 +9,23 @@ enum SessionReport {
 
     /// `sessions`: one line per session, its legs indented under it in a second set of aligned columns.
     ///
-    ///     ID  CALL-ID           FROM                   TO                     AGE    STATE
+    ///     ID  CALL-ID           FROM                   TO                     AGE    STATE      REC
     ///         LEG        PEER               SUITE                    PKTS IN  PKTS OUT  DROPS  LOSS   JITTER
     ///
-    ///      1  a84b4c76e66710@…  sip:alice@example.com  sip:bob@example.com  1m05s  confirmed
+    ///      1  a84b4c76e66710@…  sip:alice@example.com  sip:bob@example.com  1m05s  confirmed  rec
     ///         softphone  203.0.113.5:40000  AES_CM_128_HMAC_SHA1_80    3,000     2,990      2  0.10%  2.3 ms
     static func list(_ sessions: [AdminSession]) -> [String] {
         guard !sessions.isEmpty else { return ["no live sessions"] }
         let sessionTable = TextTable(
-            [.init("ID", .right), .init("CALL-ID"), .init("FROM"), .init("TO"), .init("AGE", .right), .init("STATE")],
+            [
+                .init("ID", .right), .init("CALL-ID"), .init("FROM"), .init("TO"), .init("AGE", .right),
+                .init("STATE"), .init("REC"),
+            ],
             rows: sessions.map { session in
                 [
                     String(session.id), Format.shorten(session.callID, to: callIDWidth),
                     Format.shorten(session.from, to: addressWidth), Format.shorten(session.to, to: addressWidth),
-                    Format.duration(session.ageSeconds), session.state,
+                    Format.duration(session.ageSeconds), session.state, recording(session.recording),
                 ]
             })
         let legTable = TextTable(
@@ -63,6 +66,7 @@ enum SessionReport {
         lines += fields([
             ("call-id", session.callID), ("from", session.from), ("to", session.to),
             ("age", Format.duration(session.ageSeconds)), ("state", session.state),
+            ("rec", session.recording.map { $0 == "paused" ? "paused" : "yes" } ?? "no"),
         ])
         for (index, leg) in session.legs.enumerated() {
             lines.append("")
@@ -76,6 +80,15 @@ enum SessionReport {
             ])
         }
         return lines
+    }
+
+    /// The REC column: `rec` while the call is recorded, `paused` while its recording is paused, blank otherwise.
+    static func recording(_ state: String?) -> String {
+        switch state {
+        case "recording": "rec"
+        case "paused": "paused"
+        default: ""
+        }
     }
 
     /// `name  value` pairs, indented two spaces, values aligned.

@@ -13,14 +13,15 @@ struct Sottoctl: ParsableCommand {
         discussion: """
             The socket is --socket PATH, else $SOTTO_ADMIN_SOCKET, else /run/sotto/admin.sock. --socket and \
             --json may come before the subcommand or after it. What you may do depends on the role your uid \
-            has in sotto's [admin] config: viewer, operator or admin.
+            has in sotto's [admin] config: viewer, operator, admin, or auditor (the only role that may use the \
+            recordings commands).
             Exit status: 0 on success, 1 with one sentence on stderr otherwise.
             """,
         version: version,
         subcommands: [
             SessionsCommand.self, SessionCommand.self, TerminateCommand.self, RegistrationsCommand.self,
             StatsCommand.self, MetricsCommand.self, LogLevelCommand.self, ConfigCommand.self, VersionCommand.self,
-            AuditCommand.self, WatchCommand.self,
+            AuditCommand.self, WatchCommand.self, RecordCommand.self, RecordingsCommand.self,
         ])
 
     // The shared options are declared here as well as on each subcommand, so `sottoctl --socket PATH sessions`

@@ -18,11 +18,11 @@ struct WatchScreen {
 
     static let tableColumns: [TextTable.Column] = [
         .init("ID", .right), .init("FROM → TO"), .init("AGE", .right), .init("PKT/S", .right),
-        .init("LOSS %", .right), .init("DROPS", .right), .init("SUITES"),
+        .init("LOSS %", .right), .init("DROPS", .right), .init("REC"), .init("SUITES"),
     ]
     /// Where FROM → TO and SUITES sit in ``tableColumns``.
     private static let addressColumn = 1
-    private static let suitesColumn = 6
+    private static let suitesColumn = 7
 
     /// Sessions busiest first: packets per second descending, then id ascending so equal rates keep still.
     static func sorted(_ sessions: [AdminSession]) -> [AdminSession] {
@@ -113,6 +113,7 @@ struct WatchScreen {
             Format.rate(session.packetsPerSecond),
             losses.max().map { String(format: "%.2f", $0 * 100) } ?? "-",
             Format.count(session.legs.reduce(0) { $0 &+ Format.total($1.drops) }),
+            SessionReport.recording(session.recording),
             suites.isEmpty ? "-" : suites.joined(separator: " / "),
         ]
     }

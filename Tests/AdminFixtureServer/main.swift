@@ -1,11 +1,12 @@
 // admin-fixture-server: an AdminServer over FakeAdminBackend (SottoTestSupport), for the admin and sottoctl tests.
 //
 //   admin-fixture-server --socket PATH --audit PATH [--viewer SPEC]... [--operator SPEC]... [--admin SPEC]...
-//                        [--socket-group GID] [--max-connections N] [--max-line-bytes N]
+//                        [--auditor SPEC]... [--no-recording] [--socket-group GID] [--max-connections N] [--max-line-bytes N]
 //                        [--max-pending-output BYTES] [--idle-timeout-ms N] [--audit-max-bytes N]
 //                        [--log-level LEVEL]
 //
-// SPEC is uid:N, gid:N, user:NAME or group:NAME. Prints "ready" on stdout once listening; exits (removing
+// SPEC is uid:N, gid:N, user:NAME or group:NAME. --no-recording makes `record` refused as on a relay without
+// [recording]. Prints "ready" on stdout once listening; exits (removing
 // the socket) on SIGTERM, SIGINT or when stdin closes. Bad flags: a message on stderr and exit status 2.
 // These flags are what sottoctl's tests rely on: keep them stable.
 import Admin
@@ -30,6 +31,7 @@ struct Options {
     var idleTimeoutMs = 300_000
     var auditMaxBytes = 64 << 20
     var logLevel = Logger.Level.notice
+    var recording = true
 
     static func parse(_ list: [String]) -> Options {
         var options = Options()
@@ -52,6 +54,8 @@ struct Options {
             case "--viewer": options.specs[.viewer, default: []].append(value(flag))
             case "--operator": options.specs[.operator, default: []].append(value(flag))
             case "--admin": options.specs[.admin, default: []].append(value(flag))
+            case "--auditor": options.specs[.auditor, default: []].append(value(flag))
+            case "--no-recording": options.recording = false
             case "--socket-group":
                 let text = value(flag)
                 guard let gid = UInt32(text) else { usage("--socket-group needs a numeric gid, not \"\(text)\"") }
@@ -84,7 +88,7 @@ func usage(_ message: String) -> Never {
     writeOut(
         2,
         "usage: admin-fixture-server --socket PATH --audit PATH [--viewer SPEC]... [--operator SPEC]... "
-            + "[--admin SPEC]... [--socket-group GID] [--max-connections N] [--max-line-bytes N] "
+            + "[--admin SPEC]... [--auditor SPEC]... [--no-recording] [--socket-group GID] [--max-connections N] [--max-line-bytes N] "
             + "[--max-pending-output BYTES] [--idle-timeout-ms N] [--audit-max-bytes N] [--log-level LEVEL]\n")
     exit(2)
 }
@@ -106,7 +110,9 @@ func run() -> Never {
         auditMaxBytes: options.auditMaxBytes)
     let server: AdminServer
     do {
-        server = try AdminServer(configuration: configuration, backend: FakeAdminBackend(), logger: logger)
+        server = try AdminServer(
+            configuration: configuration,
+            backend: FakeAdminBackend(recordings: FakeRecordings(enabled: options.recording)), logger: logger)
     } catch {
         writeOut(2, "admin-fixture-server: \(error.reason)\n")
         exit(1)

@@ -16,15 +16,33 @@ import Testing
         case "session", "terminate": ["id": 1]
         case "watch": ["interval_ms": 100]
         case "log-level": ["level": "debug"]
+        case "record": ["id": 1, "action": "pause"]
+        case "recordings-list": [:]
+        case "recordings-show": ["id": FakeRecordings.completeID]
+        case "recordings-read": ["token": "00112233445566778899aabbccddeeff", "offset": 0, "length": 16]
+        case let name where name.hasPrefix("recordings-"): ["id": FakeRecordings.completeID, "reason": "a test"]
         default: [:]
         }
+    }
+
+    /// Runs `name` with valid arguments on `client`; `recordings-read` with a token from an export first when
+    /// `export` (the role may export), else with a made-up one.
+    static func run(_ name: String, on client: TestClient, export: Bool = true) throws -> [String: Any] {
+        var arguments = arguments(for: name)
+        if name == "recordings-read", export {
+            let grant = try client.result(
+                AdminRecordingExportGrant.self, 90, "recordings-export",
+                ["id": FakeRecordings.completeID, "reason": "a test"])
+            arguments["token"] = grant.token
+        }
+        return try client.call(7, name, arguments)
     }
 
     @Test("every command in the table runs for its least role", arguments: AdminCommand.table)
     func everyCommandRunsForItsRole(_ command: AdminCommand) throws {
         let running = try RunningServer(access: AdminAccess(uids: [command.role: [getuid()]]))
         let client = try running.client()
-        let reply = try client.call(7, command.name, Self.arguments(for: command.name))
+        let reply = try Self.run(command.name, on: client)
         #expect(reply["id"] as? Int == 7)
         #expect(errorCode(reply) == nil, "\(command.name): \(reply)")
         #expect(reply["result"] != nil)

@@ -26,7 +26,8 @@ final class NextPeer: Sendable {
 /// connection, bounded audit lines for refusals, and a safe socket directory.
 @Suite struct AdminLimitTests {
     static let viewers: Set<UInt32> = Set(5001...5020)
-    static let access = AdminAccess(uids: [.viewer: viewers, .operator: [6001, 6002], .admin: [7001]])
+    static let access = AdminAccess(
+        uids: [.viewer: viewers, .operator: [6001, 6002], .admin: [7001], .auditor: [8001]])
 
     /// A client connected as `uid`, checked to be admitted (it answers `version`).
     func connect(_ running: RunningServer, _ next: NextPeer, as uid: UInt32) throws -> TestClient {
@@ -58,11 +59,11 @@ final class NextPeer: Sendable {
         for uid in UInt32(5001)...5004 { held.append(try connect(running, next, as: uid)) }
         // A fifth viewer would take a reserved slot.
         let refused = try refusal(running, next, as: 5005)
-        #expect(refused?.contains("kept for operators and admins") == true, "\(refused ?? "admitted")")
+        #expect(refused?.contains("kept for operators, admins and auditors") == true, "\(refused ?? "admitted")")
         #expect(running.server.refusedConnections("reserved") == 1)
-        // An operator and an admin still get in.
+        // An operator and an auditor still get in.
         held.append(try connect(running, next, as: 6001))
-        held.append(try connect(running, next, as: 7001))
+        held.append(try connect(running, next, as: 8001))
         // Now the total limit holds for everyone.
         #expect(try refusal(running, next, as: 6002)?.contains("too many admin connections") == true)
         #expect(running.server.connectionCount == 6)

@@ -15,9 +15,9 @@ import Testing
     func roleAgainstCommand(_ role: AdminRole, _ name: String) throws {
         let running = try RunningServer(access: AdminAccess(uids: [role: [getuid()]]))
         let command = try #require(AdminCommand.named(name))
-        let reply = try running.client().call(1, name, AdminCommandTests.arguments(for: name))
+        let reply = try AdminCommandTests.run(name, on: running.client(), export: role.may(run: command))
         let audit = (try? String(contentsOfFile: running.auditPath, encoding: .utf8)) ?? ""
-        if role >= command.role {
+        if role.may(run: command) {
             #expect(errorCode(reply) == nil, "\(role) \(name): \(reply)")
         } else {
             #expect(errorCode(reply) == "forbidden")
@@ -30,8 +30,9 @@ import Testing
             #expect(line["role"] as? String == role.rawValue)
             #expect(line["result"] as? String == "forbidden")
         }
-        // Read-only commands are not audited; state-changing ones and refusals are.
-        let audited = command.changesState || role < command.role
+        // Read-only commands are not audited; state-changing ones, those that reach a recording, and refusals
+        // are. A read is not, but the export that granted it is.
+        let audited = command.audited || !role.may(run: command) || (name == "recordings-read")
         #expect(audit.split(separator: "\n").count == (audited ? 1 : 0))
     }
 
@@ -104,12 +105,14 @@ import Testing
     @Test func specsResolveNumbersAndNames() throws {
         let access = try AdminAccess(specs: [
             .viewer: ["uid:1000", "gid:27"], .operator: ["user:root"], .admin: ["group:root", "uid:2000"],
+            .auditor: ["uid:3000"],
         ])
         #expect(access.uids[.viewer] == [1000])
         #expect(access.gids[.viewer] == [27])
         #expect(access.uids[.operator] == [0])
         #expect(access.gids[.admin] == [0])
         #expect(access.uids[.admin] == [2000])
+        #expect(access.uids[.auditor] == [3000])
     }
 
     @Test(
@@ -125,6 +128,24 @@ import Testing
             let value = spec.split(separator: ":", maxSplits: 1).last.map(String.init) ?? spec
             return error.spec == spec && error.description.contains(value)
         }
+    }
+
+    @Test func rolesAreALadderWithTheAuditorBesideIt() {
+        let named = { (name: String) in AdminCommand.named(name)! }
+        #expect(AdminRole.admin.may(run: named("terminate")) && AdminRole.admin.may(run: named("config")))
+        #expect(!AdminRole.operator.may(run: named("config")) && AdminRole.operator.may(run: named("record")))
+        #expect(AdminRole.auditor.may(run: named("sessions")) && AdminRole.auditor.may(run: named("recordings-list")))
+        #expect(!AdminRole.auditor.may(run: named("terminate")) && !AdminRole.auditor.may(run: named("record")))
+        for role in [AdminRole.viewer, .operator, .admin] {
+            #expect(!role.may(run: named("recordings-export")))
+        }
+    }
+
+    @Test func anAuditorGrantTakesPrecedence() {
+        let access = AdminAccess(uids: [.admin: [1000], .auditor: [1000]], gids: [.admin: [50], .auditor: [70]])
+        #expect(access.role(uid: 1000, gid: 100, supplementaryGroups: []) == .auditor)
+        #expect(access.role(uid: 1001, gid: 50, supplementaryGroups: [70]) == .auditor)
+        #expect(access.role(uid: 1001, gid: 50, supplementaryGroups: []) == .admin)
     }
 
     @Test func theHighestMatchingRoleWins() {

@@ -27,4 +27,24 @@ import Testing
         #expect(error?.key == "admin.socket_group")
         #expect(error?.reason == "\"sotto admins\" is not a group name or number")
     }
+
+    @Test func auditorsAreNobodyByDefaultAndReadLikeTheOtherRoles() throws {
+        #expect(SottoConfig.defaults.admin.auditors.isEmpty)
+        let directory = try directoryWithCertificates()
+        let config = try load(document(["admin.auditors": "[\"uid:1500\", \"group:root\"]"]), in: directory)
+        try config.validated()
+        #expect(config.admin.auditors == ["uid:1500", "group:root"])
+        #expect(config.effectiveValues()["admin"]?["auditors"] == .strings(["uid:1500", "group:root"]))
+        let error = loadError(document(["admin.auditors": "[\"officer\"]"]), in: directory)
+        #expect(error?.key == "admin.auditors")
+    }
+
+    @Test(arguments: ["admin.viewers", "admin.operators", "admin.admins"])
+    func anAuditorMayNotAlsoHoldAnotherRole(key: String) throws {
+        let directory = try directoryWithCertificates()
+        let error = loadError(
+            document(["admin.auditors": "[\"uid:1500\"]", key: "[\"uid:1500\", \"uid:0\"]"]), in: directory)
+        #expect(error?.key == "admin.auditors")
+        #expect(error?.reason.contains("uid:1500 is also in \(key)") == true, "\(error?.reason ?? "")")
+    }
 }

@@ -33,10 +33,17 @@ public final class FakeAdminBackend: AdminBackend {
     private let callsStarted: Int
     private let registrationsDelay: Duration?
     private let state: Mutex<State>
+    /// The recordings and each session's recording state.
+    public let recordings: FakeRecordings
 
     /// A relay with `sessions` live sessions (ids 1...sessions). `registrationsDelay` makes `registrations()`
     /// block that long, to show that one slow call does not hold up other clients.
-    public init(sessions: Int = 2, registrationsDelay: Duration? = nil, clock: any MediaClock = SystemMediaClock()) {
+    /// `recordings` stands in for the relay's recording vault.
+    public init(
+        sessions: Int = 2, registrationsDelay: Duration? = nil, clock: any MediaClock = SystemMediaClock(),
+        recordings: FakeRecordings = FakeRecordings()
+    ) {
+        self.recordings = recordings
         let now = clock.now()
         self.clock = clock
         started = now
@@ -64,12 +71,19 @@ public final class FakeAdminBackend: AdminBackend {
         let now = clock.now()
         return state.withLock { state in
             state.calls.keys.sorted().map { id in Self.session(id: id, state.calls[id]!, now: now) }
-        }
+        }.map(withRecording)
     }
 
     public func session(id: UInt64) -> AdminSession? {
         let now = clock.now()
-        return state.withLock { state in state.calls[id].map { Self.session(id: id, $0, now: now) } }
+        return state.withLock { state in state.calls[id].map { Self.session(id: id, $0, now: now) } }.map(
+            withRecording)
+    }
+
+    private func withRecording(_ session: AdminSession) -> AdminSession {
+        var session = session
+        session.recording = recordings.sessionState(session.id)
+        return session
     }
 
     public func terminate(session id: UInt64) -> Bool {
@@ -138,6 +152,30 @@ public final class FakeAdminBackend: AdminBackend {
             "calls": ["max_calls": .integer(0)],
             "admin": ["socket": .string("/run/sotto/admin.sock")],
         ]
+    }
+
+    public func recordingControl(session: UInt64, action: String) -> AdminRecordingControlResult {
+        recordings.control(session: session, live: liveIDs.contains(session), action: action)
+    }
+
+    public func recordings(from: Date?, to: Date?, party: String?) -> [AdminRecording] {
+        recordings.list(from: from, to: to, party: party)
+    }
+
+    public func recording(id: String) -> AdminRecording? { recordings.row(id) }
+
+    public func openRecording(id: String) -> AdminRecordingExport? { recordings.open(id) }
+
+    public func readRecording(id: String, offset: UInt64, length: Int) -> [UInt8]? {
+        recordings.read(id, offset: offset, length: length)
+    }
+
+    public func holdRecording(id: String, hold: Bool, reason: String) -> AdminRecordingActionResult {
+        recordings.hold(id, hold)
+    }
+
+    public func deleteRecording(id: String, reason: String) -> AdminRecordingActionResult {
+        recordings.delete(id)
     }
 
     /// Session `id`'s call: the two the documentation shows, then made-up agents.

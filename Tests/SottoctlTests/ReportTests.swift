@@ -8,7 +8,7 @@ import Testing
     @Test func sessionListPutsEachLegUnderItsSessionInAlignedColumns() {
         let lines = SessionReport.list([Samples.session(id: 1), Samples.session(id: 12, from: "sip:carol@example.com")])
         #expect(lines[0].hasPrefix("ID  CALL-ID"))
-        #expect(lines[0].hasSuffix("AGE  STATE"))
+        #expect(lines[0].hasSuffix("AGE  STATE      REC"))
         #expect(lines[1].trimmingPrefix(while: { $0 == " " }).hasPrefix("LEG        PEER"))
         // Session rows, each followed by its two legs, indented under CALL-ID.
         let sessionRow = lines.firstIndex { $0.hasPrefix(" 1  a84b4c76e66710@…") }
@@ -25,6 +25,44 @@ import Testing
         // Every leg line ends at the same column (the last one is right-aligned).
         let legLines = lines.filter { $0.hasPrefix("    ") }
         #expect(Set(legLines.map(\.count)).count == 1)
+    }
+
+    @Test func theRECColumnSaysRecOrPausedAndIsBlankOtherwise() {
+        var recorded = Samples.session(id: 1)
+        recorded.recording = "recording"
+        var paused = Samples.session(id: 2)
+        paused.recording = "paused"
+        let lines = SessionReport.list([recorded, paused, Samples.session(id: 3)])
+        #expect(lines.contains { $0.hasPrefix(" 1  ") && $0.hasSuffix("confirmed  rec") })
+        #expect(lines.contains { $0.hasPrefix(" 2  ") && $0.hasSuffix("confirmed  paused") })
+        #expect(lines.contains { $0.hasPrefix(" 3  ") && $0.hasSuffix("confirmed") })
+        #expect(SessionReport.detail(paused).contains("  rec      paused"))
+        let screen = WatchScreen(socketPath: "/s", intervalMilliseconds: 1000, interactive: false)
+        let frame = screen.lines(AdminWatchFrame(stats: Samples.stats, sessions: [recorded, paused]))
+        #expect(frame.contains { $0.hasPrefix(" 1  ") && $0.contains("      2  rec     AES_CM") })
+        #expect(frame.contains { $0.hasPrefix(" 2  ") && $0.contains("      2  paused  AES_CM") })
+    }
+
+    @Test func recordingsListAndDetail() {
+        let recording = AdminRecording(
+            id: "7QK2M9XC4H8R3T5V1N6B0P2D4F", callID: "c1@example", caller: "sip:+442071234567@pbx.example",
+            callee: "sip:1001@example.com", started: "2026-12-01T09:00:00Z", ended: "2026-12-01T09:02:05Z",
+            durationSeconds: 125, codecs: "PCMU/8000", sizeBytes: 600_000, sha256: "ab", state: "complete",
+            legalHold: true, deadline: "2027-03-01T09:02:05Z", recipientKeyIDs: ["a1", "b2"])
+        let lines = RecordingReport.list([recording])
+        #expect(lines[0].hasPrefix("ID                          STARTED               LENGTH  CALLER"))
+        #expect(lines[0].hasSuffix("SIZE  STATE     HOLD"))
+        #expect(
+            lines[1]
+                == "7QK2M9XC4H8R3T5V1N6B0P2D4F  2026-12-01 09:00:00Z   2m05s  sip:+442071234567@pbx.example  "
+                + "sip:1001@example.com  PCMU/8000  585 KiB  complete  held")
+        #expect(RecordingReport.list([]) == ["no recordings"])
+        let detail = RecordingReport.detail(recording)
+        #expect(detail.contains("  legal hold   yes"))
+        #expect(detail.contains("  recipients   a1, b2"))
+        #expect(detail.contains("  size         600,000 bytes"))
+        #expect(RecordingReport.size(812) == "812 B")
+        #expect(RecordingReport.size(13_000_000) == "12.4 MiB")
     }
 
     @Test func emptyListsSaySo() {
@@ -104,9 +142,9 @@ import Testing
                 == "calls 2  sessions 2  packets relayed 123,456  drops 14 (authFailed 10, replay 2, tooShort 1, …)")
         #expect(lines[2] == "TLS 4 open, 1 handshake failures  ports 8 in use, 992 free  PBX connected")
         #expect(lines[4].hasPrefix("ID  FROM → TO"))
-        #expect(lines[4].hasSuffix("AGE  PKT/S  LOSS %  DROPS  SUITES"))
+        #expect(lines[4].hasSuffix("AGE  PKT/S  LOSS %  DROPS  REC  SUITES"))
         #expect(lines[5].hasPrefix(" 2  sip:carol@example.com → sip:bob@example.com"))
-        #expect(lines[5].hasSuffix("1m05s  100.0    1.25      2  AES_CM_128_HMAC_SHA1_80 / AEAD_AES_128_GCM"))
+        #expect(lines[5].hasSuffix("1m05s  100.0    1.25      2       AES_CM_128_HMAC_SHA1_80 / AEAD_AES_128_GCM"))
         #expect(lines[6].hasPrefix(" 1  sip:alice@example.com"))
         #expect(lines.count == 7)
     }
@@ -135,16 +173,17 @@ import Testing
 
     @Test func aNarrowTerminalShortensFromAndToBeforeTheNumbers() {
         let screen = WatchScreen(socketPath: "/s", intervalMilliseconds: 1000, interactive: true)
-        let long = Samples.session(
+        var long = Samples.session(
             id: 1, pps: 50, from: "sip:agent-0042@contact-centre.example", to: "sip:+441632960000@pbx.example.com")
+        long.recording = "paused"
         let frame = AdminWatchFrame(stats: Samples.stats, sessions: [long])
         let wide = screen.lines(frame, rows: 40, columns: 200)
         #expect(wide[5].contains("sip:agent-0042@contact-centre.example → sip:+441632960000@pbx.example.com"))
         let narrow = screen.lines(frame, rows: 40, columns: 80)
-        #expect(narrow[5].contains("sip:agent-0042@co… → sip:+441632960000…"), "\(narrow[5])")
-        // Everything up to DROPS fits in 80 columns; only SUITES runs past the edge.
-        let dropsEnd = narrow[5].range(of: "      2  AES")?.lowerBound
-        #expect(dropsEnd.map { narrow[5].distance(from: narrow[5].startIndex, to: $0) + 7 <= 80 } == true)
+        #expect(narrow[5].contains("sip:agent-004… → sip:+44163296…"), "\(narrow[5])")
+        // Everything up to REC fits in 80 columns; only SUITES runs past the edge.
+        let recEnd = narrow[5].range(of: "      2  paused  AES")?.lowerBound
+        #expect(recEnd.map { narrow[5].distance(from: narrow[5].startIndex, to: $0) + 15 <= 80 } == true)
         // Never below the narrowest cut, however small the terminal.
         #expect(screen.lines(frame, rows: 40, columns: 20)[5].contains("sip:agent-0… → sip:+441632…"))
     }

@@ -37,8 +37,8 @@ struct WatchTerminalTests {
         #expect(shown.screen.contains("ID  FROM → TO"))
         #expect(shown.screen.contains(" 1  sip:1001@example.com → sip:+442071234567@pbx.example"))
         #expect(shown.screen.contains(" 2  sip:1002@example.com → sip:+33142685300@pbx.example"))
-        // SUITES is last and cut at the edge of 120 columns before From or To would be.
-        #expect(shown.screen.contains("AES_CM_128_HMAC_SHA1_80 / AEAD_AES"))
+        // SUITES is last and cut at the edge of 120 columns before From or To would be; session 1 is recorded.
+        #expect(shown.screen.contains("  rec  AES_CM_128_HMAC_SHA1_80 / A"))
         #expect(try await tmux.format("#{alternate_on}") == "1", "watch draws on the alternate screen")
         #expect(try await tmux.format("#{cursor_flag}") == "0", "the cursor is hidden while watching")
     }
