@@ -113,6 +113,7 @@ var targets: [Target] = [
     .testTarget(
         name: "MediaTests", dependencies: ["Media", "Transport", "SRTP", "CSottoTestSupport", "SottoTestSupport"]),
     .testTarget(name: "SDPTests", dependencies: ["SDP"]),
+    .testTarget(name: "RecordingTests", dependencies: ["Recording", "SottoTestSupport"]),
     .testTarget(name: "SIPTests", dependencies: ["SIP"]),
     // Test helpers more than one test target needs: a throwaway PKI made with the openssl CLI, a child-process
     // runner that waits without holding a thread, temporary directories, hex, a manual media clock, and the fake
