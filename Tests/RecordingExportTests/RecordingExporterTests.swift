@@ -89,6 +89,22 @@ import Testing
         #expect(actual.pbx.concealedMilliseconds == 0)
     }
 
+    /// A packet delivered twice is dropped and counted; the audio is as if it came once.
+    @Test func duplicatesAreDroppedAndCounted() throws {
+        let packets = Fixtures.pcmuPackets(leg: .pbx, hertz: 440, seconds: 1)
+        var repeated = packets
+        var again = packets[10]
+        again.arrival += 5_000_000
+        again.payload = [UInt8](repeating: 0x00, count: 160)  // a different (loud) payload under the same timestamp
+        repeated.insert(again, at: 11)
+        let expected = try RecordingExporter.render(
+            metadata: metadata, entries: packets.map { .packet($0) }, cut: false, format: .wav)
+        let actual = try RecordingExporter.render(
+            metadata: metadata, entries: repeated.map { .packet($0) }, cut: false, format: .wav)
+        #expect(actual.pbx.duplicates == 1)
+        #expect(actual.bytes == expected.bytes)
+    }
+
     /// RTP timestamps that wrap past 2^32 mid-call render the same as ones that do not.
     @Test func timestampWrapIsUnwrapped() throws {
         let plain = Fixtures.pcmuPackets(leg: .pbx, hertz: 440, seconds: 1)
