@@ -73,6 +73,12 @@ import Testing
         #expect(throws: ExportError.badRecipient("key is 31 bytes, not 32")) {
             try AgeFile.encrypt([1], to: Fixtures.bech32(hrp: "age", data: Array(key.prefix(31))))
         }
+        let valid = Array(Fixtures.bech32(hrp: "age", data: key).utf8.dropFirst(4).dropLast(6))
+        var values = valid.map { UInt8(Array("qpzry9x8gf2tvdw0s3jn54khce6mua7l".utf8).firstIndex(of: $0)!) }
+        values[values.count - 1] |= 1
+        #expect(throws: ExportError.badRecipient("non-zero padding bits")) {
+            try AgeFile.encrypt([1], to: Fixtures.bech32(hrp: "age", values: values))
+        }
         // The all-zero point: every key agreement with it gives an all-zero secret.
         #expect(throws: ExportError.self) {
             try AgeFile.encrypt([1], to: Fixtures.bech32(hrp: "age", data: [UInt8](repeating: 0, count: 32)))

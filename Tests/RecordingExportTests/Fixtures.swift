@@ -129,6 +129,12 @@ enum Fixtures {
             }
         }
         if bits > 0 { values.append(UInt8((accumulator << UInt32(5 - bits)) & 31)) }
+        return bech32(hrp: hrp, values: values)
+    }
+
+    /// Bech32 from 5-bit values as they are (so a test can set padding bits).
+    static func bech32(hrp: String, values: [UInt8]) -> String {
+        let charset = Array("qpzry9x8gf2tvdw0s3jn54khce6mua7l")
         let hrpBytes = Array(hrp.utf8)
         let expanded = hrpBytes.map { $0 >> 5 } + [0] + hrpBytes.map { $0 & 31 }
         let generator: [UInt32] = [0x3b6a_57b2, 0x2650_8e6d, 0x1ea1_19fa, 0x3d42_33dd, 0x2a14_62b3]

@@ -89,10 +89,30 @@ import Testing
         #expect(actual.pbx.concealedMilliseconds == 0)
     }
 
+    /// A packet delivered twice is dropped and counted; the audio is as if it came once.
+    @Test func duplicatesAreDroppedAndCounted() throws {
+        let packets = Fixtures.pcmuPackets(leg: .pbx, hertz: 440, seconds: 1)
+        var repeated = packets
+        var again = packets[10]
+        again.arrival += 5_000_000
+        again.payload = [UInt8](repeating: 0x00, count: 160)  // a different (loud) payload under the same timestamp
+        repeated.insert(again, at: 11)
+        let expected = try RecordingExporter.render(
+            metadata: metadata, entries: packets.map { .packet($0) }, cut: false, format: .wav)
+        let actual = try RecordingExporter.render(
+            metadata: metadata, entries: repeated.map { .packet($0) }, cut: false, format: .wav)
+        #expect(actual.pbx.duplicates == 1)
+        #expect(actual.bytes == expected.bytes)
+    }
+
     /// RTP timestamps that wrap past 2^32 mid-call render the same as ones that do not.
     @Test func timestampWrapIsUnwrapped() throws {
-        let plain = Fixtures.pcmuPackets(leg: .pbx, hertz: 440, seconds: 1)
-        let wrapping = Fixtures.pcmuPackets(leg: .pbx, hertz: 440, seconds: 1, firstTimestamp: UInt32.max - 799)
+        var plain = Fixtures.pcmuPackets(leg: .pbx, hertz: 440, seconds: 1)
+        var wrapping = Fixtures.pcmuPackets(leg: .pbx, hertz: 440, seconds: 1, firstTimestamp: UInt32.max - 799)
+        // The packet at the wrap (timestamp 0) arrives 30 ms late: placed by its timestamp, not its arrival.
+        plain[5].arrival += 30_000_000
+        wrapping[5].arrival += 30_000_000
+        #expect(wrapping[5].timestamp == 0)
         let expected = try RecordingExporter.render(
             metadata: metadata, entries: plain.map { .packet($0) }, cut: false, format: .wav)
         let actual = try RecordingExporter.render(
@@ -173,6 +193,19 @@ import Testing
         #expect(info.contains("SOTTO_MARKER=paused 0.500-1.000"), "\(info)")
         #expect(info.contains("SOTTO_MARKER=stopped 2.000-2.000"))
         #expect(!info.contains("SOTTO_CUT"))
+    }
+
+    /// A short gap that is a pause (no packets captured while paused) is not concealed: it stays a silent gap.
+    @Test func aPauseIsNeverConcealed() throws {
+        var packets = Fixtures.pcmuPackets(leg: .pbx, hertz: 440, seconds: 1)
+        packets.removeSubrange(25..<28)  // 500..560 ms
+        var entries = packets.map { RecordingEntry.packet($0) }
+        entries.insert(.event(RecordedEvent(kind: .paused, at: 500_000_000)), at: 25)
+        entries.insert(.event(RecordedEvent(kind: .resumed, at: 560_000_000)), at: 26)
+        let audio = try RecordingExporter.render(metadata: metadata, entries: entries, cut: false, format: .wav)
+        #expect(audio.pbx.concealedMilliseconds == 0)
+        #expect(audio.pbx.silentGapMilliseconds == 60)
+        #expect(audio.markers == [ExportMarker(kind: .paused, start: 0.5, end: 0.56)])
     }
 
     /// telephone-event and unknown payload types are skipped and counted, not decoded as audio.
