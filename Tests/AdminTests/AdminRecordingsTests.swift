@@ -97,6 +97,7 @@ import Testing
             ])
         #expect(lines.allSatisfy { $0["result"] as? String == "ok" && $0["uid"] as? Int == Int(getuid()) })
         #expect(lines.allSatisfy { $0["role"] as? String == "auditor" })
+        try #require(lines.count == 5)
         #expect(Self.args(lines[1]) == ["id": Self.complete])
         #expect(Self.args(lines[2]) == ["id": Self.complete, "reason": reason])
         #expect(Self.args(lines[4]) == ["id": FakeRecordings.cutID, "reason": "retention by hand"])
@@ -187,6 +188,7 @@ import Testing
         #expect(running.backend.recordings.actions.isEmpty)
         let lines = Self.audit(running)
         #expect(lines.map { $0["result"] as? String } == ["refused"])
+        try #require(lines.count == 1)
         #expect(Self.args(lines[0]) == ["id": FakeRecordings.heldID, "reason": "tidy up"])
     }
 
@@ -249,6 +251,7 @@ import Testing
         // One line for the export with its reason; reads are not audited, the refused one is (without the token).
         let lines = Self.audit(running)
         #expect(lines.map { $0["cmd"] as? String } == ["recordings-export", "recordings-read"])
+        try #require(lines.count == 2)
         #expect(Self.args(lines[0]) == ["id": Self.complete, "reason": "subject access request"])
         #expect(lines[1]["result"] as? String == "forbidden")
         #expect(!(try String(contentsOfFile: running.auditPath, encoding: .utf8)).contains(grant.token))
@@ -391,7 +394,7 @@ import Testing
             #expect(errorMessage(reply).contains(message))
         }
         let lines = Self.audit(running)
-        #expect(lines.count == 8)
+        try #require(lines.count == 8)
         #expect(Self.args(lines[3]) == ["party": "1001"])
         #expect(lines.suffix(3).allSatisfy { $0["result"] as? String == "bad_arguments" })
     }
@@ -411,6 +414,7 @@ import Testing
         #expect(running.backend.recordings.actions == ["record 1 pause", "record 1 resume", "record 2 start"])
         let lines = Self.audit(running)
         #expect(lines.map { $0["cmd"] as? String } == ["record", "record", "record"])
+        try #require(lines.count == 3)
         #expect(Self.args(lines[0]) == ["id": "1", "action": "pause"])
         #expect(lines.allSatisfy { $0["result"] as? String == "ok" && $0["role"] as? String == "operator" })
     }

@@ -32,6 +32,7 @@ import Testing
         #expect(paused.stdout == "session 1: recording paused (a marked gap)\n")
         let sessions = try await sottoctl(["sessions"], on: fixture)
         let lines = sessions.stdout.split(separator: "\n").map(String.init)
+        try #require(!lines.isEmpty)
         #expect(lines[0].hasSuffix("STATE      REC"))
         #expect(lines.contains { $0.hasPrefix(" 1  ") && $0.hasSuffix("confirmed  paused") }, "\(sessions.stdout)")
         #expect(lines.contains { $0.hasPrefix(" 2  ") && $0.hasSuffix("confirmed") })
@@ -58,6 +59,7 @@ import Testing
         let all = try await sottoctl(["recordings", "list"], on: fixture)
         #expect(all.status == 0, "\(all.stderr)")
         let lines = all.stdout.split(separator: "\n").map(String.init)
+        try #require(!lines.isEmpty)
         #expect(lines[0].hasPrefix("ID                          STARTED"))
         #expect(lines.count == 5)
         #expect(lines.contains { $0.hasPrefix(FakeRecordings.heldID) && $0.hasSuffix("complete  held") })
@@ -101,6 +103,7 @@ import Testing
         #expect(try decode(AdminRecording.self, from: delete.stdout).state == "shredded")
         let lines = Self.audit(fixture)
         #expect(lines.map { $0["result"] as? String } == ["ok", "ok", "refused", "ok", "ok"])
+        try #require(lines.count == 5)
         let arguments = lines[4]["args"] as? [String: String]
         #expect(arguments == ["id": Self.complete, "reason": "erasure request"])
         #expect(lines[4]["uid"] as? Int == Int(getuid()))
