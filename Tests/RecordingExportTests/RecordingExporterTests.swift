@@ -208,6 +208,22 @@ import Testing
         #expect(audio.markers == [ExportMarker(kind: .paused, start: 0.5, end: 0.56)])
     }
 
+    /// Masked spans are markers like pauses; a span still open at a stop closes there, one open at the end
+    /// closes at the end of the audio; a repeated start keeps the first.
+    @Test func markerSpansFromEvents() {
+        func event(_ kind: RecordedEventKind, _ seconds: UInt64) -> RecordedEvent {
+            RecordedEvent(kind: kind, at: seconds * 1_000_000_000)
+        }
+        let spans = RecordingExporter.markerSpans(
+            [
+                event(.maskStarted, 1), event(.maskEnded, 2), event(.paused, 3), event(.paused, 4),
+                event(.stopped, 5), event(.maskStarted, 6),
+            ], closingAt: 9_000_000_000)
+        #expect(spans.map(\.kind) == [.masked, .paused, .stopped, .masked])
+        #expect(spans.map(\.start) == [1, 3, 5, 6].map { $0 * 1_000_000_000 })
+        #expect(spans.map(\.end) == [2, 5, 5, 9].map { $0 * 1_000_000_000 })
+    }
+
     /// telephone-event and unknown payload types are skipped and counted, not decoded as audio.
     @Test func otherPayloadTypesAreSkippedAndCounted() throws {
         var packets = Fixtures.pcmuPackets(leg: .pbx, hertz: 440, seconds: 1)
