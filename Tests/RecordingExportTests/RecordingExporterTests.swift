@@ -169,6 +169,18 @@ import Testing
         #expect(right[24000..<24960].contains { abs(Int($0)) > 1000 })
     }
 
+    /// An empty or corrupt Opus payload is counted as undecodable and treated as lost (concealed), not as audio.
+    @Test func badOpusPayloadsAreLost() throws {
+        var packets = Fixtures.opusPackets(leg: .softphone, hertz: 1000, seconds: 1)
+        packets[10].payload = []
+        packets[20].payload = [0xFF, 0xFF, 0xFF]  // code 3 with a frame count and no frames
+        let audio = try RecordingExporter.render(
+            metadata: metadata, entries: packets.map { .packet($0) }, cut: false, format: .wav)
+        #expect(audio.softphone.undecodable == 2)
+        #expect(audio.softphone.decoded == 48)
+        #expect(audio.softphone.concealedMilliseconds == 40)
+    }
+
     /// A paused span is silent even if packets were captured in it, no gap next to it is concealed, and it is
     /// listed as a marker (in the result and in the Ogg comments); a stop is a point marker.
     @Test func pausedSpansAreSilentAndMarked() async throws {
