@@ -236,6 +236,24 @@ import Testing
         #expect(spans.map(\.end) == [2, 5, 5, 9].map { $0 * 1_000_000_000 })
     }
 
+    /// PCMA by its static payload type 8 (not in the negotiated codecs) is decoded: the tone comes back within
+    /// A-law's quantisation.
+    @Test func pcmaByStaticPayloadType() throws {
+        let tone = Fixtures.tone(440, seconds: 1, rate: 8000)
+        var packets = Fixtures.pcmuPackets(leg: .softphone, hertz: 440, seconds: 1)
+        for index in packets.indices {
+            packets[index].payloadType = 8
+            packets[index].payload = tone[(index * 160)..<(index * 160 + 160)].map(G711.encodeA)
+        }
+        let audio = try RecordingExporter.render(
+            metadata: metadata, entries: packets.map { .packet($0) }, cut: false, format: .wav)
+        #expect(audio.softphone.decoded == 50)
+        let samples = Fixtures.wavSamples(audio.bytes)
+        let right = stride(from: 1, to: samples.count, by: 2).map { samples[$0] }
+        #expect(right.count == tone.count)
+        #expect(zip(right, tone).allSatisfy { abs(Int($0) - Int($1)) <= 256 })
+    }
+
     /// telephone-event and unknown payload types are skipped and counted, not decoded as audio.
     @Test func otherPayloadTypesAreSkippedAndCounted() throws {
         var packets = Fixtures.pcmuPackets(leg: .pbx, hertz: 440, seconds: 1)
