@@ -180,6 +180,7 @@ struct LegTimeline {
                 cursor = frame.position + Int64(pcm.count)
             }
         }
+        frames = []  // the payloads are decoded: free them before the mix
         for span in quiet {
             let lower = Int(clamping: max(span.lowerBound, 0))
             let upper = Int(clamping: min(span.upperBound, Int64(length)))

@@ -54,10 +54,8 @@ public enum RecordingExporter {
         let rate = format == .wav && pbx.rate == 8000 && softphone.rate == 8000 ? 8000 : 48000
         let frames = Int((duration * Double(rate)).rounded(.up))
         var interleaved = [Int16](repeating: 0, count: frames * 2)
-        for frame in 0..<frames {
-            interleaved[2 * frame] = sample(pbx, frame, at: rate)
-            interleaved[2 * frame + 1] = sample(softphone, frame, at: rate)
-        }
+        fill(&interleaved, channel: 0, from: pbx.samples, at: pbx.rate, to: rate)
+        fill(&interleaved, channel: 1, from: softphone.samples, at: softphone.rate, to: rate)
         var comments = [("SOTTO_RECORDING_ID", metadata.id)]
         if cut { comments.append(("SOTTO_CUT", "yes")) }
         comments += markers.map { ("SOTTO_MARKER", $0.text) }
@@ -114,17 +112,23 @@ public enum RecordingExporter {
         Int64(nanoseconds / 1000) * Int64(rate) / 1_000_000
     }
 
-    /// One output sample of a leg at `rate`: the leg's own sample, or 8 kHz to 48 kHz by linear interpolation
-    /// (five points on the line between neighbouring samples; no further anti-imaging filter: a telephone leg
-    /// has nothing above 4 kHz, and linear interpolation already damps the images).
-    private static func sample(_ leg: LegTimeline, _ index: Int, at rate: Int) -> Int16 {
-        let samples = leg.samples
-        if leg.rate == rate { return index < samples.count ? samples[index] : 0 }
-        let factor = rate / leg.rate
-        let base = index / factor
-        guard base < samples.count else { return 0 }
-        let a = Int32(samples[base])
-        let b = base + 1 < samples.count ? Int32(samples[base + 1]) : a
-        return Int16(a + (b - a) * Int32(index % factor) / Int32(factor))
+    /// One channel of the interleaved output from a leg: the leg's own samples, or 8 kHz to 48 kHz by linear
+    /// interpolation (five points on the line between neighbouring samples; no further anti-imaging filter: a
+    /// telephone leg has nothing above 4 kHz, and linear interpolation already damps the images).
+    private static func fill(
+        _ interleaved: inout [Int16], channel: Int, from samples: [Int16], at legRate: Int, to rate: Int
+    ) {
+        let frames = interleaved.count / 2
+        let factor = rate / legRate
+        samples.withUnsafeBufferPointer { input in
+            interleaved.withUnsafeMutableBufferPointer { output in
+                for frame in 0..<min(frames, input.count * factor) {
+                    let base = frame / factor
+                    let a = Int32(input[base])
+                    let b = base + 1 < input.count ? Int32(input[base + 1]) : a
+                    output[2 * frame + channel] = Int16(a + (b - a) * Int32(frame % factor) / Int32(factor))
+                }
+            }
+        }
     }
 }

@@ -169,6 +169,18 @@ import Testing
         #expect(right[24000..<24960].contains { abs(Int($0)) > 1000 })
     }
 
+    /// An empty or corrupt Opus payload is counted as undecodable and treated as lost (concealed), not as audio.
+    @Test func badOpusPayloadsAreLost() throws {
+        var packets = Fixtures.opusPackets(leg: .softphone, hertz: 1000, seconds: 1)
+        packets[10].payload = []
+        packets[20].payload = [0xFF, 0xFF, 0xFF]  // code 3 with a frame count and no frames
+        let audio = try RecordingExporter.render(
+            metadata: metadata, entries: packets.map { .packet($0) }, cut: false, format: .wav)
+        #expect(audio.softphone.undecodable == 2)
+        #expect(audio.softphone.decoded == 48)
+        #expect(audio.softphone.concealedMilliseconds == 40)
+    }
+
     /// A paused span is silent even if packets were captured in it, no gap next to it is concealed, and it is
     /// listed as a marker (in the result and in the Ogg comments); a stop is a point marker.
     @Test func pausedSpansAreSilentAndMarked() async throws {
@@ -206,6 +218,40 @@ import Testing
         #expect(audio.pbx.concealedMilliseconds == 0)
         #expect(audio.pbx.silentGapMilliseconds == 60)
         #expect(audio.markers == [ExportMarker(kind: .paused, start: 0.5, end: 0.56)])
+    }
+
+    /// Masked spans are markers like pauses; a span still open at a stop closes there, one open at the end
+    /// closes at the end of the audio; a repeated start keeps the first.
+    @Test func markerSpansFromEvents() {
+        func event(_ kind: RecordedEventKind, _ seconds: UInt64) -> RecordedEvent {
+            RecordedEvent(kind: kind, at: seconds * 1_000_000_000)
+        }
+        let spans = RecordingExporter.markerSpans(
+            [
+                event(.maskStarted, 1), event(.maskEnded, 2), event(.paused, 3), event(.paused, 4),
+                event(.stopped, 5), event(.maskStarted, 6),
+            ], closingAt: 9_000_000_000)
+        #expect(spans.map(\.kind) == [.masked, .paused, .stopped, .masked])
+        #expect(spans.map(\.start) == [1, 3, 5, 6].map { $0 * 1_000_000_000 })
+        #expect(spans.map(\.end) == [2, 5, 5, 9].map { $0 * 1_000_000_000 })
+    }
+
+    /// PCMA by its static payload type 8 (not in the negotiated codecs) is decoded: the tone comes back within
+    /// A-law's quantisation.
+    @Test func pcmaByStaticPayloadType() throws {
+        let tone = Fixtures.tone(440, seconds: 1, rate: 8000)
+        var packets = Fixtures.pcmuPackets(leg: .softphone, hertz: 440, seconds: 1)
+        for index in packets.indices {
+            packets[index].payloadType = 8
+            packets[index].payload = tone[(index * 160)..<(index * 160 + 160)].map(G711.encodeA)
+        }
+        let audio = try RecordingExporter.render(
+            metadata: metadata, entries: packets.map { .packet($0) }, cut: false, format: .wav)
+        #expect(audio.softphone.decoded == 50)
+        let samples = Fixtures.wavSamples(audio.bytes)
+        let right = stride(from: 1, to: samples.count, by: 2).map { samples[$0] }
+        #expect(right.count == tone.count)
+        #expect(zip(right, tone).allSatisfy { abs(Int($0) - Int($1)) <= 256 })
     }
 
     /// telephone-event and unknown payload types are skipped and counted, not decoded as audio.
