@@ -32,6 +32,13 @@ extension SIPProxy {
     /// call, CANCEL and `487` for one being set up. False when there is no such call.
     public func terminate(session: UInt64) -> Bool { calls.terminate(session: session) }
 
+    /// Ends the call whose media session is `session` because it had to be recorded and its recording failed
+    /// (`recording.required`): BYE both ways saying so, end reason `recordingFailed`.
+    public func endUnrecorded(session: UInt64) -> Bool {
+        calls.terminate(
+            session: session, reason: .recordingFailed, text: "the call must be recorded and its recording failed")
+    }
+
     /// Live bindings (expired ones and those of closed flows are dropped as they are found).
     public func currentRegistrations() -> [ProxyRegistration] { router.currentRegistrations() }
 }

@@ -119,7 +119,7 @@ public final class RecordingVault: @unchecked Sendable {
     let queue = DispatchQueue(label: "sotto.recording")
     /// Called on the vault's queue when a recording stops by itself (its container could not be written): the
     /// owner stops capture for it and, for a call that must be recorded, ends the call.
-    private let failureHandler: @Sendable (UInt32, String) -> Void
+    private let onFailure = Mutex<(@Sendable (UInt32, String) -> Void)?>(nil)
 
     private var active: [UInt32: Active] = [:]
     private var nextHandle: UInt32 = 1
@@ -135,7 +135,7 @@ public final class RecordingVault: @unchecked Sendable {
         configuration: Configuration, rings: [CaptureRing], catalog: any RecordingCatalog, store: any RecordingStore,
         recipients: RecipientSet, monotonic: @escaping @Sendable () -> UInt64,
         wallClock: @escaping @Sendable () -> Date = { Date() }, logger: Logger,
-        onFailure: @escaping @Sendable (UInt32, String) -> Void
+        onFailure: (@Sendable (UInt32, String) -> Void)? = nil
     ) {
         self.configuration = configuration
         self.rings = rings
@@ -145,7 +145,16 @@ public final class RecordingVault: @unchecked Sendable {
         self.monotonic = monotonic
         self.wallClock = wallClock
         self.logger = logger
-        self.failureHandler = onFailure
+        self.onFailure.withLock { $0 = onFailure }
+    }
+
+    /// Where recordings that stop by themselves are reported (replaces the one given at init).
+    public func setFailureHandler(_ handler: @escaping @Sendable (UInt32, String) -> Void) {
+        onFailure.withLock { $0 = handler }
+    }
+
+    private func failureHandler(_ handle: UInt32, _ reason: String) {
+        onFailure.withLock { $0 }?(handle, reason)
     }
 
     /// Starts draining the rings.
@@ -343,7 +352,7 @@ public final class RecordingVault: @unchecked Sendable {
         let ended = wallClock()
         let finalState: RecordingState = failure == nil ? state : .cut
         recording.file.close()
-        let digest = recording.hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let digest = Self.hex(recording.hasher.finalize())
         do {
             _ = try catalog.finish(
                 id: recording.id, state: finalState, ended: ended, sizeBytes: recording.size, sha256: digest)
@@ -379,6 +388,13 @@ public final class RecordingVault: @unchecked Sendable {
                 "ALERT recording store failed: \(reason); calls go on unrecorded (refused when recording is required)",
                 metadata: ["alert": "recording_failed"])
         }
+    }
+
+    /// The SHA-256 of a whole file, in hex: what the index keeps (a crash-cut file is hashed at the next start).
+    public static func digest(_ bytes: [UInt8]) -> String { hex(SHA256.hash(data: bytes)) }
+
+    private static func hex(_ digest: SHA256.Digest) -> String {
+        digest.map { String(format: "%02x", $0) }.joined()
     }
 
     static func codecText(_ codecs: [[RecordedCodec]]) -> String {

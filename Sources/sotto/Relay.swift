@@ -25,6 +25,8 @@ final class Relay: @unchecked Sendable {
     private let media: MediaEngine
     private let server: SignallingServer
     private let admin: AdminServer
+    /// The recording vault, when `[recording]` is on.
+    private let recordings: RelayRecordings?
     /// Handshakes on the listener, across certificate reloads.
     private let serverCounters: TLSCounters
     private var signalSources: [DispatchSourceSignal] = []
@@ -81,10 +83,16 @@ final class Relay: @unchecked Sendable {
                 enterWakeupsPerSecond: config.media.pollEnterWakeupsPerSecond,
                 exitPacketsPerSecond: config.media.pollExitPacketsPerSecond)
             mediaConfiguration.logger = TransportLogger(bridging: logger)
+            // One capture ring per media loop, only when calls are recorded.
+            mediaConfiguration.captureRingBytes = config.recording.enabled ? config.recording.ringBytes : 0
             media = try MediaEngine(configuration: mediaConfiguration)
         } catch {
             throw StartError(description: "media: \(error.reason)", isConfiguration: false)
         }
+
+        let recordings =
+            config.recording.enabled ? try RelayRecordings(config: config, media: media, logger: logger) : nil
+        self.recordings = recordings
 
         var proxyConfiguration = ProxyConfiguration(
             host: config.sipAdvertisedHost, port: Int(config.sip.listen.port), suites: config.media.suites,
@@ -97,6 +105,7 @@ final class Relay: @unchecked Sendable {
         proxyConfiguration.mediaPorts = Int(config.media.ports.lowerBound)...Int(config.media.ports.upperBound)
         proxyConfiguration.forwardSoftphoneIdentity = config.sip.forwardSoftphoneIdentity
         proxyConfiguration.product = "Sotto/\(SottoCommand.version)"
+        proxyConfiguration.recorder = recordings?.recorder
         let proxy = SIPProxy(configuration: proxyConfiguration, media: media, clock: SystemMediaClock(), logger: logger)
         let limits = TCPLimits(
             maxConnections: config.sip.maxConnections, maxConnectionsPerAddress: config.sip.maxConnectionsPerAddress,
@@ -126,8 +135,16 @@ final class Relay: @unchecked Sendable {
 
         let backend = RelayAdminBackend(
             config: config, server: server, media: media, serverCounters: serverCounters, logLevel: level,
-            srtpCrypto: crypto.rawValue)
+            srtpCrypto: crypto.rawValue, recordings: recordings)
         admin = try Self.adminServer(config, backend: backend, runAs: runAs, logger: logger)
+        if let recordings {
+            let server = server
+            // `recording.required`: a call whose recording failed mid-call is ended, on the signalling loop.
+            recordings.recorder.setEndCall { session in
+                server.loop.queue.async { _ = server.proxy.endUnrecorded(session: session) }
+            }
+            recordings.audit.attach(admin.auditLog)
+        }
     }
 
     /// The admin socket: roles from `admin.viewers/operators/admins/auditors`, the audit log, the socket's group.
@@ -242,6 +259,7 @@ final class Relay: @unchecked Sendable {
         if armed.wait(timeout: .now() + .seconds(10)) == .timedOut {
             logger.warning("the signal handlers were not armed within 10 s; a stop signal sent now may be lost")
         }
+        recordings?.start()
         server.start()
         admin.start()
         logger.notice(
@@ -321,6 +339,8 @@ final class Relay: @unchecked Sendable {
         server.loop.queue.asyncAfter(deadline: .now() + .milliseconds(remaining > 0 ? 500 : 0)) { [self] in
             admin.stop()
             server.stop()
+            // Open recordings get their last chunk and their index row before the process goes.
+            recordings?.stop()
             exitAfterTeardowns(until: .now() + .seconds(5))
         }
     }

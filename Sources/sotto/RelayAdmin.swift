@@ -21,11 +21,14 @@ final class RelayAdminBackend: AdminBackend, @unchecked Sendable {
     private let started = Date()
     private let startedUptime = DispatchTime.now().uptimeNanoseconds
     private let srtpCrypto: String
+    /// The recording vault's parts, nil when `[recording]` is off.
+    let recordings: RelayRecordings?
 
     init(
         config: SottoConfig, server: SignallingServer, media: MediaEngine, serverCounters: TLSCounters,
-        logLevel: SharedLogLevel, srtpCrypto: String
+        logLevel: SharedLogLevel, srtpCrypto: String, recordings: RelayRecordings?
     ) {
+        self.recordings = recordings
         self.config = config
         self.server = server
         self.media = media
@@ -131,30 +134,6 @@ final class RelayAdminBackend: AdminBackend, @unchecked Sendable {
         return values
     }
 
-    // MARK: Recordings (not wired yet: every call says recording is not configured, the index reads empty)
-
-    private static let recordingNotConfigured = "recording is not configured on this relay"
-
-    func recordingControl(session: UInt64, action: String) -> AdminRecordingControlResult {
-        .refused(Self.recordingNotConfigured)
-    }
-
-    func recordings(from: Date?, to: Date?, party: String?) -> [AdminRecording] { [] }
-
-    func recording(id: String) -> AdminRecording? { nil }
-
-    func openRecording(id: String) -> AdminRecordingExport? { nil }
-
-    func readRecording(id: String, offset: UInt64, length: Int) -> [UInt8]? { nil }
-
-    func holdRecording(id: String, hold: Bool, reason: String) -> AdminRecordingActionResult {
-        .refused(Self.recordingNotConfigured)
-    }
-
-    func deleteRecording(id: String, reason: String) -> AdminRecordingActionResult {
-        .refused(Self.recordingNotConfigured)
-    }
-
     private func session(_ call: SIPProxy.CallSummary, _ snapshot: MediaSessionSnapshot) -> AdminSession {
         let legs = (snapshot.streams.first ?? []).map { leg in
             var drops: [String: UInt64] = [:]
@@ -172,7 +151,8 @@ final class RelayAdminBackend: AdminBackend, @unchecked Sendable {
         }
         return AdminSession(
             id: call.session, callID: call.callID, from: call.from, to: call.to,
-            ageSeconds: Double(call.age) / 1e9, state: call.state, legs: legs)
+            ageSeconds: Double(call.age) / 1e9, state: call.state, legs: legs,
+            recording: recordings?.recorder.state(session: call.session))
     }
 }
 

@@ -14,6 +14,7 @@ struct RecordingsCommand: ParsableCommand {
         subcommands: [
             RecordingsListCommand.self, RecordingsShowCommand.self, RecordingsExportCommand.self,
             RecordingsHoldCommand.self, RecordingsReleaseCommand.self, RecordingsDeleteCommand.self,
+            RecordingsKeygenCommand.self,
         ])
 }
 

@@ -273,14 +273,14 @@ final class CallController {
 
     /// Ends the call whose media session is `session` (end reason `admin`): BYE both ways for a confirmed
     /// call, CANCEL and `487` for one being set up. False when there is no such call.
-    func terminate(session: UInt64) -> Bool {
+    func terminate(session: UInt64, reason: CallEndReason = .admin, text: String = "ended by an operator") -> Bool {
         guard let call = live.values.first(where: { $0.mediaSession == session }) else { return false }
         if call.state == .confirmed {
-            sendBYE(call, toward: [.a, .b], cause: 503, text: "ended by an operator")
+            sendBYE(call, toward: [.a, .b], cause: 503, text: text)
         } else {
-            abandonSetup(call, status: 487, reason: "Request Terminated", warning: "ended by an operator")
+            abandonSetup(call, status: 487, reason: "Request Terminated", warning: text)
         }
-        finish(call, reason: .admin)
+        finish(call, reason: reason)
         return true
     }
 

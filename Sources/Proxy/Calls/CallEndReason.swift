@@ -23,4 +23,6 @@ public enum CallEndReason: String, Sendable, Hashable {
     case timeout
     /// It rang for longer than `calls.max_ringing_s` without an answer.
     case ringTimeout
+    /// It had to be recorded (`recording.required`) and its recording failed.
+    case recordingFailed
 }

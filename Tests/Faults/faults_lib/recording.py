@@ -6,7 +6,6 @@ import json
 import os
 import re
 import signal
-import subprocess
 import sys
 import time
 
@@ -148,7 +147,6 @@ required = {required}
         sotto.proc.wait_for(r"call up", timeout=30)
         time.sleep(5)
         os.kill(sotto.pid, signal.SIGKILL)
-        killed = time.monotonic()
         sotto.proc.popen.wait(timeout=10)
         gen.stop()
         sotto = self.start_sotto(name="sotto-after", **config)
@@ -162,7 +160,6 @@ required = {required}
         print("  killed about 5 s into the call; the export holds %.2f s and says: %s"
               % (seconds, (done.stdout + done.stderr).strip().splitlines()[-1]), file=sys.stderr)
         self.assertGreaterEqual(seconds, 3.5, "everything up to the last sealed chunk")
-        del killed
 
     def disk_full_vault(self, required):
         directory = os.path.join(self.dir, "recordings")
