@@ -49,3 +49,13 @@ public protocol RecordingCatalog: Sendable {
     /// it with the size and hash it finds.
     func recover() throws -> [RecordingRow]
 }
+
+extension RecordingCatalog {
+    /// The most rows a `list` without a limit returns.
+    public static var defaultListLimit: Int { 1000 }
+
+    /// ``list(from:to:party:limit:)`` with at most ``defaultListLimit`` rows.
+    public func list(from: Date?, to: Date?, party: String?) throws -> [RecordingRow] {
+        try list(from: from, to: to, party: party, limit: Self.defaultListLimit)
+    }
+}

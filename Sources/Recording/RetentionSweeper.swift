@@ -61,6 +61,7 @@ public final class RetentionSweeper: Sendable {
         let now = clock()
         var shredded: [String] = []
         var attempted = Set<String>()
+        let dates = ISO8601DateFormatter()
         while true {
             let batch: [RecordingRow]
             do {
@@ -74,8 +75,8 @@ public final class RetentionSweeper: Sendable {
             if fresh.isEmpty { break }
             for row in fresh {
                 attempted.insert(row.id)
-                let deadline = ISO8601DateFormatter().string(from: row.deadline)
-                if shredOne(row, expiredAt: now, why: "retention: deadline \(deadline) passed") {
+                let why = "retention: deadline \(dates.string(from: row.deadline)) passed"
+                if case .shredded = shredOne(row, expiredAt: now, why: why) {
                     shredded.append(row.id)
                 }
             }
@@ -98,43 +99,53 @@ public final class RetentionSweeper: Sendable {
         if row.legalHold { return .refused("recording \(id) is on legal hold; release it first") }
         if row.state == .recording { return .refused("recording \(id) is still being recorded") }
         if row.state == .shredded { return .refused("recording \(id) is already shredded") }
-        guard shredOne(row, expiredAt: nil, why: "deleted: \(reason)") else {
-            let now = (try? catalog.row(id: id)) ?? nil
-            if now?.legalHold == true { return .refused("recording \(id) was put on legal hold meanwhile") }
-            return .refused("recording \(id) could not be shredded (see the log); its key is destroyed if it was due")
-        }
+        let outcome = shredOne(row, expiredAt: nil, why: "deleted: \(reason)")
         scrub()
-        let after = (try? catalog.row(id: id)) ?? nil
-        return .shredded(after ?? row)
+        switch outcome {
+        case .shredded:
+            let after = (try? catalog.row(id: id)) ?? nil
+            return .shredded(after ?? row)
+        case .kept:
+            return .refused("recording \(id) was put on legal hold (or shredded) meanwhile")
+        case .failed(let why):
+            return .refused("recording \(id) could not be shredded: \(why)")
+        }
     }
 
-    /// Steps 1-4 for one row; false when the key was not destroyed (a hold won) or a later step failed.
-    private func shredOne(_ row: RecordingRow, expiredAt: Date?, why: String) -> Bool {
+    /// How one shred went.
+    private enum Outcome {
+        /// All four steps done.
+        case shredded
+        /// Nothing destroyed: the row was put on hold, finished being due, or was shredded, since it was listed.
+        case kept
+        /// A step failed (what, in a sentence); if the key was destroyed, the sentence says so.
+        case failed(String)
+    }
+
+    /// Steps 1-4 for one row.
+    private func shredOne(_ row: RecordingRow, expiredAt: Date?, why: String) -> Outcome {
         do {
-            guard try catalog.destroyKeys(id: row.id, expiredAt: expiredAt) else {
-                // Put on hold (or shredded by another sweep) since it was listed: nothing was destroyed.
-                return false
-            }
+            guard try catalog.destroyKeys(id: row.id, expiredAt: expiredAt) else { return .kept }
         } catch {
             logger.error("retention: cannot destroy the key of \(row.id): \(error)")
-            return false
+            return .failed("the index refused to destroy its key (\(error)); nothing was destroyed")
         }
         do {
             try store.remove(row.fileName)
         } catch {
-            // The key is gone, so the file is already noise; the next sweep retries the unlink.
+            // The key is gone, so the file is already noise; a sweep retries the unlink once the row is due.
             logger.error("retention: key of \(row.id) destroyed, but its file was not removed: \(error)")
-            audit(row, "\(why); key destroyed, file not removed (retried next sweep): \(error.reason)")
-            return false
+            audit(row, "\(why); key destroyed, file not removed (retried by the sweeper): \(error.reason)")
+            return .failed("its key is destroyed, but its file was not removed (\(error.reason))")
         }
         do {
             try catalog.markShredded(id: row.id, at: clock())
         } catch {
             logger.error("retention: \(row.id) shredded but not marked so: \(error)")
-            return false
+            return .failed("its key and file are destroyed, but the index was not updated (\(error))")
         }
         audit(row, "\(why); key destroyed, file removed")
-        return true
+        return .shredded
     }
 
     private func scrub() {

@@ -135,3 +135,19 @@ import Testing
         #expect(try store.read("A.sotto", maximumBytes: 1000).count == 1000)
     }
 }
+
+/// The store's digest helper, against sha256sum's answer for the same bytes.
+@Suite struct RecordingStoreDigestTests {
+    @Test func theDigestCoversTheWholeFileAcrossPieces() async throws {
+        let parent = try TemporaryDirectory("sotto-store")
+        let store = try DirectoryStore(path: parent.file("recordings"))
+        let file = try store.create("D.sotto")
+        let bytes = (0..<((1 << 20) * 2 + 4321)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+        try file.append(bytes)
+        file.close()
+        let digest = try store.sha256(of: "D.sotto")
+        #expect(digest.size == bytes.count)
+        let result = try await ChildProcess.run("/usr/bin/sha256sum", [parent.file("recordings/D.sotto")])
+        #expect(result.stdout.hasPrefix(digest.hex + " "))
+    }
+}

@@ -104,6 +104,26 @@ import Testing
         #expect(try vault.index.row(id: row.id)?.state == .shredded)
     }
 
+    /// The key goes first: when the file cannot be removed, the key is destroyed all the same (the file is noise),
+    /// the row stays due, and the next sweep finishes the shred.
+    @Test func aFileThatCannotBeRemovedStillLosesItsKey() throws {
+        let vault = try Vault()
+        let row = try vault.record(days: 1)
+        vault.clock.advance(days: 2)
+        let failing = RetentionSweeper(
+            catalog: vault.index, store: UnremovableStore(store: vault.store), clock: { vault.clock.now() }
+        ) { row, text in vault.audit.record(row, text) }
+        #expect(failing.sweep().isEmpty)
+        let after = try #require(try vault.index.row(id: row.id))
+        #expect(after.sealedKeys == nil)
+        #expect(after.state == .complete)
+        #expect(vault.store.exists(row.fileName))
+        #expect(vault.audit.entries.last?.text.contains("file not removed") == true)
+
+        #expect(vault.sweeper().sweep() == [row.id])
+        #expect(!vault.store.exists(row.fileName))
+    }
+
     /// An auditor's hold that lands after the sweeper listed a recording, but before it destroyed the key, wins.
     @Test func aHoldPlacedDuringTheSweepWins() throws {
         let vault = try Vault()
@@ -125,15 +145,16 @@ import Testing
             Issue.record("a held recording was deleted")
             return
         }
-        #expect(reason.contains("legal hold"))
+        #expect(reason == "recording \(held.id) is on legal hold; release it first")
         #expect(vault.store.exists(held.fileName))
 
         let live = indexRow(started: vault.clock.now(), state: .recording)
         try vault.index.insert(live)
-        guard case .refused = sweeper.shred(id: live.id, reason: "x") else {
+        guard case .refused(let liveReason) = sweeper.shred(id: live.id, reason: "x") else {
             Issue.record("a recording in progress was deleted")
             return
         }
+        #expect(liveReason == "recording \(live.id) is still being recorded")
         #expect(try vault.index.row(id: live.id)?.sealedKeys == live.sealedKeys)
         #expect(sweeper.shred(id: "NOSUCHID", reason: "x") == .notFound)
 
@@ -193,4 +214,26 @@ final class HoldAfterListing: RecordingCatalog {
     func markShredded(id: String, at: Date) throws -> Bool { try index.markShredded(id: id, at: at) }
     func scrub() throws { try index.scrub() }
     func recover() throws -> [RecordingRow] { try index.recover() }
+}
+
+/// A store whose files cannot be removed (a read-only remount, an I/O error).
+final class UnremovableStore: RecordingStore {
+    let store: DirectoryStore
+
+    init(store: DirectoryStore) {
+        self.store = store
+    }
+
+    func create(_ name: String) throws(RecordingStoreError) -> any RecordingFile { try store.create(name) }
+    func read(_ name: String, maximumBytes: Int) throws(RecordingStoreError) -> [UInt8] {
+        try store.read(name, maximumBytes: maximumBytes)
+    }
+    func read(_ name: String, offset: Int, length: Int) throws(RecordingStoreError) -> [UInt8] {
+        try store.read(name, offset: offset, length: length)
+    }
+    func size(_ name: String) throws(RecordingStoreError) -> Int? { try store.size(name) }
+    func remove(_ name: String) throws(RecordingStoreError) -> Bool {
+        throw RecordingStoreError(.io, "cannot remove \(name): Read-only file system")
+    }
+    func exists(_ name: String) -> Bool { store.exists(name) }
 }
