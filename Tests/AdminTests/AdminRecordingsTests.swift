@@ -368,6 +368,50 @@ import Testing
         #expect(Self.audit(running).map { $0["result"] as? String } == ["refused"])
     }
 
+    @Test func aRecordingStillBeingRecordedCannotBeExported() throws {
+        let running = try Self.auditor()
+        let reply = try running.client().call(
+            1, "recordings-export", ["id": FakeRecordings.liveID, "reason": "court order"])
+        #expect(errorCode(reply) == "refused")
+        #expect(errorMessage(reply).contains("still being recorded"))
+        #expect(running.server.exportTokenCount == 0)
+    }
+
+    @Test func exportTokensAreBoundedInAll() throws {
+        let running = try Self.auditor { $0.maxExports = 2 }
+        var clients: [TestClient] = []
+        for _ in 0..<2 {
+            let client = try running.client()
+            _ = try client.result(
+                AdminRecordingExportGrant.self, 1, "recordings-export", ["id": Self.complete, "reason": "complaint"])
+            clients.append(client)
+        }
+        let third = try running.client().call(1, "recordings-export", ["id": Self.complete, "reason": "complaint"])
+        #expect(errorCode(third) == "rate_limited")
+        #expect(errorMessage(third).contains("the relay already holds 2 export tokens"))
+        #expect(running.server.exportTokenCount == 2)
+    }
+
+    @Test func anAuditLogThatCannotBeWrittenHandsOutNothing() throws {
+        let running = try RunningServer(
+            access: AdminAccess(uids: [.auditor: [getuid()]]), auditPath: "/dev/full")
+        let client = try running.client()
+        let reason = "complaint"
+        for (id, (command, arguments)) in [
+            ("recordings-list", [:] as [String: Any]), ("recordings-show", ["id": Self.complete]),
+            ("recordings-export", ["id": Self.complete, "reason": reason]),
+            ("recordings-hold", ["id": Self.complete, "reason": reason]),
+            ("recordings-delete", ["id": FakeRecordings.cutID, "reason": reason]),
+        ].enumerated() {
+            let reply = try client.call(id, command, arguments)
+            #expect(errorCode(reply) == "audit_failed", "\(command): \(reply)")
+            #expect(reply["result"] == nil)
+        }
+        #expect(running.server.exportTokenCount == 0)
+        #expect(running.backend.recordings.actions.isEmpty)
+        #expect(running.backend.recordings.row(Self.complete)?.legalHold == false)
+    }
+
     // MARK: - List
 
     @Test func listFiltersByTimeAndParty() throws {
@@ -378,7 +422,8 @@ import Testing
         }
         #expect(
             try ids([:]) == [
-                FakeRecordings.shreddedID, FakeRecordings.heldID, Self.complete, FakeRecordings.cutID,
+                FakeRecordings.shreddedID, FakeRecordings.hugeID, FakeRecordings.heldID, Self.complete,
+                FakeRecordings.cutID, FakeRecordings.liveID,
             ])
         // A date as `to` includes that whole day; a time is exclusive.
         #expect(try ids(["from": "2026-12-01", "to": "2026-12-01"]) == [Self.complete])

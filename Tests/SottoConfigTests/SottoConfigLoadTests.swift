@@ -130,6 +130,7 @@ import Testing
         snapshots_per_s = 4
         refusals_per_s = 3
         audit_refusals_per_min = 120
+        auditors = ["user:officer1", "uid:1500"]
 
         [log]
         level = "debug"
@@ -232,6 +233,7 @@ import Testing
         expected.admin.snapshotsPerSecond = 4
         expected.admin.refusalsPerSecond = 3
         expected.admin.auditRefusalsPerMinute = 120
+        expected.admin.auditors = ["user:officer1", "uid:1500"]
         expected.log.level = .debug
         expected.process.runAsUser = "sotto"
         expected.process.runAsGroup = "sotto"

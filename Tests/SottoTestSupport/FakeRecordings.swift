@@ -3,8 +3,8 @@ import AdminProtocol
 import Foundation
 import Synchronization
 
-/// The recordings half of ``FakeAdminBackend``: an in-memory index of four recordings (complete, cut, held and
-/// shredded) whose "sealed files" are made-up bytes, and each live session's recording state. Holds, releases,
+/// The recordings half of ``FakeAdminBackend``: an in-memory index of six recordings (complete, cut, held,
+/// shredded, one still being recorded and one too large to export in memory) whose "sealed files" are made-up bytes, and each live session's recording state. Holds, releases,
 /// deletes and reads act on it as the relay's would: a held recording is not deleted, a deleted one is shredded
 /// (state `shredded`, no key, no file), and its file can no longer be read.
 public final class FakeRecordings: Sendable {
@@ -18,6 +18,10 @@ public final class FakeRecordings: Sendable {
     public static let heldID = "5B7C9D1E3F5G7H9J1K3M5N7P9Q"
     /// A recording retention shredded.
     public static let shreddedID = "3D5F7H9J1K3M5N7P9R1T3V5X7Z"
+    /// A call still being recorded.
+    public static let liveID = "2A4C6E8G0J2K4M6N8P0Q2R4S6T"
+    /// A recording whose sealed file the index says is 3 GB (never read: `sottoctl` refuses it by its size).
+    public static let hugeID = "8H8H8H8H8H8H8H8H8H8H8H8H8H"
     /// What `openRecording` gives as the sealed keys (base64 of a JSON list, opaque to the admin socket).
     public static let sealedKeys = Data(#"[{"keyID":"a1b2c3d4e5f60718","enc":"AAAA","ct":"BBBB"}]"#.utf8)
         .base64EncodedString()
@@ -33,7 +37,7 @@ public final class FakeRecordings: Sendable {
     private let state: Mutex<State>
     private let enabled: Bool
 
-    /// The four recordings; session 1 is being recorded. With `enabled` false, `record` is refused the way a
+    /// The six recordings; session 1 is being recorded. With `enabled` false, `record` is refused the way a
     /// relay without `[recording]` refuses it.
     public init(enabled: Bool = true) {
         self.enabled = enabled
@@ -142,6 +146,11 @@ public final class FakeRecordings: Sendable {
 
     private static let rows: [AdminRecording] = [
         AdminRecording(
+            id: hugeID, callID: "long-1@agent5.example", caller: "sip:+442079460111@pbx.example",
+            callee: "sip:1005@example.com", started: "2026-10-01T08:00:00Z", ended: "2026-10-01T20:00:00Z",
+            durationSeconds: 43_200, codecs: "PCMU/8000", sizeBytes: 3_000_000_000, sha256: nil, state: "complete",
+            legalHold: false, deadline: "2026-12-30T20:00:00Z", recipientKeyIDs: ["a1b2c3d4e5f60718"]),
+        AdminRecording(
             id: heldID, callID: "held-1@agent3.example", caller: "sip:+4915112345678@pbx.example",
             callee: "sip:1003@example.com", requestURI: "sip:1003@example.com", started: "2026-11-20T16:05:00Z",
             ended: "2026-11-20T16:12:30Z", durationSeconds: 450, codecs: "PCMA/8000", sizeBytes: 4096,
@@ -165,5 +174,10 @@ public final class FakeRecordings: Sendable {
             callee: "sip:+33142685300@pbx.example", started: "2026-12-02T14:30:00Z", ended: nil,
             durationSeconds: 61.5, codecs: "opus/48000/2", sizeBytes: 1000, sha256: String(repeating: "b", count: 64),
             state: "cut", legalHold: false, deadline: "2027-03-02T14:31:01Z", recipientKeyIDs: ["a1b2c3d4e5f60718"]),
+        AdminRecording(
+            id: liveID, callID: "live-1@agent6.example", caller: "sip:1006@example.com",
+            callee: "sip:+442079460123@pbx.example", started: "2026-12-07T21:00:00Z", ended: nil,
+            durationSeconds: 0, codecs: "PCMU/8000", sizeBytes: 12_000, sha256: nil, state: "recording",
+            legalHold: false, deadline: "2027-03-07T21:00:00Z", recipientKeyIDs: ["a1b2c3d4e5f60718"]),
     ]
 }

@@ -61,8 +61,11 @@ import Testing
         let lines = all.stdout.split(separator: "\n").map(String.init)
         try #require(!lines.isEmpty)
         #expect(lines[0].hasPrefix("ID                          STARTED"))
-        #expect(lines.count == 5)
-        #expect(lines.contains { $0.hasPrefix(FakeRecordings.heldID) && $0.hasSuffix("complete  held") })
+        #expect(lines.count == 7)
+        #expect(
+            lines.contains {
+                $0.hasPrefix(FakeRecordings.heldID) && $0.contains(" complete ") && $0.hasSuffix("  held")
+            })
         #expect(
             lines.contains {
                 $0.hasPrefix(Self.complete) && $0.contains("PCMU/8000") && $0.contains("585 KiB  complete")
@@ -164,6 +167,20 @@ import Testing
             ], on: fixture)
         #expect(result.status == 1)
         #expect(result.stderr.contains("does not match the index's SHA-256"), "\(result.stderr)")
+    }
+
+    @Test func exportRefusesAFileTooLargeToHoldInMemoryBeforeReadingIt() async throws {
+        let fixture = try await Self.auditorFixture()
+        let identity = try fixture.directory.write("officer.key", "key\n")
+        let result = try await sottoctl(
+            [
+                "recordings", "export", FakeRecordings.hugeID, "--reason", "complaint", "--identity", identity,
+                "--out", fixture.directory.file("call.wav"),
+            ], on: fixture)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("is 3,000,000,000 bytes; sottoctl exports at most"), "\(result.stderr)")
+        // The export was asked for (and audited); no read was.
+        #expect(Self.audit(fixture).map { $0["cmd"] as? String } == ["recordings-export"])
     }
 
     @Test func exportChecksWhatItCanBeforeAskingTheRelay() async throws {
