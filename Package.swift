@@ -103,6 +103,7 @@ var targets: [Target] = [
         dependencies: [
             "AdminProtocol", "Admin", "Recording", "RecordingExport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]
     ),
 

@@ -10,7 +10,7 @@ import Synchronization
 #endif
 
 /// The relay's side of the vault: it drains the media loops' capture rings, keeps one plaintext buffer per
-/// recording, seals a chunk of it at least every `chunk_seconds` (or 64 KiB) into the recording's container,
+/// recording, seals a chunk of it at least every `chunk_s` (or 64 KiB) into the recording's container,
 /// writes and syncs it, and keeps the index up to date. Everything runs on its own serial queue, never on a
 /// media loop or the signalling loop (docs/recording.md, "Capture").
 ///
@@ -20,7 +20,7 @@ import Synchronization
 public final class RecordingVault: @unchecked Sendable {
     /// How the vault works.
     public struct Configuration: Sendable {
-        /// A chunk is sealed and synced at least this often while a recording has data (`recording.chunk_seconds`):
+        /// A chunk is sealed and synced at least this often while a recording has data (`recording.chunk_s`):
         /// the most a crash can lose.
         public var chunkNanoseconds: UInt64 = 2_000_000_000
         /// A chunk is sealed as soon as this much plaintext is waiting.
@@ -389,9 +389,6 @@ public final class RecordingVault: @unchecked Sendable {
                 metadata: ["alert": "recording_failed"])
         }
     }
-
-    /// The SHA-256 of a whole file, in hex: what the index keeps (a crash-cut file is hashed at the next start).
-    public static func digest(_ bytes: [UInt8]) -> String { hex(SHA256.hash(data: bytes)) }
 
     private static func hex(_ digest: SHA256.Digest) -> String {
         digest.map { String(format: "%02x", $0) }.joined()

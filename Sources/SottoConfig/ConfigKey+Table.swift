@@ -235,7 +235,7 @@ extension ConfigKey {
         },
         .integer("recording", "retention_days", in: 1...3650, \.recording.retentionDays),
         .boolean("recording", "required", \.recording.required),
-        .duration("recording", "chunk_seconds", in: 1...30, .seconds, \.recording.chunkInterval),
+        .duration("recording", "chunk_s", in: 1...30, .seconds, \.recording.chunkInterval),
         .integer("recording", "ring_bytes", in: (1 << 20)...(256 << 20), \.recording.ringBytes),
         // Read from [[recording.rule]] tables by the file reader (SottoConfig+RecordingRules.swift); listed here so
         // the effective-config listing shows the rules, one line each. Only an empty list can come this way.

@@ -26,7 +26,7 @@ extension SottoConfig {
         /// `recording.required`: true: a call that must be recorded but cannot be (the vault is unavailable, the
         /// disk is full) is refused with 503 and an alert; false: it goes on unrecorded, with an alert.
         public var required = false
-        /// `recording.chunk_seconds`: how often a recording's buffered media is sealed into a chunk and synced to
+        /// `recording.chunk_s`: how often a recording's buffered media is sealed into a chunk and synced to
         /// disk: the most a crash can lose.
         public var chunkInterval: Duration = .seconds(2)
         /// `recording.ring_bytes`: the capture ring of each media loop, in bytes. Full, it loses recorded packets

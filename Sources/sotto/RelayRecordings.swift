@@ -87,17 +87,16 @@ final class RelayRecordings: Sendable {
             return
         }
         for row in rows {
-            let bytes = (try? store.read(row.fileName, maximumBytes: Int.max)) ?? []
+            let file = try? store.sha256(of: row.fileName)
             let path = store.path + "/" + row.fileName
             let modified =
                 (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? row.started
-            let digest = RecordingVault.digest(bytes)
             _ = try? index.finish(
-                id: row.id, state: .cut, ended: max(modified, row.started), sizeBytes: Int64(bytes.count),
-                sha256: digest)
+                id: row.id, state: .cut, ended: max(modified, row.started), sizeBytes: Int64(file?.size ?? 0),
+                sha256: file?.hex)
             logger.warning(
                 "recording cut by a crash or kill; its sealed chunks remain exportable",
-                metadata: ["recording": "\(row.id)", "bytes": "\(bytes.count)"])
+                metadata: ["recording": "\(row.id)", "bytes": "\(file?.size ?? 0)"])
         }
     }
 }

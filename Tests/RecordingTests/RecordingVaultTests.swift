@@ -154,13 +154,13 @@ import Testing
         #expect(SHA256.hash(data: file).map { String(format: "%02x", $0) }.joined() == row.sha256)
     }
 
-    /// A chunk is sealed once `chunk_seconds` have passed, before the call ends: what a crash would leave.
+    /// A chunk is sealed once `chunk_s` have passed, before the call ends: what a crash would leave.
     @Test func chunksAreSealedOnTimeWhileTheCallGoesOn() throws {
         let f = try Fixture()
         let opened = try f.open()
         f.push(opened.handle, leg: .pbx, sequence: 1, byte: 1)
         f.vault.queue.sync { f.vault.tick() }
-        #expect(f.vault.statistics().chunks == 0, "not yet: less than chunk_seconds")
+        #expect(f.vault.statistics().chunks == 0, "not yet: less than chunk_s")
         f.clock.advance(milliseconds: 2_000)
         f.vault.queue.sync { f.vault.tick() }
         #expect(f.vault.statistics().chunks == 1)

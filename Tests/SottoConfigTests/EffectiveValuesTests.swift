@@ -68,7 +68,7 @@ import Testing
             case .integer:
                 // 1024 is inside every integer key's range but these.
                 let exceptions = [
-                    "sip.ipv6_prefix_length": 100, "recording.chunk_seconds": 7, "recording.ring_bytes": 3 << 20,
+                    "sip.ipv6_prefix_length": 100, "recording.chunk_s": 7, "recording.ring_bytes": 3 << 20,
                 ]
                 let value = exceptions[key.dotted] ?? 1024
                 try key.store(&config, .integer(value), paths)

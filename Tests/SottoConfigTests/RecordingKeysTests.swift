@@ -44,7 +44,7 @@ import Testing
                 [
                     "enabled = true", "mode = \"rules\"", "directory = \"rec/\"",
                     "recipients = \"keys/recipients.pub\"",
-                    "retention_days = 180", "required = true", "chunk_seconds = 5", "ring_bytes = 16777216",
+                    "retention_days = 180", "required = true", "chunk_s = 5", "ring_bytes = 16777216",
                 ], rules: [["header = \"X-Sotto-Record: yes\"", "record = true"]]),
             in: directory)
         try config.validated()
@@ -63,8 +63,8 @@ import Testing
     @Test(arguments: [
         ("retention_days = 0", "recording.retention_days", "0 is out of range; it must be 1-3650"),
         ("retention_days = 3651", "recording.retention_days", "3651 is out of range; it must be 1-3650"),
-        ("chunk_seconds = 31", "recording.chunk_seconds", "31 is out of range; it must be 1-30"),
-        ("chunk_seconds = 0", "recording.chunk_seconds", "0 is out of range; it must be 1-30"),
+        ("chunk_s = 31", "recording.chunk_s", "31 is out of range; it must be 1-30"),
+        ("chunk_s = 0", "recording.chunk_s", "0 is out of range; it must be 1-30"),
         ("ring_bytes = 1048575", "recording.ring_bytes", "1048575 is out of range; it must be 1048576-268435456"),
         ("ring_bytes = 268435457", "recording.ring_bytes", "268435457 is out of range; it must be 1048576-268435456"),
         ("mode = \"some\"", "recording.mode", "\"some\" is not a recording mode (all, rules)"),

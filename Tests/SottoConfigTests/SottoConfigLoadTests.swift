@@ -147,7 +147,7 @@ import Testing
         recipients = "certs/ca.crt"
         retention_days = 30
         required = true
-        chunk_seconds = 4
+        chunk_s = 4
         ring_bytes = 2097152
         rule = []
         """

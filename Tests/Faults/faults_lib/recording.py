@@ -47,7 +47,7 @@ def channel_hz(wav, channel, start=1.0, length=2.0):
 class RecordingCases:
     """Cases over `self.start_sotto`, `self.loadgen`, `self.dir` and `self.sottoctl` of the fault suite's case."""
 
-    def vault(self, required=False, directory=None, chunk_seconds=1):
+    def vault(self, required=False, directory=None, chunk_s=1):
         """An officer's key pair (sottoctl recordings keygen) and the [recording] table that records every call."""
         key = os.path.join(self.dir, "officer.key")
         run([self.sottoctl, "recordings", "keygen", "--out", key])
@@ -60,9 +60,9 @@ enabled = true
 mode = "all"
 directory = "{directory}"
 recipients = "{pub}"
-chunk_seconds = {chunk}
+chunk_s = {chunk}
 required = {required}
-""".format(directory=directory, pub=key + ".pub", chunk=chunk_seconds, required="true" if required else "false")
+""".format(directory=directory, pub=key + ".pub", chunk=chunk_s, required="true" if required else "false")
         # The suite runs sottoctl as root: root is the auditor here, and so holds no other role (one principal,
         # one role: the people who run the relay are not the ones who may open what it recorded).
         return key, directory, {"extra": extra, "admin_extra": 'admins = []\nauditors = ["uid:0"]'}
@@ -139,7 +139,7 @@ required = {required}
     def test_r_killed_mid_call_is_cut(self):
         """A recorded call is up; Sotto is killed with SIGKILL. Must hold: after a restart the index says the
         recording was cut; its export succeeds, says so, and holds the call up to the last sealed chunk (at most
-        `chunk_seconds` (1 s) lost)."""
+        `chunk_s` (1 s) lost)."""
         key, directory, config = self.vault()
         sotto = self.start_sotto(**config)
         gen = self.loadgen("crash", calls=1, concurrency=1, hold=30, max_failures=1,
