@@ -67,9 +67,29 @@ public enum PrometheusText {
         }
 
         if let loops = stats.loops { renderLoops(loops, into: &out) }
+        if let recording = stats.recording { renderRecording(recording, into: &out) }
 
         renderSessions(sessions, into: &out)
         return out.text
+    }
+
+    /// The recording vault: recordings open and finished, packets recorded and lost to full rings, bytes written.
+    private static func renderRecording(_ recording: AdminRecordingStats, into out: inout Writer) {
+        out.family("sotto_recordings_open", .gauge, "Recordings being written now.")
+        out.sample("sotto_recordings_open", value: recording.open)
+        out.family("sotto_recordings_total", .counter, "Recordings finished since start, by how they ended.")
+        out.sample("sotto_recordings_total", [("state", "complete")], value: recording.completed)
+        out.sample("sotto_recordings_total", [("state", "failed")], value: recording.failed)
+        out.family("sotto_recording_packets_total", .counter, "Packets written into recordings.")
+        out.sample("sotto_recording_packets_total", value: recording.packets)
+        out.family(
+            "sotto_recording_overruns_total", .counter,
+            "Packets not recorded because a media loop's capture ring was full (the call was relayed).")
+        out.sample("sotto_recording_overruns_total", value: recording.overruns)
+        out.family("sotto_recording_bytes_written_total", .counter, "Sealed recording bytes written to disk.")
+        out.sample("sotto_recording_bytes_written_total", value: recording.bytesWritten)
+        out.family("sotto_recording_available", .gauge, "1 while the vault takes new recordings.")
+        out.sample("sotto_recording_available", value: recording.available ? 1 as Int : 0)
     }
 
     /// Per media loop: its mode, and packets per wakeup as a Prometheus histogram (cumulative `le` buckets).

@@ -128,6 +128,8 @@ public struct AdminStats: Codable, Sendable, Equatable {
     public var timers: Int?
     /// Each media loop's wakeups (its mode and packets per wakeup), in loop order; nil from an older relay.
     public var loops: [AdminLoop]?
+    /// The recording vault's counters; nil when recording is off (or from an older relay).
+    public var recording: AdminRecordingStats?
 
     public init(
         uptimeSeconds: Double, calls: Int, sessions: Int, callsStarted: Int, callsEnded: Int, srtpRefusals: Int,
@@ -242,4 +244,36 @@ public struct AdminDone: Codable, Sendable, Equatable {
     public var message: String
 
     public init(_ message: String) { self.message = message }
+}
+
+/// The recording vault's counters since start (`stats`, `metrics`).
+public struct AdminRecordingStats: Codable, Sendable, Equatable {
+    /// Recordings open now.
+    public var open: Int
+    public var started: UInt64
+    public var completed: UInt64
+    /// Recordings that ended early because their file could not be written.
+    public var failed: UInt64
+    /// Packets written into recordings.
+    public var packets: UInt64
+    /// Packets not recorded because a media loop's capture ring was full (`recordingOverrun`).
+    public var overruns: UInt64
+    /// Sealed bytes written to disk.
+    public var bytesWritten: UInt64
+    /// Whether the vault takes new recordings (false after a write failed, until a probe write succeeds).
+    public var available: Bool
+
+    public init(
+        open: Int, started: UInt64, completed: UInt64, failed: UInt64, packets: UInt64, overruns: UInt64,
+        bytesWritten: UInt64, available: Bool
+    ) {
+        self.open = open
+        self.started = started
+        self.completed = completed
+        self.failed = failed
+        self.packets = packets
+        self.overruns = overruns
+        self.bytesWritten = bytesWritten
+        self.available = available
+    }
 }

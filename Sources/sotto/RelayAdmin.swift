@@ -105,6 +105,12 @@ final class RelayAdminBackend: AdminBackend, @unchecked Sendable {
                 pollingEntries: $0.pollingEntries, bucketBounds: MediaLoopStatistics.bucketBounds,
                 buckets: $0.packetsPerWakeup)
         }
+        if let vault = recordings?.vault.statistics() {
+            stats.recording = AdminRecordingStats(
+                open: vault.open, started: vault.started, completed: vault.completed, failed: vault.failed,
+                packets: vault.packets, overruns: vault.overruns, bytesWritten: vault.bytesWritten,
+                available: vault.available)
+        }
         return stats
     }
 

@@ -16,6 +16,25 @@ import Testing
         #expect(samples.first { $0.name == "sotto_signalling_timers" }?.value == "7")
     }
 
+    /// The vault's counters, with overruns (what an operator alerts on) as a counter; absent when recording is off.
+    @Test func recordingCountersWhenRecordingIsOn() throws {
+        var stats = PrometheusTextTests.stats
+        let (_, off, _) = try PrometheusTextTests.parse(PrometheusText.render(stats: stats, sessions: []))
+        #expect(off["sotto_recording_overruns_total"] == nil)
+        stats.recording = AdminRecordingStats(
+            open: 2, started: 9, completed: 6, failed: 1, packets: 1234, overruns: 5, bytesWritten: 99_000,
+            available: false)
+        let (samples, types, _) = try PrometheusTextTests.parse(PrometheusText.render(stats: stats, sessions: []))
+        #expect(types["sotto_recording_overruns_total"] == "counter")
+        #expect(types["sotto_recordings_open"] == "gauge")
+        func value(_ name: String) -> String? { samples.first { $0.name == name }?.value }
+        #expect(value("sotto_recording_overruns_total") == "5")
+        #expect(value("sotto_recordings_open") == "2")
+        #expect(value("sotto_recording_available") == "0")
+        #expect(value("sotto_recording_bytes_written_total") == "99000")
+        #expect(samples.filter { $0.name == "sotto_recordings_total" }.map(\.value).sorted() == ["1", "6"])
+    }
+
     @Test func absentFromAnOlderRelay() throws {
         let (_, types, _) = try PrometheusTextTests.parse(
             PrometheusText.render(stats: PrometheusTextTests.stats, sessions: []))
