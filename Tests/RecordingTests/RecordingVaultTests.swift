@@ -184,11 +184,13 @@ import Testing
         #expect(f.failures.withLock { $0.map(\.0) } == [opened.handle])
         #expect(!f.vault.isAvailable)
         #expect(try f.index.row(id: opened.id)?.state == .cut)
-        #expect(throws: RecordingError.self) { try f.open(callID: "call-2@test") }
         // Still failing: the probe fails too.
         f.vault.queue.sync { f.vault.tick() }
         #expect(!f.vault.isAvailable)
+        // The disk has room again, but until a probe has shown it, no recording is opened (a call that must be
+        // recorded is refused rather than started on a store that may fail again at once).
         f.store.failing.store(false, ordering: .relaxed)
+        #expect(throws: RecordingError.self) { try f.open(callID: "call-2@test") }
         f.clock.advance(milliseconds: 10)
         f.vault.queue.sync { f.vault.tick() }
         #expect(f.vault.isAvailable)
