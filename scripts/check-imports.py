@@ -54,6 +54,9 @@ ENGINE_EDGES = frozenset(
     {
         ("Proxy", "Media"),  # the proxy asks the media engine for sessions and legs
         ("Admin", "AdminProtocol"),  # the admin server speaks the protocol's wire types
+        ("Media", "Recording"),  # the media loops write recorded payloads into the vault's capture rings
+        ("Proxy", "Recording"),  # the proxy tells recording of calls (their parties and codecs)
+        ("RecordingExport", "Recording"),  # the officer's export reads the vault's records
     }
 )
 
@@ -65,7 +68,7 @@ LAYERS = [
     Layer(
         "engine",
         "engines",
-        frozenset({"Media", "Proxy", "Admin", "AdminProtocol", "SottoConfig"}),
+        frozenset({"Media", "Proxy", "Admin", "AdminProtocol", "SottoConfig", "Recording", "RecordingExport"}),
         below=True,
         peers=ENGINE_EDGES,
     ),
