@@ -136,9 +136,10 @@ import Testing
 
     // MARK: - export
 
-    @Test func exportFetchesTheWholeFileThenStopsAtTheLocalExport() async throws {
+    @Test func exportFetchesTheWholeFileThenOpensItLocally() async throws {
         let fixture = try await Self.auditorFixture()
         let identity = try fixture.directory.write("officer.key", "SOTTO-RECORDING-SECRET-KEY-1 AAAA\n")
+        chmod(identity, 0o600)
         let out = fixture.directory.file("call.ogg")
         let result = try await sottoctl(
             [
@@ -146,11 +147,10 @@ import Testing
                 out,
             ],
             on: fixture)
-        // The fetch worked (600,000 bytes, checked against the index's SHA-256); the local export is not wired
-        // yet, so nothing is written.
+        // The fetch worked (600,000 bytes, checked against the index's SHA-256, or it would have stopped there);
+        // the local export then opens the identity, which this one is not, so nothing is written.
         #expect(result.status == 1)
-        #expect(result.stderr.contains("was fetched (600000 bytes)"), "\(result.stderr)")
-        #expect(result.stderr.contains("not wired"))
+        #expect(result.stderr.contains("is not a recording identity"), "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out))
         let lines = Self.audit(fixture)
         #expect(lines.map { $0["cmd"] as? String } == ["recordings-export"])
