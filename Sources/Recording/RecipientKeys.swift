@@ -179,7 +179,8 @@ enum KeyFileIO {
         guard status.st_size <= limit else {
             throw error("\(path): \(status.st_size) bytes, more than the \(limit) a key file may hold")
         }
-        var bytes = [UInt8](repeating: 0, count: Int(status.st_size) + 1)
+        // A fixed buffer one byte over the limit: a file that grew after fstat is caught below, never cut short.
+        var bytes = [UInt8](repeating: 0, count: limit + 1)
         var total = 0
         while total < bytes.count {
             let count = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + total, $0.count - total) }
@@ -188,7 +189,6 @@ enum KeyFileIO {
             if count == 0 { break }
             total += count
         }
-        // Read one byte more than stat said, so a file that grew meanwhile is caught rather than cut short.
         guard total <= limit else { throw error("\(path): more than the \(limit) bytes a key file may hold") }
         return Array(bytes.prefix(total))
     }
