@@ -301,4 +301,34 @@ import Testing
         #expect(first.prefix(first.count - 7) == second.prefix(second.count - 7))
         #expect(first.suffix(7) != second.suffix(7))
     }
+
+    /// Random changes to a sealed file (flipped bytes, cuts, inserted or removed runs) never crash the reader,
+    /// never read as complete, and never return a chunk that is not one of the file's own, in its place.
+    @Test func randomDamageIsNeverComplete() throws {
+        let sealed = try Self.seal(key: key, count: 3)
+        var generator = SeededGenerator(seed: 0x5077_0002)
+        for _ in 0..<1500 {
+            var file = sealed.file
+            switch Int.random(in: 0..<4, using: &generator) {
+            case 0:
+                let at = Int.random(in: 0..<file.count, using: &generator)
+                file[at] ^= UInt8.random(in: 1...255, using: &generator)
+            case 1:
+                file.removeLast(Int.random(in: 1...file.count, using: &generator))
+            case 2:
+                let at = Int.random(in: 0...file.count, using: &generator)
+                let run = (0..<Int.random(in: 1...40, using: &generator)).map { _ in
+                    UInt8.random(in: 0...255, using: &generator)
+                }
+                file.insert(contentsOf: run, at: at)
+            default:
+                let at = Int.random(in: 0..<file.count, using: &generator)
+                file.removeSubrange(at..<min(file.count, at + Int.random(in: 1...40, using: &generator)))
+            }
+            let result = read(file)
+            #expect(result.verdict != .complete)
+            #expect(sealed.plaintexts.starts(with: result.plaintextChunks))
+        }
+    }
+
 }
