@@ -63,7 +63,7 @@ func exportLocally(_ request: LocalExportRequest) throws -> LocalExportResult {
     case .complete:
         (verdict, cut) = ("complete", false)
     case .cut(_, let reason):
-        (verdict, cut) = ("cut: \(reason)", true)
+        (verdict, cut) = (reason, true)
     case .tampered(let chunk, let reason):
         throw SottoctlError(.export, "recording \(id) was tampered with at chunk \(chunk): \(reason); not exported")
     case .unreadable(let reason):

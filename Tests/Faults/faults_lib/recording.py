@@ -14,6 +14,8 @@ from e2e_lib import procs
 # The tones each side sends (sotto-loadgen --tones PHONE,PBX): the export puts the PBX's leg on the left channel
 # and the softphone's (the agent's) on the right.
 PHONE_HZ, PBX_HZ = 1000, 440
+# The group the auditor role is granted to in these cases.
+AUDITOR_GID = 4242
 
 
 def run(argv, timeout=60, check=True):
@@ -63,18 +65,24 @@ recipients = "{pub}"
 chunk_s = {chunk}
 required = {required}
 """.format(directory=directory, pub=key + ".pub", chunk=chunk_s, required="true" if required else "false")
-        # The suite runs sottoctl as root: root is the auditor here, and so holds no other role (one principal,
-        # one role: the people who run the relay are not the ones who may open what it recorded).
-        return key, directory, {"extra": extra, "admin_extra": 'admins = []\nauditors = ["uid:0"]'}
+        # The suite runs sottoctl as root, which keeps its admin role; the auditor is group 4242, which root joins
+        # only for the recordings commands (`auditor_ctl`): an auditor grant takes precedence over the others.
+        return key, directory, {"extra": extra, "admin_extra": 'auditors = ["gid:%d"]' % AUDITOR_GID}
+
+    def auditor_ctl(self, sotto, *argv):
+        """sottoctl as root with the auditor's group as its own (setpriv): the relay sees that gid and gives it the
+        auditor role."""
+        return procs.run(["setpriv", "--regid", str(AUDITOR_GID), "--clear-groups", self.sottoctl,
+                          "--socket", sotto.admin_socket, *argv], timeout=30)
 
     def recordings(self, sotto):
-        listing = sotto.ctl("--json", "recordings", "list")
+        listing = self.auditor_ctl(sotto, "--json", "recordings", "list")
         self.assertEqual(listing.returncode, 0, listing.stderr)
         return json.loads(listing.stdout)
 
     def export(self, sotto, recording, key, out, *more):
-        return sotto.ctl("recordings", "export", recording, "--identity", key, "--reason", "fault suite check",
-                         "--out", out, *more)
+        return self.auditor_ctl(sotto, "recordings", "export", recording, "--identity", key, "--reason",
+                                "fault suite check", "--out", out, *more)
 
     def test_r_round_trip_pcmu_and_opus(self):
         """One call per codec from sotto-loadgen, each side a steady tone, recorded by the relay. Must hold: the
@@ -135,6 +143,50 @@ required = {required}
             refused = self.export(sotto, rows[0]["id"], candidate, os.path.join(self.dir, "never.ogg"))
             self.assertNotEqual(refused.returncode, 0, "%s opened a recording" % candidate)
         self.assertFalse(os.path.exists(os.path.join(self.dir, "never.ogg")))
+
+    def test_r_pause_is_a_marked_gap(self):
+        """An operator pauses a recorded call for 2 s (the span a customer reads out card details) and resumes.
+        Must hold: `sessions` shows the call `paused`, then `recording`; the export lists a `paused` marker of
+        about 2 s, and that span is silent on both channels while the rest carries the tones; root as admin
+        may not list recordings (only the auditor may)."""
+        key, _, config = self.vault()
+        sotto = self.start_sotto(**config)
+        gen = self.loadgen("pause", calls=1, concurrency=1, hold=7, codec="opus",
+                           extra=("--tones", "%d,%d" % (PHONE_HZ, PBX_HZ)))
+        sotto.proc.wait_for(r"call up", timeout=30)
+        time.sleep(2)
+        session = str(json.loads(sotto.ctl("--json", "sessions").stdout)[0]["id"])
+        paused = sotto.ctl("record", "pause", session)
+        self.assertEqual(paused.returncode, 0, paused.stderr)
+        self.assertEqual(json.loads(sotto.ctl("--json", "sessions").stdout)[0].get("recording"), "paused")
+        time.sleep(2)
+        self.assertEqual(sotto.ctl("record", "resume", session).returncode, 0)
+        self.assertEqual(json.loads(sotto.ctl("--json", "sessions").stdout)[0].get("recording"), "recording")
+        self.assertEqual(gen.wait(timeout=60), 0)
+        refused = sotto.ctl("recordings", "list")
+        self.assertNotEqual(refused.returncode, 0, "an admin may not list recordings")
+        self.assertIn("auditor", refused.stderr)
+        rows = self.recordings(sotto)
+        deadline = time.monotonic() + 10
+        while rows[0]["state"] != "complete" and time.monotonic() < deadline:
+            time.sleep(0.2)
+            rows = self.recordings(sotto)
+        wav = os.path.join(self.dir, "paused.wav")
+        done = self.export(sotto, rows[0]["id"], key, wav, "--json")
+        self.assertEqual(done.returncode, 0, done.stderr)
+        markers = json.loads(done.stdout)["markers"]
+        spans = [tuple(float(x) for x in m.split()[1].split("-")) for m in markers if m.startswith("paused")]
+        print("  markers %s" % markers, file=sys.stderr)
+        self.assertEqual(len(spans), 1, markers)
+        start, end = spans[0]
+        self.assertLess(abs((end - start) - 2.0), 0.3, "the pause lasted about 2 s")
+        for channel in (1, 2):
+            inside = run(["sox", wav, "-n", "remix", str(channel), "trim", "%.3f" % (start + 0.1),
+                          "%.3f" % (end - start - 0.2), "stat"]).stderr
+            outside = run(["sox", wav, "-n", "remix", str(channel), "trim", "0.5", "1", "stat"]).stderr
+            peak = lambda text: float(re.search(r"Maximum amplitude:\s*([-\d.]+)", text).group(1))
+            self.assertEqual(peak(inside), 0.0, "channel %d is silent while paused" % channel)
+            self.assertGreater(peak(outside), 0.1, "channel %d carries its tone outside the pause" % channel)
 
     def test_r_killed_mid_call_is_cut(self):
         """A recorded call is up; Sotto is killed with SIGKILL. Must hold: after a restart the index says the
