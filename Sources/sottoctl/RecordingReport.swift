@@ -51,12 +51,15 @@ enum RecordingReport {
         return iso.prefix(10) + " " + iso.dropFirst(11)
     }
 
-    /// `812 B`, `586 KiB`, `12.4 MiB`.
+    /// `812 B`, `586 KiB`, `12.4 MiB`, `2.8 GiB`.
     static func size(_ bytes: UInt64) -> String {
         if bytes < 1024 { return "\(bytes) B" }
         if bytes < 1 << 20 { return "\(bytes >> 10) KiB" }
-        let mebibytes = Double(bytes) / Double(1 << 20)
-        return mebibytes < 100 ? "\(Format.rate(mebibytes)) MiB" : "\(Int(mebibytes)) MiB"
+        if bytes < 1 << 30 {
+            let mebibytes = Double(bytes) / Double(1 << 20)
+            return mebibytes < 100 ? "\(Format.rate(mebibytes)) MiB" : "\(Int(mebibytes)) MiB"
+        }
+        return "\(Format.rate(Double(bytes) / Double(1 << 30))) GiB"
     }
 
     /// Runs a hold, release or delete and prints what it did (the row with `--json`).

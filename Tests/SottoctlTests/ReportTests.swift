@@ -63,6 +63,7 @@ import Testing
         #expect(detail.contains("  size         600,000 bytes"))
         #expect(RecordingReport.size(812) == "812 B")
         #expect(RecordingReport.size(13_000_000) == "12.4 MiB")
+        #expect(RecordingReport.size(3_000_000_000) == "2.8 GiB")
     }
 
     @Test func emptyListsSaySo() {
