@@ -61,6 +61,7 @@ public final class RetentionSweeper: Sendable {
         let now = clock()
         var shredded: [String] = []
         var attempted = Set<String>()
+        var failures = 0
         let dates = ISO8601DateFormatter()
         while true {
             let batch: [RecordingRow]
@@ -76,15 +77,29 @@ public final class RetentionSweeper: Sendable {
             for row in fresh {
                 attempted.insert(row.id)
                 let why = "retention: deadline \(dates.string(from: row.deadline)) passed"
-                if case .shredded = shredOne(row, expiredAt: now, why: why) {
-                    shredded.append(row.id)
+                switch shredOne(row, expiredAt: now, why: why) {
+                case .shredded: shredded.append(row.id)
+                case .kept: break
+                case .failed(let what):
+                    // Rate-limited: a read-only disk would otherwise log every due recording every hour.
+                    failures += 1
+                    if failures <= Self.loggedFailuresPerSweep {
+                        logger.error("retention: recording \(row.id) could not be shredded: \(what)")
+                    }
                 }
             }
             if batch.count < Self.batchSize { break }
         }
+        if failures > Self.loggedFailuresPerSweep {
+            logger.error(
+                "retention: \(failures - Self.loggedFailuresPerSweep) more recordings could not be shredded this sweep")
+        }
         scrub()
         return shredded
     }
+
+    /// Failures a sweep logs one by one; the rest are counted into one line.
+    public static let loggedFailuresPerSweep = 5
 
     /// Shreds `id` now, for `recordings delete`: refused while on legal hold, while still recording, and when
     /// already shredded. The caller has checked the role and the reason; `reason` goes into the audit line.
@@ -107,8 +122,9 @@ public final class RetentionSweeper: Sendable {
             return .shredded(after ?? row)
         case .kept:
             return .refused("recording \(id) was put on legal hold (or shredded) meanwhile")
-        case .failed(let why):
-            return .refused("recording \(id) could not be shredded: \(why)")
+        case .failed(let what):
+            logger.error("retention: recording \(id) could not be deleted: \(what)")
+            return .refused("recording \(id) could not be shredded: \(what)")
         }
     }
 
@@ -127,21 +143,21 @@ public final class RetentionSweeper: Sendable {
         do {
             guard try catalog.destroyKeys(id: row.id, expiredAt: expiredAt) else { return .kept }
         } catch {
-            logger.error("retention: cannot destroy the key of \(row.id): \(error)")
             return .failed("the index refused to destroy its key (\(error)); nothing was destroyed")
         }
         do {
             try store.remove(row.fileName)
         } catch {
-            // The key is gone, so the file is already noise; a sweep retries the unlink once the row is due.
-            logger.error("retention: key of \(row.id) destroyed, but its file was not removed: \(error)")
-            audit(row, "\(why); key destroyed, file not removed (retried by the sweeper): \(error.reason)")
+            // The key is gone, so the file is already noise; a sweep retries the unlink once the row is due. The
+            // audit line is written once, when the key goes, not again at every retry.
+            if row.sealedKeys != nil {
+                audit(row, "\(why); key destroyed, file not removed (retried by the sweeper): \(error.reason)")
+            }
             return .failed("its key is destroyed, but its file was not removed (\(error.reason))")
         }
         do {
             try catalog.markShredded(id: row.id, at: clock())
         } catch {
-            logger.error("retention: \(row.id) shredded but not marked so: \(error)")
             return .failed("its key and file are destroyed, but the index was not updated (\(error))")
         }
         audit(row, "\(why); key destroyed, file removed")

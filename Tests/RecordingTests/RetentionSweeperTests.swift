@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import SottoTestSupport
 import Synchronization
 import Testing
@@ -120,8 +121,29 @@ import Testing
         #expect(vault.store.exists(row.fileName))
         #expect(vault.audit.entries.last?.text.contains("file not removed") == true)
 
+        // Still failing an hour later: no second audit line for the same key.
+        #expect(failing.sweep().isEmpty)
+        #expect(vault.audit.entries.count == 1)
+
         #expect(vault.sweeper().sweep() == [row.id])
         #expect(!vault.store.exists(row.fileName))
+    }
+
+    /// A sweep over many recordings that all fail (a read-only disk) logs a few by name and counts the rest into
+    /// one line.
+    @Test func failuresAreLoggedAFewAtATime() throws {
+        let vault = try Vault()
+        for _ in 0..<(RetentionSweeper.loggedFailuresPerSweep + 7) { _ = try vault.record(days: 1) }
+        vault.clock.advance(days: 2)
+        let lines = LogLines()
+        let failing = RetentionSweeper(
+            catalog: vault.index, store: UnremovableStore(store: vault.store), clock: { vault.clock.now() },
+            logger: Logger(label: "retention-test") { _ in lines }
+        ) { _, _ in }
+        #expect(failing.sweep().isEmpty)
+        let logged = lines.messages
+        #expect(logged.count == RetentionSweeper.loggedFailuresPerSweep + 1, "\(logged)")
+        #expect(logged.last == "retention: 7 more recordings could not be shredded this sweep")
     }
 
     /// An auditor's hold that lands after the sweeper listed a recording, but before it destroyed the key, wins.
@@ -236,4 +258,27 @@ final class UnremovableStore: RecordingStore {
         throw RecordingStoreError(.io, "cannot remove \(name): Read-only file system")
     }
     func exists(_ name: String) -> Bool { store.exists(name) }
+}
+
+/// A log handler that keeps the messages logged through it.
+struct LogLines: LogHandler {
+    /// Shared by the copies a Logger makes of its handler.
+    final class Lines: Sendable {
+        let lines = Mutex<[String]>([])
+    }
+
+    private let store = Lines()
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    var messages: [String] { store.lines.withLock { $0 } }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        store.lines.withLock { $0.append(event.message.description) }
+    }
 }
