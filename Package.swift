@@ -47,6 +47,7 @@ var targets: [Target] = [
     .target(
         name: "Recording",
         dependencies: [
+            "CSottoNet",
             .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ]

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """make bench-recording: what recording costs the relay (docs/recording.md, "What it costs").
 
-The same load through one Sotto twice per round, recording off and recording every call, rounds interleaved so a
-drift of the machine touches both alike: sotto-loadgen's calls (two streams each) held while every call is up, the
+The same load through one Sotto twice per round, recording off and recording every call (in alternating order),
+rounds interleaved so a drift of the machine touches both alike: sotto-loadgen's calls (two streams each) held while every call is up, the
 relay pinned to core 0 and the generator to core 1 (the bench-compare harness, Benchmarks/compare). Prints the
 relay's CPU per relayed packet each way, the vault's overruns and bytes written, and ends with one line:
 
@@ -36,7 +36,7 @@ def parse_args():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--calls", type=int, default=250, help="calls held at once (two streams each; default 250)")
     p.add_argument("--seconds", type=float, default=20.0, help="steady window per run (default 20)")
-    p.add_argument("--rounds", type=int, default=3, help="rounds, each unrecorded then recorded (default 3)")
+    p.add_argument("--rounds", type=int, default=5, help="rounds, each unrecorded then recorded (default 5)")
     p.add_argument("--codec", default="pcmu", choices=["pcmu", "opus"])
     p.add_argument("--mallocs-log", help="the MediaBenchmarks log with `forward path with recording`")
     return p.parse_args()
@@ -71,7 +71,8 @@ def main():
     vault = []
     try:
         for round_number in range(1, args.rounds + 1):
-            for mode in ("off", "on"):
+            # The order alternates, so whatever the second run of a pair meets (a warmer machine) is shared.
+            for mode in ("off", "on") if round_number % 2 else ("on", "off"):
                 tag = "%s-r%d" % (mode, round_number)
                 directory = os.path.join(work, tag)
                 toml = ""
@@ -108,9 +109,13 @@ def main():
                 mode, n["concurrency"], n["loss_percent"], n["cpu_us_per_packet"] or -1, n["relay_cpu_percent"],
                 n["p99_ms"]))
     r, u = statistics.median(on), statistics.median(off)
+    # The ratio is each round's recorded run over its unrecorded one (the two ran back to back), then the median:
+    # a drift of the shared machine between rounds cancels out of each pair.
+    ratios = [a / b for a, b in zip(on, off)]
+    print("per round, recorded/unrecorded: %s" % ", ".join("%.2fx" % x for x in ratios))
     print("recording: %d calls recorded at %d streams, relay cpu/packet %.2f us vs %.2f us unrecorded (%.2fx), "
           "overruns %d, mallocs/packet %s, disk %.1f kB/s per call" % (
-              min(recorded), args.calls * 2, r, u, r / u, overruns,
+              min(recorded), args.calls * 2, r, u, statistics.median(ratios), overruns,
               "?" if mallocs is None else "%g" % mallocs, disk))
     shutil.rmtree(work, ignore_errors=True)
     return 0

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 #include "CSottoNet.h"
 
 _Static_assert(sizeof(CSottoNet_mmsghdr) == sizeof(struct mmsghdr), "mmsghdr layout");
@@ -64,3 +65,5 @@ int CSottoNet_epoll_wait_us(int epfd, struct epoll_event *events, int max_events
 int CSottoNet_accept_nonblocking(int fd, struct sockaddr *address, socklen_t *length) {
     return accept4(fd, address, length, SOCK_NONBLOCK | SOCK_CLOEXEC);
 }
+
+int CSottoNet_syncfs(int fd) { return syncfs(fd); }

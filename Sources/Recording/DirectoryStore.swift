@@ -1,3 +1,4 @@
+import CSottoNet
 import Glibc
 import Synchronization
 
@@ -127,6 +128,14 @@ public final class DirectoryStore: RecordingStore {
         guard Self.isValidName(name) else { return false }
         var info = stat()
         return fstatat(directory, name, &info, AT_SYMLINK_NOFOLLOW) == 0
+    }
+
+    /// One `syncfs(2)` on the directory's file system: every file's appended bytes durable in one call, rather than a
+    /// `fdatasync` per recording per round (measured: at 250 recorded calls those were a third of the writer's CPU).
+    public func syncAll() throws(RecordingStoreError) {
+        guard CSottoNet_syncfs(directory) == 0 else {
+            throw Self.failure("cannot sync the recording file system at \(path)", errno)
+        }
     }
 
     /// Makes the directory's entries durable (after files are created in it).

@@ -23,6 +23,10 @@ public protocol RecordingStore: Sendable {
 
     /// Whether `name` exists.
     func exists(_ name: String) -> Bool
+
+    /// Makes everything appended to any of the store's files so far durable, in one step (the writer seals a round
+    /// of chunks, appends each, then calls this once).
+    func syncAll() throws(RecordingStoreError)
 }
 
 /// A file being written: appended to, synced, closed. Used by one writer at a time.

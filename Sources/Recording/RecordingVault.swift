@@ -92,7 +92,6 @@ public final class RecordingVault: @unchecked Sendable {
         let started: UInt64
         let startedWall: Date
         var plaintext: [UInt8] = []
-        var lastSealed: UInt64
         var hasher = SHA256()
         var size: Int64 = 0
 
@@ -102,7 +101,6 @@ public final class RecordingVault: @unchecked Sendable {
             self.file = file
             self.started = started
             self.startedWall = startedWall
-            self.lastSealed = started
             plaintext.reserveCapacity(80 * 1024)
         }
     }
@@ -127,6 +125,8 @@ public final class RecordingVault: @unchecked Sendable {
     private var lastOverruns: UInt64 = 0
     private var lastOverrunAlert: UInt64 = 0
     private var lastProbe: UInt64 = 0
+    /// When the last sealing round ran (every `chunk_s`).
+    private var lastRound: UInt64
     private let stats = Mutex(Statistics())
     private let available = Atomic<Bool>(true)
 
@@ -143,6 +143,7 @@ public final class RecordingVault: @unchecked Sendable {
         self.store = store
         self.recipients = recipients
         self.monotonic = monotonic
+        self.lastRound = monotonic()
         self.wallClock = wallClock
         self.logger = logger
         self.onFailure.withLock { $0 = onFailure }
@@ -265,15 +266,21 @@ public final class RecordingVault: @unchecked Sendable {
     func tick() {
         drain()
         let now = monotonic()
+        // Every `chunk_s` one round seals what every recording holds, appends each chunk, and makes them all
+        // durable with one sync of the file system; in between, a recording whose buffer is full has its chunk
+        // appended at once and made durable by the next round. Either way a crash loses at most `chunk_s`.
+        let round = now &- lastRound >= configuration.chunkNanoseconds
+        if round { lastRound = now }
+        var written: [UInt32] = []
         for (handle, recording) in active
-        where recording.plaintext.count >= configuration.chunkBytes
-            || (!recording.plaintext.isEmpty && now &- recording.lastSealed >= configuration.chunkNanoseconds)
-        {
-            if let failure = seal(recording, final: false, now: now) {
-                finish(handle, state: .cut, reason: failure)
-                failureHandler(handle, failure)
+        where recording.plaintext.count >= configuration.chunkBytes || (round && !recording.plaintext.isEmpty) {
+            if let failure = seal(recording, final: false, sync: false) {
+                fail(handle, failure)
+            } else {
+                written.append(handle)
             }
         }
+        if round && !written.isEmpty { syncRound(written) }
         let overruns = rings.reduce(0) { $0 &+ $1.overruns }
         if overruns != lastOverruns {
             // Alerted at most every 10 s; every lost packet is counted (`recordingOverrun` in stats).
@@ -292,6 +299,33 @@ public final class RecordingVault: @unchecked Sendable {
                 logger.notice("recording store writable again; new recordings are taken")
             }
         }
+    }
+
+    /// Makes a round's chunks durable: one sync of the file system, or, when that reports an error (it cannot say
+    /// for which file), each file's own, so that only the recordings that really failed are cut.
+    private func syncRound(_ handles: [UInt32]) {
+        do throws(RecordingStoreError) {
+            try store.syncAll()
+            return
+        } catch {
+            logger.warning("recording store: a sync of the whole file system failed (\(error)); syncing file by file")
+        }
+        for handle in handles {
+            guard let recording = active[handle] else { continue }
+            do throws(RecordingStoreError) {
+                try recording.file.sync()
+            } catch {
+                let reason = "recording \(recording.id) could not be synced: \(error)"
+                writeFailed(reason)
+                fail(handle, reason)
+            }
+        }
+    }
+
+    /// A recording that could not be written: finished as cut, and its owner told.
+    private func fail(_ handle: UInt32, _ reason: String) {
+        finish(handle, state: .cut, reason: reason)
+        failureHandler(handle, reason)
     }
 
     /// Moves everything the rings hold into the recordings' plaintext buffers.
@@ -322,17 +356,17 @@ public final class RecordingVault: @unchecked Sendable {
         }
     }
 
-    /// Seals what `recording` holds as its next chunk, writes it and syncs the file; the reason when that failed
-    /// (the vault then takes no new recording until a probe succeeds).
-    private func seal(_ recording: Active, final: Bool, now: UInt64) -> String? {
+    /// Seals what `recording` holds as its next chunk and appends it, syncing the file with `sync` (a recording's
+    /// final chunk; a round's are synced together); the reason when that failed (the vault then takes no new
+    /// recording until a probe succeeds).
+    private func seal(_ recording: Active, final: Bool, sync: Bool) -> String? {
         do {
             let chunk = try recording.writer.seal(chunk: recording.plaintext, final: final)
             try recording.file.append(chunk)
-            try recording.file.sync()
+            if sync { try recording.file.sync() }
             recording.hasher.update(data: chunk)
             recording.size += Int64(chunk.count)
             recording.plaintext.removeAll(keepingCapacity: true)
-            recording.lastSealed = now
             stats.withLock {
                 $0.chunks += 1
                 $0.bytesWritten &+= UInt64(chunk.count)
@@ -347,7 +381,7 @@ public final class RecordingVault: @unchecked Sendable {
 
     private func finish(_ handle: UInt32, state: RecordingState, reason: String?) {
         guard let recording = active.removeValue(forKey: handle) else { return }
-        let failure = reason == nil ? seal(recording, final: true, now: monotonic()) : reason
+        let failure = reason == nil ? seal(recording, final: true, sync: true) : reason
         if let failure, reason == nil { failureHandler(handle, failure) }
         let ended = wallClock()
         let finalState: RecordingState = failure == nil ? state : .cut

@@ -22,6 +22,8 @@ import Testing
     final class FailingStore: RecordingStore, @unchecked Sendable {
         let inner: DirectoryStore
         let failing = Atomic<Bool>(false)
+        /// Only the one-call sync of the whole file system fails (each file's own still works).
+        let failingSyncAll = Atomic<Bool>(false)
         init(_ inner: DirectoryStore) { self.inner = inner }
 
         final class File: RecordingFile, @unchecked Sendable {
@@ -52,6 +54,12 @@ import Testing
         func size(_ name: String) throws(RecordingStoreError) -> Int? { try inner.size(name) }
         func remove(_ name: String) throws(RecordingStoreError) -> Bool { try inner.remove(name) }
         func exists(_ name: String) -> Bool { inner.exists(name) }
+        func syncAll() throws(RecordingStoreError) {
+            if failing.load(ordering: .relaxed) || failingSyncAll.load(ordering: .relaxed) {
+                throw DirectoryStore.failure("sync", EIO)
+            }
+            try inner.syncAll()
+        }
     }
 
     final class Failures: Sendable {
@@ -195,6 +203,22 @@ import Testing
         f.vault.queue.sync { f.vault.tick() }
         #expect(f.vault.isAvailable)
         _ = try f.open(callID: "call-3@test")
+    }
+
+    /// A round's chunks are made durable by one sync of the file system; when that reports an error, each file is
+    /// synced on its own, and a recording whose own sync works is not cut for it.
+    @Test func aFailedSyncOfTheWholeFileSystemFallsBackToEachFile() throws {
+        let f = try Fixture()
+        let opened = try f.open()
+        f.push(opened.handle, leg: .pbx, sequence: 1, byte: 1)
+        f.store.failingSyncAll.store(true, ordering: .relaxed)
+        f.clock.advance(milliseconds: 2_000)
+        f.vault.queue.sync { f.vault.tick() }
+        #expect(f.vault.statistics().chunks == 1)
+        #expect(f.failures.withLock { $0.isEmpty } && f.vault.isAvailable)
+        f.vault.end(opened.handle)
+        f.vault.queue.sync {}
+        #expect(try f.index.row(id: opened.id)?.state == .complete)
     }
 
     /// The relay's files (its recipients file, the index, the container) hold no key that opens a finished

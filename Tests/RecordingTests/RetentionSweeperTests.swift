@@ -258,6 +258,7 @@ final class UnremovableStore: RecordingStore {
         throw RecordingStoreError(.io, "cannot remove \(name): Read-only file system")
     }
     func exists(_ name: String) -> Bool { store.exists(name) }
+    func syncAll() throws(RecordingStoreError) { try store.syncAll() }
 }
 
 /// A log handler that keeps the messages logged through it.

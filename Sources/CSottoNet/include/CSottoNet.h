@@ -40,6 +40,11 @@ int CSottoNet_allowed_cpu_count(void);
 /// older kernel). 0 or less does not wait.
 int CSottoNet_epoll_wait_us(int epfd, struct epoll_event *events, int max_events, int64_t timeout_us);
 
+/// syncfs(2) (GNU-only): makes everything written to the file system holding `fd` durable, in one call. The
+/// recording writer syncs all the chunks it wrote in a round with it instead of one fdatasync per file.
+/// Returns 0, or -1 with errno set (since Linux 5.8 a writeback error on any file there is reported).
+int CSottoNet_syncfs(int fd);
+
 /// accept4(2) with SOCK_NONBLOCK | SOCK_CLOEXEC (GNU-only): the accepted socket is non-blocking and
 /// close-on-exec from its first instant, with no window in which a fork and exec elsewhere could
 /// inherit it. Returns the new fd, or -1 with errno.
