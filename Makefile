@@ -117,6 +117,7 @@ FUZZ_INPUT_TIMEOUT ?= 25
 fuzz: deps
 	@set -e; for target in $(FUZZ_TARGETS); do \
 	  echo "== building $$target"; \
+	  rm -f .build-fuzz/release/$$target; \
 	  SOTTO_FUZZ=1 $(SWIFT) build -c release --scratch-path .build-fuzz --product $$target \
 	    -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library 2>&1 | grep -v "Cannot export local symbol" || true; \
 	  test -x .build-fuzz/release/$$target || { echo "fuzz: $$target did not build"; exit 1; }; \

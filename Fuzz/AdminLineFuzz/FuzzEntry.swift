@@ -27,6 +27,25 @@ final class StillBackend: AdminBackend {
         ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(level)
     }
     func effectiveConfig() -> AdminConfig { fixture.effectiveConfig() }
+
+    // Recordings: reads go to the fixture's index; what would change it only says what it would have done.
+    func recordingControl(session: UInt64, action: String) -> AdminRecordingControlResult {
+        fixture.session(id: session) == nil ? .noSuchSession : .done(state: action == "stop" ? nil : "recording")
+    }
+    func recordings(from: Date?, to: Date?, party: String?) -> [AdminRecording] {
+        fixture.recordings(from: from, to: to, party: party)
+    }
+    func recording(id: String) -> AdminRecording? { fixture.recording(id: id) }
+    func openRecording(id: String) -> AdminRecordingExport? { fixture.openRecording(id: id) }
+    func readRecording(id: String, offset: UInt64, length: Int) -> [UInt8]? {
+        fixture.readRecording(id: id, offset: offset, length: length)
+    }
+    func holdRecording(id: String, hold: Bool, reason: String) -> AdminRecordingActionResult {
+        fixture.recording(id: id).map { .done($0) } ?? .notFound
+    }
+    func deleteRecording(id: String, reason: String) -> AdminRecordingActionResult {
+        fixture.recording(id: id).map { .done($0) } ?? .notFound
+    }
 }
 
 /// The run's private directory under /dev/shm (audit lines are fsynced; on tmpfs that is cheap), removed at exit.
@@ -77,7 +96,7 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     if line.contains(10) || line.contains(0) { return 0 }
     if line.last == 13 { line.removeLast() }
     // The role comes from the length, so each role meets every kind of line without a prefix byte in the seeds.
-    let role = [AdminRole.viewer, .operator, .admin][size % 3]
+    let role = [AdminRole.viewer, .operator, .admin, .auditor][size % 4]
     let limiter = AdminConnectionLimiter(
         refusals: server.configuration.refusalLimit, snapshots: server.configuration.snapshotLimit)
     let requestID = (try? JSONDecoder().decode(RequestID.self, from: Data(line)))?.id

@@ -90,17 +90,15 @@ public final class RecordingVault: @unchecked Sendable {
         let writer: ContainerWriter
         let file: any RecordingFile
         let started: UInt64
-        let startedWall: Date
         var plaintext: [UInt8] = []
         var hasher = SHA256()
         var size: Int64 = 0
 
-        init(id: String, writer: ContainerWriter, file: any RecordingFile, started: UInt64, startedWall: Date) {
+        init(id: String, writer: ContainerWriter, file: any RecordingFile, started: UInt64) {
             self.id = id
             self.writer = writer
             self.file = file
             self.started = started
-            self.startedWall = startedWall
             plaintext.reserveCapacity(80 * 1024)
         }
     }
@@ -238,7 +236,7 @@ public final class RecordingVault: @unchecked Sendable {
                 started: wall, codecs: Self.codecText(call.codecs), sealedKeys: try JSONEncoder().encode(sealed),
                 recipientKeyIDs: recipients.keyIDs, retentionDays: call.retentionDays)
             let file = try store.create(row.fileName)
-            let recording = Active(id: id, writer: writer, file: file, started: now, startedWall: wall)
+            let recording = Active(id: id, writer: writer, file: file, started: now)
             let header = writer.header()
             try file.append(header)
             recording.hasher.update(data: header)

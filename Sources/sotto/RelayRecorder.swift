@@ -18,8 +18,6 @@ final class RelayRecorder: CallRecorder, @unchecked Sendable {
         var byPolicy: Bool
         /// The vault's handle once its recording is open.
         var handle: UInt32?
-        /// The recording's id.
-        var id: String?
         /// A recording is being opened.
         var opening = false
         var paused = false
@@ -207,7 +205,6 @@ final class RelayRecorder: CallRecorder, @unchecked Sendable {
                     guard calls[session] != nil else { return false }
                     calls[session]?.opening = false
                     calls[session]?.handle = opened.handle
-                    calls[session]?.id = opened.id
                     return true
                 }
                 guard live else {
